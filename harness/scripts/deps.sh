@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# make deps: install the Debian packages rotsim needs. Quick and quiet when all
+# are present; as root it runs apt-get, otherwise it prints the exact line to run.
+set -eu
+missing=()
+for p in "$@"; do
+	s=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	[ "$s" = "install ok installed" ] || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+line="apt-get install -y --no-install-recommends ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "make deps: missing packages: ${missing[*]}" >&2
+	echo "make deps: as root, run: apt-get update && $line" >&2
+	exit 1
+fi
+echo "make deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# A fresh machine's package lists may be empty or old; refresh them once.
+if ! apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null 2>&1; then
+	apt-get update -q
+	apt-get install -y --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,3 @@
+LIB_SRCS += sim/common/util.c sim/common/cfg.c
+CHECK_SRCS += sim/common/tests/check_util.c sim/common/tests/check_cfg.c
+FUZZ_SRCS += sim/common/fuzz/fuzz_cfg.c

@@ -1,0 +1,129 @@
+/* Unit tests of sim/common/util.c. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/util.h"
+
+START_TEST(test_b64_roundtrip)
+{
+	static const struct { const char *in, *out; } v[] = {
+		{ "", "" }, { "f", "Zg==" }, { "fo", "Zm8=" }, { "foo", "Zm9v" },
+		{ "foob", "Zm9vYg==" }, { "fooba", "Zm9vYmE=" }, { "foobar", "Zm9vYmFy" },
+	};
+	size_t i;
+	for (i = 0; i < sizeof v / sizeof v[0]; i++) {
+		char *e = util_b64_encode(v[i].in, strlen(v[i].in));
+		unsigned char d[16];
+		ck_assert_str_eq(e, v[i].out);
+		long n = util_b64_decode(d, sizeof d, e, strlen(e));
+		ck_assert_int_eq(n, (long)strlen(v[i].in));
+		ck_assert(memcmp(d, v[i].in, (size_t)n) == 0);
+		free(e);
+	}
+}
+END_TEST
+
+START_TEST(test_b64_rejects)
+{
+	unsigned char d[16];
+	ck_assert_int_eq(util_b64_decode(d, sizeof d, "Zm9v!", 5), -1);
+	ck_assert_int_eq(util_b64_decode(d, sizeof d, "Zg=a", 4), -1);
+	ck_assert_int_eq(util_b64_decode(d, 2, "Zm9v", 4), -1);
+	/* Non-zero bits left over in the last character. */
+	ck_assert_int_eq(util_b64_decode(d, sizeof d, "Zh==", 4), -1);
+}
+END_TEST
+
+START_TEST(test_hex)
+{
+	unsigned char b[4];
+	char s[9];
+	ck_assert_int_eq(util_unhex(b, sizeof b, "0aFf:10"), 3);
+	ck_assert_str_eq(util_hex(s, b, 3), "0aff10");
+	ck_assert_int_eq(util_unhex(b, sizeof b, "abc"), -1);
+	ck_assert_int_eq(util_unhex(b, sizeof b, "zz"), -1);
+	ck_assert_int_eq(util_unhex(b, 1, "0102"), -1);
+}
+END_TEST
+
+START_TEST(test_sha256)
+{
+	unsigned char h[32];
+	char s[65];
+	util_sha256(h, "abc", 3);
+	ck_assert_str_eq(util_hex(s, h, 32),
+		"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+END_TEST
+
+START_TEST(test_write_atomic)
+{
+	char dir[] = "/tmp/rotsim-check-XXXXXX", err[256], *path;
+	unsigned char *data;
+	size_t len;
+	struct stat st;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	path = xasprintf("%s/a/b/key.pem", dir);
+	char *sub = xasprintf("%s/a/b", dir);
+	ck_assert_int_eq(util_mkdirs(sub, 0755, err, sizeof err), 0);
+	ck_assert_int_eq(util_write_atomic(path, "secret", 6, 0600, err, sizeof err), 0);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	ck_assert_int_eq(util_read_file(path, &data, &len, err, sizeof err), 0);
+	ck_assert_int_eq(len, 6);
+	ck_assert_str_eq((char *)data, "secret");
+	free(data);
+	/* Replacing keeps no temporary file behind. */
+	ck_assert_int_eq(util_write_atomic(path, "x", 1, 0644, err, sizeof err), 0);
+	char *cmd = xasprintf("test $(ls -A %s | wc -l) -eq 1", sub);
+	ck_assert_int_eq(system(cmd), 0);
+	/* A directory that does not exist is reported with its path. */
+	char *bad = xasprintf("%s/missing/x", dir);
+	ck_assert_int_eq(util_write_atomic(bad, "x", 1, 0644, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "missing/x"));
+	ck_assert_int_eq(util_read_file(bad, &data, &len, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "No such file"));
+	free(cmd);
+	cmd = xasprintf("rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd); free(bad); free(sub); free(path);
+}
+END_TEST
+
+START_TEST(test_buf)
+{
+	buf_t b = {0};
+	int i;
+	for (i = 0; i < 1000; i++)
+		buf_printf(&b, "%d,", i);
+	ck_assert_int_eq(b.len, 3890);
+	ck_assert(strncmp(buf_cstr(&b), "0,1,2,", 6) == 0);
+	ck_assert(strcmp(buf_cstr(&b) + b.len - 4, "999,") == 0);
+	buf_free(&b);
+	buf_free(&b);
+	ck_assert_ptr_null(b.data);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("util");
+	TCase *tc = tcase_create("core");
+	tcase_add_test(tc, test_b64_roundtrip);
+	tcase_add_test(tc, test_b64_rejects);
+	tcase_add_test(tc, test_hex);
+	tcase_add_test(tc, test_sha256);
+	tcase_add_test(tc, test_write_atomic);
+	tcase_add_test(tc, test_buf);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf == 0 ? 0 : 1;
+}

@@ -1,0 +1,455 @@
+/*
+ * Allocation, buffers, files, encodings. See util.h.
+ */
+#include "common/util.h"
+
+#include <bearssl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void
+oom(void)
+{
+	fputs("rotsim: out of memory\n", stderr);
+	exit(2);
+}
+
+/* see util.h */
+void *
+xmalloc(size_t len)
+{
+	void *p = malloc(len ? len : 1);
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+/* see util.h */
+void *
+xcalloc(size_t n, size_t len)
+{
+	void *p = calloc(n ? n : 1, len ? len : 1);
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+/* see util.h */
+void *
+xrealloc(void *p, size_t len)
+{
+	p = realloc(p, len ? len : 1);
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+/* see util.h */
+char *
+xstrdup(const char *s)
+{
+	return s == NULL ? NULL : xmemdup(s, strlen(s) + 1);
+}
+
+/* see util.h */
+char *
+xstrndup(const char *s, size_t n)
+{
+	size_t l = strnlen(s, n);
+	char *r = xmalloc(l + 1);
+	memcpy(r, s, l);
+	r[l] = 0;
+	return r;
+}
+
+/* see util.h */
+void *
+xmemdup(const void *buf, size_t len)
+{
+	void *p;
+
+	if (buf == NULL)
+		return NULL;
+	p = xmalloc(len);
+	memcpy(p, buf, len);
+	return p;
+}
+
+/* see util.h */
+char *
+xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		oom();
+	va_end(ap);
+	return s;
+}
+
+/* see util.h */
+int
+util_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+/* see util.h */
+void
+buf_reserve(buf_t *b, size_t extra)
+{
+	size_t need = b->len + extra + 1;
+
+	if (need < b->len)
+		oom();
+	if (need <= b->cap)
+		return;
+	size_t cap = b->cap ? b->cap : 64;
+	while (cap < need)
+		cap *= 2;
+	b->data = xrealloc(b->data, cap);
+	b->cap = cap;
+}
+
+/* see util.h */
+void
+buf_append(buf_t *b, const void *data, size_t len)
+{
+	if (len == 0)
+		return;
+	buf_reserve(b, len);
+	memcpy(b->data + b->len, data, len);
+	b->len += len;
+}
+
+/* see util.h */
+void
+buf_putc(buf_t *b, int c)
+{
+	unsigned char ch = (unsigned char)c;
+	buf_append(b, &ch, 1);
+}
+
+/* see util.h */
+void
+buf_puts(buf_t *b, const char *s)
+{
+	buf_append(b, s, strlen(s));
+}
+
+/* see util.h */
+void
+buf_printf(buf_t *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	buf_reserve(b, (size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+/* see util.h */
+char *
+buf_cstr(buf_t *b)
+{
+	buf_reserve(b, 1);
+	b->data[b->len] = 0;
+	return (char *)b->data;
+}
+
+/* see util.h */
+void
+buf_free(buf_t *b)
+{
+	if (b == NULL)
+		return;
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+/* see util.h */
+int
+util_read_file(const char *path, unsigned char **data, size_t *len,
+	char *err, size_t errlen)
+{
+	buf_t b = {0};
+	int fd;
+	ssize_t r;
+
+	*data = NULL;
+	*len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return util_err(err, errlen, "%s: %s", path, strerror(errno));
+	for (;;) {
+		buf_reserve(&b, 65536);
+		r = read(fd, b.data + b.len, 65536);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			util_err(err, errlen, "%s: %s", path, strerror(errno));
+			close(fd);
+			buf_free(&b);
+			return -1;
+		}
+		if (r == 0)
+			break;
+		b.len += (size_t)r;
+	}
+	close(fd);
+	buf_cstr(&b);
+	*data = b.data;
+	*len = b.len;
+	return 0;
+}
+
+/* see util.h */
+int
+util_write_atomic(const char *path, const void *data, size_t len,
+	mode_t mode, char *err, size_t errlen)
+{
+	char *tmp = NULL;
+	const unsigned char *p = data;
+	int fd = -1, ret = -1;
+	unsigned tries;
+
+	for (tries = 0; tries < 100; tries++) {
+		free(tmp);
+		tmp = xasprintf("%s.tmp.%ld.%u", path, (long)getpid(), tries);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		if (fd >= 0 || errno != EEXIST)
+			break;
+	}
+	if (fd < 0) {
+		util_err(err, errlen, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	/* O_CREAT honours the umask; the mode asked for is the mode wanted. */
+	if (fchmod(fd, mode) != 0) {
+		util_err(err, errlen, "%s: chmod: %s", tmp, strerror(errno));
+		goto out;
+	}
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			util_err(err, errlen, "%s: %s", tmp, strerror(errno));
+			goto out;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	if (fsync(fd) != 0 && errno != EINVAL) {
+		util_err(err, errlen, "%s: fsync: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		util_err(err, errlen, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0) {
+		util_err(err, errlen, "%s: rename: %s", path, strerror(errno));
+		goto out;
+	}
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (ret != 0 && tmp != NULL)
+		unlink(tmp);
+	free(tmp);
+	return ret;
+}
+
+/* see util.h */
+int
+util_mkdirs(const char *path, mode_t mode, char *err, size_t errlen)
+{
+	char *p = xstrdup(path), *s;
+	struct stat st;
+	int ret = -1;
+
+	for (s = p + 1; ; s++) {
+		if (*s != '/' && *s != 0)
+			continue;
+		char c = *s;
+		*s = 0;
+		if (mkdir(p, mode) != 0 && errno != EEXIST) {
+			util_err(err, errlen, "%s: %s", p, strerror(errno));
+			goto out;
+		}
+		*s = c;
+		if (c == 0)
+			break;
+	}
+	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		util_err(err, errlen, "%s: not a directory", path);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(p);
+	return ret;
+}
+
+/* see util.h */
+char *
+util_hex(char *out, const void *data, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+	const unsigned char *p = data;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * len] = 0;
+	return out;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* see util.h */
+long
+util_unhex(unsigned char *out, size_t outlen, const char *hex)
+{
+	size_t n = 0;
+	int hi = -1;
+
+	for (; *hex; hex++) {
+		if (*hex == ':')
+			continue;
+		int v = hexval((unsigned char)*hex);
+		if (v < 0)
+			return -1;
+		if (hi < 0) {
+			hi = v;
+			continue;
+		}
+		if (n >= outlen)
+			return -1;
+		out[n++] = (unsigned char)(hi << 4 | v);
+		hi = -1;
+	}
+	return hi >= 0 ? -1 : (long)n;
+}
+
+static const char b64chars[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* see util.h */
+char *
+util_b64_encode(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	char *out = xmalloc((len + 2) / 3 * 4 + 1), *o = out;
+	size_t i;
+
+	for (i = 0; i + 2 < len; i += 3) {
+		uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+		*o++ = b64chars[v >> 18];
+		*o++ = b64chars[(v >> 12) & 63];
+		*o++ = b64chars[(v >> 6) & 63];
+		*o++ = b64chars[v & 63];
+	}
+	if (i < len) {
+		uint32_t v = (uint32_t)p[i] << 16;
+		if (i + 1 < len)
+			v |= (uint32_t)p[i + 1] << 8;
+		*o++ = b64chars[v >> 18];
+		*o++ = b64chars[(v >> 12) & 63];
+		*o++ = i + 1 < len ? b64chars[(v >> 6) & 63] : '=';
+		*o++ = '=';
+	}
+	*o = 0;
+	return out;
+}
+
+/* see util.h */
+long
+util_b64_decode(unsigned char *out, size_t outlen, const char *s, size_t slen)
+{
+	uint32_t acc = 0;
+	size_t n = 0, i;
+	int bits = 0, pad = 0;
+
+	for (i = 0; i < slen; i++) {
+		int c = (unsigned char)s[i];
+		const char *q;
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+			continue;
+		if (c == '=') {
+			pad++;
+			continue;
+		}
+		if (pad || c == 0 || (q = strchr(b64chars, c)) == NULL)
+			return -1;
+		acc = acc << 6 | (uint32_t)(q - b64chars);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (n >= outlen)
+				return -1;
+			out[n++] = (unsigned char)(acc >> bits);
+		}
+	}
+	if (pad > 2 || bits >= 6 || (acc & ((1u << bits) - 1)) != 0)
+		return -1;
+	return (long)n;
+}
+
+/* see util.h */
+void
+util_sha256(unsigned char out[32], const void *data, size_t len)
+{
+	br_sha256_context c;
+
+	br_sha256_init(&c);
+	br_sha256_update(&c, data, len);
+	br_sha256_out(&c, out);
+}
+
+/* see util.h */
+void
+util_wipe(void *p, size_t len)
+{
+	if (p != NULL)
+		explicit_bzero(p, len);
+}

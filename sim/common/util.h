@@ -1,0 +1,81 @@
+/*
+ * Small helpers shared by every module: allocation, error buffers, files.
+ *
+ * Library code reports errors to its caller through a caller-supplied buffer
+ * (char *err, size_t errlen) and a return value; it never prints or exits.
+ * The one exception is running out of memory, which is fatal in xmalloc()
+ * and friends, as in BearSSL's tools.
+ */
+#ifndef ROTSIM_UTIL_H
+#define ROTSIM_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Allocate or die ("rotsim: out of memory" on stderr, exit 2). xmalloc(0)
+ * returns a valid pointer. Released with free(). */
+void *xmalloc(size_t len);
+void *xcalloc(size_t n, size_t len);
+void *xrealloc(void *p, size_t len);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* A copy of buf[0..len), allocated with xmalloc(); NULL in, NULL out. */
+void *xmemdup(const void *buf, size_t len);
+/* printf into a new string allocated with xmalloc(). */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Format a message into err (if err is not NULL and errlen > 0); always
+ * returns -1 so that "return util_err(err, errlen, ...)" reads naturally. */
+int util_err(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* A growable byte buffer. Zero-initialise it ({0}); release with buf_free(). */
+typedef struct {
+	unsigned char *data;
+	size_t len;
+	size_t cap;
+} buf_t;
+
+void buf_reserve(buf_t *b, size_t extra);
+void buf_append(buf_t *b, const void *data, size_t len);
+void buf_putc(buf_t *b, int c);
+void buf_puts(buf_t *b, const char *s);
+void buf_printf(buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Make the contents a NUL-terminated string (the NUL is not counted in len). */
+char *buf_cstr(buf_t *b);
+void buf_free(buf_t *b);
+
+/* Read a whole file into memory (allocated with xmalloc(), one extra NUL byte
+ * after the data). Returns 0, or -1 with a message "PATH: reason" in err. */
+int util_read_file(const char *path, unsigned char **data, size_t *len,
+	char *err, size_t errlen);
+
+/* Write a file so that it is never seen half-written: the data goes to a
+ * temporary name in the same directory (created with O_EXCL|O_NOFOLLOW and the
+ * given mode), is flushed, and is renamed over PATH. Returns 0 or -1 with err. */
+int util_write_atomic(const char *path, const void *data, size_t len,
+	mode_t mode, char *err, size_t errlen);
+
+/* mkdir -p with the given mode for directories it creates. 0 or -1 with err. */
+int util_mkdirs(const char *path, mode_t mode, char *err, size_t errlen);
+
+/* Lower-case hex of data into out (2*len+1 bytes). Returns out. */
+char *util_hex(char *out, const void *data, size_t len);
+/* Parse hex digits (no separators but optional ':'); returns the number of
+ * bytes written to out, or -1 on a bad digit, odd length or overflow. */
+long util_unhex(unsigned char *out, size_t outlen, const char *hex);
+
+/* Standard base64 (RFC 4648, with padding). Encode returns the string,
+ * allocated with xmalloc(). Decode returns the length or -1. */
+char *util_b64_encode(const void *data, size_t len);
+long util_b64_decode(unsigned char *out, size_t outlen, const char *s, size_t slen);
+
+/* SHA-256 of data into out[32]. */
+void util_sha256(unsigned char out[32], const void *data, size_t len);
+
+/* Clear memory that held a secret, in a way the compiler keeps. */
+void util_wipe(void *p, size_t len);
+
+#endif
