@@ -1,3 +1,4 @@
-LIB_SRCS += sim/common/util.c sim/common/cfg.c
-CHECK_SRCS += sim/common/tests/check_util.c sim/common/tests/check_cfg.c
-FUZZ_SRCS += sim/common/fuzz/fuzz_cfg.c
+LIB_SRCS += sim/common/util.c sim/common/cfg.c sim/common/json.c
+CHECK_SRCS += sim/common/tests/check_util.c sim/common/tests/check_cfg.c \
+	sim/common/tests/check_json.c
+FUZZ_SRCS += sim/common/fuzz/fuzz_cfg.c sim/common/fuzz/fuzz_json.c
