@@ -314,7 +314,8 @@ pki_build(pki *p, const char *seed, const char *cache_dir,
 			continue;
 		if (progress != NULL)
 			progress(ctx, s->label, pki_key_type_name(s->type), done, p->nkeys);
-		pki_key_generate(s->key, seed, s->label, s->type);
+		if (pki_key_generate(s->key, seed, s->label, s->type, err, errlen) != 0)
+			return -1;
 		s->generated = 1;
 		if (cache_dir != NULL && pki_key_store_cached(s->key, seed, s->label,
 			cache_dir, err, errlen) != 0)

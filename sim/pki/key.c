@@ -93,14 +93,22 @@ derive_seed(unsigned char out[32], const char *seed, const char *label, pki_key_
 	br_sha256_out(&c, out);
 }
 
-/* Fill the RSA public key from the private one. */
-static void
+/*
+ * Fill the RSA public key from the private one. The modulus is computed with
+ * the i15 code: in BearSSL 0.6, br_rsa_i31_compute_modulus() returns 0 (no
+ * modulus) for 4096-bit keys, while i15 handles every size we make. Returns 0,
+ * or -1 if a value could not be computed.
+ */
+static int
 rsa_fill_public(pki_key *k)
 {
-	size_t nlen = br_rsa_i31_compute_modulus(NULL, &k->rsa);
-	uint32_t e = br_rsa_i31_compute_pubexp(&k->rsa);
+	size_t nlen = br_rsa_i15_compute_modulus(NULL, &k->rsa);
+	uint32_t e = br_rsa_i15_compute_pubexp(&k->rsa);
+	size_t off = 0;
 
-	br_rsa_i31_compute_modulus(k->rsa_n, &k->rsa);
+	if (nlen == 0 || nlen > sizeof k->rsa_n || nlen != (k->rsa.n_bitlen + 7) / 8 || e == 0)
+		return -1;
+	br_rsa_i15_compute_modulus(k->rsa_n, &k->rsa);
 	k->rsa_e[0] = (unsigned char)(e >> 24);
 	k->rsa_e[1] = (unsigned char)(e >> 16);
 	k->rsa_e[2] = (unsigned char)(e >> 8);
@@ -108,19 +116,21 @@ rsa_fill_public(pki_key *k)
 	k->rsa_pub.n = k->rsa_n;
 	k->rsa_pub.nlen = nlen;
 	/* Strip leading zero bytes of the exponent. */
-	size_t off = 0;
 	while (off < 3 && k->rsa_e[off] == 0)
 		off++;
 	k->rsa_pub.e = k->rsa_e + off;
 	k->rsa_pub.elen = 4 - off;
+	return 0;
 }
 
 /* see key.h */
-void
-pki_key_generate(pki_key *k, const char *seed, const char *label, pki_key_type type)
+int
+pki_key_generate(pki_key *k, const char *seed, const char *label, pki_key_type type,
+	char *err, size_t errlen)
 {
 	br_hmac_drbg_context rng;
 	unsigned char s[32];
+	int ret = -1;
 
 	memset(k, 0, sizeof *k);
 	k->type = type;
@@ -129,16 +139,26 @@ pki_key_generate(pki_key *k, const char *seed, const char *label, pki_key_type t
 	if (pki_key_is_rsa(type)) {
 		unsigned char pubtmp[BR_RSA_KBUF_PUB_SIZE(4096)];
 		br_rsa_public_key pk;
-		br_rsa_i31_keygen(&rng.vtable, &k->rsa, k->rsa_priv_buf, &pk, pubtmp,
-			type_bits(type), 65537);
-		rsa_fill_public(k);
+		if (!br_rsa_i31_keygen(&rng.vtable, &k->rsa, k->rsa_priv_buf, &pk, pubtmp,
+			type_bits(type), 65537) || rsa_fill_public(k) != 0) {
+			util_err(err, errlen, "%s: %s key generation failed", label,
+				pki_key_type_name(type));
+			goto out;
+		}
 	} else {
-		br_ec_keygen(&rng.vtable, &br_ec_all_m31, &k->ec, k->ec_priv_buf,
-			type_curve(type));
-		br_ec_compute_pub(&br_ec_all_m31, &k->ec_pub, k->ec_pub_buf, &k->ec);
+		if (br_ec_keygen(&rng.vtable, &br_ec_all_m31, &k->ec, k->ec_priv_buf,
+			type_curve(type)) == 0
+			|| br_ec_compute_pub(&br_ec_all_m31, &k->ec_pub, k->ec_pub_buf, &k->ec) == 0) {
+			util_err(err, errlen, "%s: %s key generation failed", label,
+				pki_key_type_name(type));
+			goto out;
+		}
 	}
+	ret = 0;
+out:
 	util_wipe(s, sizeof s);
 	util_wipe(&rng, sizeof rng);
+	return ret;
 }
 
 /* Load a key from PKCS#8 DER. Returns 0 or -1 when it does not decode to a
@@ -169,7 +189,8 @@ key_from_pkcs8(pki_key *k, pki_key_type type, const unsigned char *der, size_t l
 		COPY(p); COPY(q); COPY(dp); COPY(dq); COPY(iq);
 #undef COPY
 		k->rsa.n_bitlen = sk->n_bitlen;
-		rsa_fill_public(k);
+		if (rsa_fill_public(k) != 0)
+			goto out;
 	} else {
 		const br_ec_private_key *sk = br_skey_decoder_get_ec(&dc);
 		if (sk == NULL || sk->curve != type_curve(type) || sk->xlen > sizeof k->ec_priv_buf)
@@ -195,7 +216,7 @@ pki_key_pkcs8(const pki_key *k, buf_t *out)
 
 	if (pki_key_is_rsa(k->type)) {
 		unsigned char d[512];
-		size_t dlen = br_rsa_i31_compute_privexp(d, &k->rsa, 65537);
+		size_t dlen = br_rsa_i15_compute_privexp(d, &k->rsa, 65537);
 		len = br_encode_rsa_pkcs8_der(NULL, &k->rsa, &k->rsa_pub, d, dlen);
 		buf_reserve(out, len);
 		br_encode_rsa_pkcs8_der(out->data + out->len, &k->rsa, &k->rsa_pub, d, dlen);

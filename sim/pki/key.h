@@ -56,8 +56,10 @@ int pki_key_load_cached(pki_key *k, const char *seed, const char *label,
 int pki_key_store_cached(const pki_key *k, const char *seed, const char *label,
 	const char *cache_dir, char *err, size_t errlen);
 
-/* Generate without any cache. */
-void pki_key_generate(pki_key *k, const char *seed, const char *label, pki_key_type type);
+/* Generate without any cache. Returns 0, or -1 with err if BearSSL fails (it
+ * should not for the types here; the check keeps a bad key from being used). */
+int pki_key_generate(pki_key *k, const char *seed, const char *label, pki_key_type type,
+	char *err, size_t errlen);
 
 /* The private key as PKCS#8 DER (RFC 5208; for EC the key names its curve). */
 void pki_key_pkcs8(const pki_key *k, buf_t *out);
