@@ -1,0 +1,5 @@
+LIB_SRCS += harness/scenario/scenario.c harness/scenario/devices.c
+CMD_SRCS += harness/scenario/verb_scenario.c
+VERBS += list show
+SCRIPT_TESTS += harness/scenario/tests/scenario_cli.sh
+FUZZ_SRCS += harness/scenario/fuzz/fuzz_scenario.c

@@ -1,0 +1,163 @@
+/*
+ * rotsim list [--scenarios DIR]
+ * rotsim show NAME|FILE [--scenarios DIR]
+ */
+#include "scenario/scenario.h"
+#include "scenario/devices.h"
+#include "verbs.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char verb_list_summary[] = "list the named scenarios with their summaries";
+const char verb_show_summary[] = "print the timeline and expectations of a scenario";
+
+/* Load a scenario by name (from dir) or by path, checking its devices against
+ * the known profiles when there are any. */
+static int
+load_named(scenario *s, const char *dir, const char *name, char *err, size_t errlen)
+{
+	char *path, **devs = NULL;
+	size_t ndevs = 0;
+	int r;
+
+	if (strchr(name, '/') != NULL || (strlen(name) > 4
+		&& strcmp(name + strlen(name) - 4, ".scn") == 0))
+		path = xstrdup(name);
+	else
+		path = xasprintf("%s/%s.scn", dir, name);
+	if (dev_known_profiles(&devs, &ndevs) != 0) {
+		devs = NULL;
+		ndevs = 0;
+	}
+	r = scn_load(s, path, ndevs ? (const char *const *)devs : NULL, err, errlen);
+	cfg_list_free(devs, ndevs);
+	free(path);
+	return r;
+}
+
+static int
+parse_common(int argc, char **argv, const char *verb, const char **dir, int *help,
+	void (*usage)(FILE *))
+{
+	static const struct option opts[] = {
+		{ "scenarios", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int ch;
+
+	optind = 1;
+	*help = 0;
+	while ((ch = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': *dir = optarg; break;
+		case 'h': usage(stdout); *help = 1; return 0;
+		default: usage(stderr); return -1;
+		}
+	}
+	(void)verb;
+	return 0;
+}
+
+static void
+list_usage(FILE *f)
+{
+	fprintf(f, "usage: rotsim list [--scenarios DIR]\n\n"
+		"List the named scenarios (DIR/*.scn) with the event each replays and its\n"
+		"summary. A scenario with an error is listed with the error (FILE:LINE) and\n"
+		"makes the exit status 1.\n\n"
+		"  --scenarios DIR  where scenarios are (default $ROTSIM_SCENARIOS, else\n"
+		"                   ./scenarios, else the installed or source-tree copy)\n");
+}
+
+/* see verbs.h */
+int
+verb_list(int argc, char **argv)
+{
+	const char *dirarg = NULL;
+	char *dir = NULL, **names = NULL, err[1024];
+	long n, i;
+	int help, bad = 0;
+
+	if (parse_common(argc, argv, "list", &dirarg, &help, list_usage) != 0)
+		return 2;
+	if (help)
+		return 0;
+	if (optind < argc) {
+		fprintf(stderr, "rotsim list: unexpected argument \"%s\"\n", argv[optind]);
+		return 2;
+	}
+	if ((dir = scn_dir(dirarg, argv[0], err, sizeof err)) == NULL) {
+		fprintf(stderr, "rotsim list: %s\n", err);
+		return 2;
+	}
+	if ((n = scn_list(dir, &names, err, sizeof err)) < 0) {
+		fprintf(stderr, "rotsim list: %s\n", err);
+		free(dir);
+		return 2;
+	}
+	for (i = 0; i < n; i++) {
+		scenario s;
+		if (load_named(&s, dir, names[i], err, sizeof err) != 0) {
+			printf("%-28s ERROR %s\n", names[i], err);
+			bad = 1;
+			continue;
+		}
+		printf("%-28s %s\n%-28s %s\n", s.name, s.event, "", s.summary);
+		scn_free(&s);
+	}
+	if (n == 0)
+		printf("no scenarios in %s\n", dir);
+	cfg_list_free(names, (size_t)n);
+	free(dir);
+	return bad;
+}
+
+static void
+show_usage(FILE *f)
+{
+	fprintf(f, "usage: rotsim show NAME|FILE.scn [--scenarios DIR]\n\n"
+		"Print a scenario's timeline: each phase's date, the chain the server\n"
+		"presents, the firmware it offers, faults, the device's power and clock, and\n"
+		"the outcome expected of each device (Required or Recommended).\n");
+}
+
+/* see verbs.h */
+int
+verb_show(int argc, char **argv)
+{
+	const char *dirarg = NULL;
+	char *dir = NULL, err[1024];
+	int help, ret = 2;
+	scenario s;
+	buf_t out = {0};
+
+	if (parse_common(argc, argv, "show", &dirarg, &help, show_usage) != 0)
+		return 2;
+	if (help)
+		return 0;
+	if (optind + 1 != argc) {
+		fprintf(stderr, "rotsim show: give one scenario name\n");
+		return 2;
+	}
+	if ((dir = scn_dir(dirarg, argv[0], err, sizeof err)) == NULL) {
+		fprintf(stderr, "rotsim show: %s\n", err);
+		return 2;
+	}
+	if (load_named(&s, dir, argv[optind], err, sizeof err) != 0) {
+		fprintf(stderr, "%s\n", err);
+		ret = 1;
+		goto out;
+	}
+	scn_describe(&s, &out);
+	fwrite(out.data, 1, out.len, stdout);
+	scn_free(&s);
+	ret = 0;
+out:
+	buf_free(&out);
+	free(dir);
+	return ret;
+}
