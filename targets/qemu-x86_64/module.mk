@@ -1,0 +1,13 @@
+# qemu-x86_64: the default target. `make images` builds its kernel, busybox,
+# test agent and, per device, an initramfs and a factory flash image under
+# $(BUILD)/images/x86_64/ (see targets/qemu-x86_64/README.md).
+include targets/qemu-x86_64/qemu.mk
+DEPS_PKGS += qemu-system-x86 cpio socat tcpdump python3
+$(eval $(call qemu_target,x86_64,amd64,$(CC)))
+# The boot tests need the images; `make check` builds them first.
+check check-scripts: images-x86_64
+CHECK_SRCS += targets/qemu-x86_64/tests/check_targetconf.c
+SCRIPT_TESTS += targets/qemu-x86_64/tests/repro.sh targets/qemu-x86_64/tests/boot.sh \
+	targets/qemu-x86_64/tests/cleanup.sh
+BENCH_SCRIPTS += targets/qemu-x86_64/bench-boot.sh
+bench: images
