@@ -1,0 +1,272 @@
+/*
+ * Child processes. See proc.h.
+ */
+#include "run/proc.h"
+#include "common/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_LIVE 256
+
+/* Process groups to kill on a signal; a slot is 0 when free. Written by the
+ * main flow, read by signal handlers, so plain sig_atomic_t-sized stores. */
+static volatile pid_t live[MAX_LIVE];
+
+static void
+live_add(pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < MAX_LIVE; i++)
+		if (live[i] == 0) {
+			live[i] = pid;
+			return;
+		}
+}
+
+static void
+live_del(pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < MAX_LIVE; i++)
+		if (live[i] == pid)
+			live[i] = 0;
+}
+
+/* see proc.h */
+void
+proc_kill_all(void)
+{
+	int i;
+
+	for (i = 0; i < MAX_LIVE; i++)
+		if (live[i] > 0)
+			kill(-live[i], SIGKILL);
+}
+
+/* see proc.h */
+long long
+proc_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+open_out(const char *path)
+{
+	return open(path ? path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+}
+
+/* see proc.h */
+int
+proc_spawn(proc *p, const char *name, char *const argv[], const proc_io *io,
+	char *err, size_t errlen)
+{
+	int in = -1, out = -1, errfd = -1, pfd[2] = { -1, -1 }, efd[2] = { -1, -1 };
+	pid_t parent = getpid(), pid;
+	int ret = -1;
+	proc_io none;
+
+	memset(p, 0, sizeof *p);
+	snprintf(p->name, sizeof p->name, "%s", name);
+	if (io == NULL) {
+		memset(&none, 0, sizeof none);
+		io = &none;
+	}
+	in = open(io->stdin_path ? io->stdin_path : "/dev/null", O_RDONLY | O_CLOEXEC);
+	if (in < 0) {
+		util_err(err, errlen, "%s: %s: %s", name, io->stdin_path, strerror(errno));
+		goto out;
+	}
+	if (io->stdout_pipe) {
+		if (pipe2(pfd, O_CLOEXEC) != 0) {
+			util_err(err, errlen, "%s: pipe: %s", name, strerror(errno));
+			goto out;
+		}
+		out = pfd[1];
+	} else if ((out = open_out(io->stdout_path)) < 0) {
+		util_err(err, errlen, "%s: %s: %s", name, io->stdout_path, strerror(errno));
+		goto out;
+	}
+	if (io->stderr_path != NULL && io->stdout_path != NULL
+		&& strcmp(io->stderr_path, io->stdout_path) == 0) {
+		errfd = dup(out);
+	} else {
+		errfd = open_out(io->stderr_path);
+	}
+	if (errfd < 0) {
+		util_err(err, errlen, "%s: %s: %s", name, io->stderr_path, strerror(errno));
+		goto out;
+	}
+	/* The exec error travels back through a close-on-exec pipe. */
+	if (pipe2(efd, O_CLOEXEC) != 0) {
+		util_err(err, errlen, "%s: pipe: %s", name, strerror(errno));
+		goto out;
+	}
+	pid = fork();
+	if (pid < 0) {
+		util_err(err, errlen, "%s: fork: %s", name, strerror(errno));
+		goto out;
+	}
+	if (pid == 0) {
+		int e;
+		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGPIPE, SIG_DFL);
+		dup2(in, 0);
+		dup2(out, 1);
+		dup2(errfd, 2);
+		if (io->cwd != NULL && chdir(io->cwd) != 0) {
+			e = errno;
+			(void)!write(efd[1], &e, sizeof e);
+			_exit(127);
+		}
+		if (io->env != NULL)
+			for (char *const *ev = io->env; *ev; ev++)
+				putenv(*ev);
+		execvp(argv[0], argv);
+		e = errno;
+		(void)!write(efd[1], &e, sizeof e);
+		_exit(127);
+	}
+	/* Also set the group from the parent: no race with a kill right after. */
+	setpgid(pid, pid);
+	close(efd[1]);
+	efd[1] = -1;
+	int e = 0;
+	ssize_t n;
+	do
+		n = read(efd[0], &e, sizeof e);
+	while (n < 0 && errno == EINTR);
+	if (n == (ssize_t)sizeof e) {
+		waitpid(pid, NULL, 0);
+		util_err(err, errlen, "%s: cannot run %s: %s", name, argv[0], strerror(e));
+		goto out;
+	}
+	p->pid = pid;
+	live_add(pid);
+	if (io->stdout_pipe) {
+		*io->out_fd = pfd[0];
+		pfd[0] = -1;
+	}
+	ret = 0;
+out:
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	if (errfd >= 0)
+		close(errfd);
+	if (pfd[0] >= 0)
+		close(pfd[0]);
+	if (efd[0] >= 0)
+		close(efd[0]);
+	if (efd[1] >= 0)
+		close(efd[1]);
+	return ret;
+}
+
+/* see proc.h */
+int
+proc_wait(proc *p, int timeout_ms)
+{
+	long long end = proc_now_ms() + timeout_ms;
+
+	if (p->pid <= 0)
+		return 1;
+	for (;;) {
+		int st;
+		pid_t r = waitpid(p->pid, &st, WNOHANG);
+		if (r == p->pid || (r < 0 && errno == ECHILD)) {
+			p->status = r == p->pid ? st : 0;
+			p->reaped = 1;
+			live_del(p->pid);
+			/* The group may hold children of the child: end them too. */
+			kill(-p->pid, SIGKILL);
+			p->pid = 0;
+			return 1;
+		}
+		if (timeout_ms >= 0 && proc_now_ms() >= end)
+			return 0;
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* see proc.h */
+void
+proc_stop(proc *p, int grace_ms)
+{
+	if (p == NULL || p->pid <= 0)
+		return;
+	kill(-p->pid, SIGTERM);
+	kill(p->pid, SIGTERM);
+	if (proc_wait(p, grace_ms))
+		return;
+	kill(-p->pid, SIGKILL);
+	kill(p->pid, SIGKILL);
+	proc_wait(p, -1);
+}
+
+/* see proc.h */
+const char *
+proc_status_text(int status, char *buf, size_t len)
+{
+	if (WIFEXITED(status))
+		snprintf(buf, len, "exit %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(buf, len, "killed by signal %d (%s)", WTERMSIG(status),
+			strsignal(WTERMSIG(status)));
+	else
+		snprintf(buf, len, "status 0x%x", status);
+	return buf;
+}
+
+/* see proc.h */
+long
+proc_read_line(int fd, char *buf, size_t len, int timeout_ms)
+{
+	size_t n = 0;
+	long long end = proc_now_ms() + timeout_ms;
+
+	while (n + 1 < len) {
+		long long left = end - proc_now_ms();
+		struct pollfd pf = { fd, POLLIN, 0 };
+		char c;
+		if (left <= 0)
+			return -1;
+		int r = poll(&pf, 1, (int)left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		ssize_t k = read(fd, &c, 1);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		if (c == '\n')
+			break;
+		buf[n++] = c;
+	}
+	buf[n] = 0;
+	return (long)n;
+}
