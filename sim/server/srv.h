@@ -1,0 +1,191 @@
+/*
+ * The HTTPS update server: TLS 1.2 on BearSSL, a small HTTP/1.1 update protocol
+ * (sim/server/PROTOCOL.md), chain selection by SNI, fault injection, simulated
+ * time, and an event log that serves as evidence.
+ *
+ * Use: srv_init(), then configure (srv_add_cred, srv_add_fault, srv_set_firmware,
+ * srv_open_events, srv_open_keylog, srv_set_time, srv_set_timeout), then
+ * srv_prepare() once, then srv_listen() + srv_run() or srv_serve_fd(); srv_free()
+ * at the end. Every function that can fail returns 0 or -1 with a message in the
+ * caller's buffer; nothing here prints to stdout/stderr or exits.
+ *
+ * TLS private keys are read from files and kept in memory only; nothing here
+ * ever writes one.
+ */
+#ifndef ROTSIM_SRV_H
+#define ROTSIM_SRV_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/util.h"
+#include "fw/fw.h"
+#include "time/simclock.h"
+
+typedef struct srv_cred srv_cred;
+typedef struct srv_conn srv_conn;
+
+/* Kinds of faults (see srv_add_fault for the grammar). */
+enum {
+	SRV_FAULT_DROP_INTERMEDIATE = 1,
+	SRV_FAULT_DROP,
+	SRV_FAULT_REVERSE,
+	SRV_FAULT_APPEND,
+	SRV_FAULT_CHAIN,
+	SRV_FAULT_CLOSE_AFTER,
+	SRV_FAULT_STALL,
+	SRV_FAULT_CORRUPT_BYTE,
+	SRV_FAULT_BAD_SIGNATURE,
+	SRV_FAULT_MISSING_IMAGE,
+	SRV_FAULT_HTTP
+};
+
+typedef struct {
+	int kind;
+	char *spec;		/* as given, for the event log */
+	uint64_t value;		/* bytes, offset, seconds, index or status */
+	uint64_t at;		/* stall: body offset where the stall starts */
+	int64_t retry_after;	/* http: Retry-After seconds, -1 for none */
+	char *path;		/* append/chain: a file; http: a path prefix */
+	char *key;		/* chain: the key file for that chain */
+	unsigned count;		/* times to apply, 0 for always */
+	unsigned used;		/* times applied so far */
+} srv_fault;
+
+/* A file the server offers under /firmware/. */
+typedef struct {
+	char *name;		/* "image-2.bin" */
+	unsigned char *data;
+	size_t len;
+	uint32_t version;
+} srv_image;
+
+typedef struct {
+	/* Configuration. */
+	srv_cred **creds;	/* creds[0] is the default (--chain/--key) */
+	size_t ncreds;
+	srv_fault *faults;
+	size_t nfaults;
+	srv_image *images;
+	size_t nimages;
+	char *manifest;		/* the text served at /manifest (NULL: 404) */
+	size_t manifest_len;
+	const srv_image *offered;	/* the image the manifest names */
+	simclock clock;		/* simulated time (Date headers, events, SNTP) */
+	int timeout_ms;		/* handshake, idle, half-request and write timeout */
+	size_t max_conns;
+	FILE *events;
+	FILE *keylog;
+	/* Optional extra descriptor polled for POLLIN (the SNTP responder). */
+	int extra_fd;
+	void (*extra_fn)(void *ctx);
+	void *extra_ctx;
+	/* Runtime. */
+	int lfd;
+	srv_conn **conns;
+	size_t nconns;
+	uint64_t next_id;
+	size_t peak_conns;
+	uint64_t stat_conns, stat_requests;
+} srv_server;
+
+/* Set defaults: no credentials, real time, timeout 10 s, 1024 connections. */
+void srv_init(srv_server *s);
+/* Release everything (closes open connections, the listener and the log
+ * files, wipes private keys). NULL-safe. */
+void srv_free(srv_server *s);
+
+/*
+ * Load a chain (PEM, leaf first; at least one certificate) and its private key
+ * (PEM: RSA, EC "PRIVATE KEY", "RSA PRIVATE KEY" or "EC PRIVATE KEY"). name is
+ * the SNI host name it is presented for, or NULL for the default (which must be
+ * added, and is added first). Checks that the key type matches the leaf's.
+ */
+int srv_add_cred(srv_server *s, const char *name, const char *chain_path,
+	const char *key_path, char *err, size_t errlen);
+
+/*
+ * Add a fault. Grammar: NAME[=VALUE][,OPTION=VALUE]...
+ *   drop-intermediate            present the leaf alone
+ *   drop=INDEX                   leave out the certificate at INDEX (0 is the leaf)
+ *   reverse                      present the chain in reverse order
+ *   append=FILE                  append the certificates of FILE (PEM)
+ *   chain=FILE[,key=KEY]         present FILE instead (with KEY if given)
+ *   close-after=BYTES[,count=N]  cut the connection (no close_notify) after
+ *                                BYTES bytes of an image body; N times (default
+ *                                1, 0 for every response)
+ *   stall=SECONDS[,at=BYTES][,count=N]  pause an image body after BYTES (default
+ *                                0) for SECONDS; N times (default 1)
+ *   corrupt-byte=OFFSET          flip every bit of the image byte at OFFSET
+ *   bad-signature                the manifest's signature has one bit flipped
+ *   missing-image                the manifest names an image that answers 404
+ *   http=STATUS[,retry-after=S][,path=PREFIX][,count=N]  answer STATUS
+ *                                (400..599) to requests under PREFIX (default
+ *                                every path); N times (default 0: always)
+ * Chain faults apply to every chain, in the order given. Files are read when
+ * srv_prepare() runs.
+ */
+int srv_add_fault(srv_server *s, const char *spec, char *err, size_t errlen);
+
+/*
+ * Offer the firmware of dir: every regular file named image-N.bin (N a decimal
+ * version) is served under /firmware/; the highest version is offered in a
+ * manifest signed with key. Errors: no image-N.bin in dir, unreadable files.
+ */
+int srv_set_firmware(srv_server *s, const char *dir, const fw_key *key,
+	char *err, size_t errlen);
+
+/* Set the simulated time at start (seconds since the epoch). */
+void srv_set_time(srv_server *s, int64_t sim_time);
+
+/* Open the event log (JSON lines) or the NSS key log, appending. */
+int srv_open_events(srv_server *s, const char *path, char *err, size_t errlen);
+int srv_open_keylog(srv_server *s, const char *path, char *err, size_t errlen);
+
+/* Apply the chain faults and check the configuration (a default credential
+ * exists). Call once, after configuring and before serving. */
+int srv_prepare(srv_server *s, char *err, size_t errlen);
+
+/*
+ * Bind and listen on "HOST:PORT" (numeric IPv4 or [IPv6] address; "PORT" alone
+ * means 127.0.0.1). Writes the bound address ("127.0.0.1:43817") into bound.
+ */
+int srv_listen(srv_server *s, const char *addr, char *bound, size_t boundlen,
+	char *err, size_t errlen);
+
+/*
+ * Serve connections until *stop becomes non-zero. sigmask (may be NULL) is the
+ * signal mask in effect while waiting (ppoll), so a caller that blocks SIGTERM
+ * can have it delivered only there. Returns 0 when stopped, -1 with err on a
+ * fatal error (poll failing).
+ */
+int srv_run(srv_server *s, volatile sig_atomic_t *stop, const sigset_t *sigmask,
+	char *err, size_t errlen);
+
+/* Serve exactly one connection read from rfd and written to wfd (both made
+ * non-blocking), then return 0; peer names it in the event log. */
+int srv_serve_fd(srv_server *s, int rfd, int wfd, const char *peer,
+	volatile sig_atomic_t *stop, const sigset_t *sigmask, char *err, size_t errlen);
+
+/* The simulated time now. */
+int64_t srv_sim_now(const srv_server *s);
+
+/* Write one event line {"event":NAME,"real":...,"sim":...FIELDS} to the event
+ * log (if open). fields is "" or JSON members each preceded by a comma. */
+void srv_event(srv_server *s, const char *name, const char *fields);
+
+/* Append s[0..len) to b as a JSON string (with the quotes). Control characters
+ * and invalid UTF-8 are escaped (\u00XX, and U+FFFD for a bad byte). */
+void srv_json_str(buf_t *b, const void *s, size_t len);
+
+/* Names for the log: a TLS alert ("unknown_ca"), a BearSSL error
+ * ("BR_ERR_BAD_CCS"), a cipher suite ("ECDHE_RSA_WITH_AES_128_GCM_SHA256"), a
+ * protocol version ("TLS1.2"). Static strings; NULL when unknown. */
+const char *srv_alert_name(int alert);
+const char *srv_error_name(int err);
+const char *srv_suite_name(unsigned suite);
+const char *srv_version_name(unsigned version);
+
+#endif
