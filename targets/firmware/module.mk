@@ -1,0 +1,103 @@
+# targets/firmware: the reference device's update agent (README.md).
+#
+#   $(BUILD)/bin/rotsim-agent               the agent as a host process (targets/native)
+#   $(BUILD)/bin/rotsim-mkbundle            makes firmware bundles (image-N.bin)
+#   $(BUILD)/firmware/x86_64/rotsim-agent   the agent for the QEMU guest: static,
+#                                           against libbearssl.a
+FW_DIR := targets/firmware
+# The agent's own modules, and the sim/ sources it builds in (libc and BearSSL only).
+FW_AGENT_MODS := $(FW_DIR)/console.c $(FW_DIR)/bundle.c $(FW_DIR)/flash.c \
+	$(FW_DIR)/trust.c $(FW_DIR)/net.c
+FW_SIM_SRCS := sim/fw/fw.c sim/time/sntp.c sim/time/simclock.c sim/time/simtime.c \
+	sim/common/util.c sim/common/cfg.c
+FW_AGENT := $(BUILD)/bin/rotsim-agent
+FW_MKBUNDLE := $(BUILD)/bin/rotsim-mkbundle
+FW_STATIC := $(BUILD)/firmware/x86_64/rotsim-agent
+# The build date a device without a clock falls back to, unless its profile
+# says otherwise: fixed, so that images are reproducible.
+FW_BUILD_DATE ?= 2024-01-15
+
+# The modules go into the rotsim library, so that the Check tests and the fuzz
+# target link them like any other library code. (LIB and ALL_OBJS are set
+# after the module fragments are read: name the library by its path and
+# include the two programs' dependency files here.)
+LIB_SRCS += $(FW_AGENT_MODS)
+FW_LIB := $(BUILD)/lib/librotsim.a
+-include $(BUILD)/obj/$(FW_DIR)/agent.d $(BUILD)/obj/$(FW_DIR)/mkbundle.d
+$(BUILD)/obj/$(FW_DIR)/agent.o: CPPFLAGS += -DAGENT_BUILD_DATE='"$(FW_BUILD_DATE)"'
+
+$(FW_AGENT): $(BUILD)/obj/$(FW_DIR)/agent.o $(FW_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(FW_MKBUNDLE): $(BUILD)/obj/$(FW_DIR)/mkbundle.o $(FW_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The guest's agent: every source compiled into one static binary, without
+# sanitizers (they do not link statically), stripped, no build id.
+FW_STATIC_CFLAGS := -std=c11 -D_GNU_SOURCE -Isim -I. -Os -Wall -Wextra -Werror \
+	-Wno-unused-parameter -static -s -Wl,--build-id=none -ffile-prefix-map=$(CURDIR)=.
+FW_BEARSSL_A ?= /usr/lib/x86_64-linux-gnu/libbearssl.a
+$(FW_STATIC): $(FW_DIR)/agent.c $(FW_AGENT_MODS) $(FW_SIM_SRCS) $(wildcard $(FW_DIR)/*.h) \
+		$(FW_DIR)/module.mk
+	@mkdir -p $(@D)
+	$(CC) $(FW_STATIC_CFLAGS) -DAGENT_BUILD_DATE='"$(FW_BUILD_DATE)"' -o $@ \
+		$(FW_DIR)/agent.c $(FW_AGENT_MODS) $(FW_SIM_SRCS) $(FW_BEARSSL_A) -lm
+
+.PHONY: firmware
+firmware: $(FW_AGENT) $(FW_MKBUNDLE) $(FW_STATIC)
+all: firmware
+TEST_TOOLS += $(FW_AGENT) $(FW_MKBUNDLE)
+
+CHECK_SRCS += $(FW_DIR)/tests/check_firmware_bundle.c $(FW_DIR)/tests/check_firmware_console.c \
+	$(FW_DIR)/tests/check_firmware_flash.c
+FUZZ_SRCS += $(FW_DIR)/fuzz/fuzz_bundle.c
+SCRIPT_TESTS += $(FW_DIR)/tests/update.sh $(FW_DIR)/tests/trust.sh $(FW_DIR)/tests/faults.sh \
+	$(FW_DIR)/tests/ota-trust.sh $(FW_DIR)/tests/clock.sh $(FW_DIR)/tests/qemu.sh
+
+# ---- Device images for the QEMU targets (targets/qemu-x86_64/qemu.mk) ----
+# One device per trust profile, named after it. Its payload (/etc/rotsim/ in
+# the guest) holds: device (the name), profile, anchors/ (every anchor set and
+# pin list of FW_PKI, made by rotsim pki in a private temporary directory, so
+# that no CA private key is left in the build directory) and
+# signing-key.pub.pem (the public half of the firmware-signing key derived
+# from FW_SIGNING_SEED; the harness derives the private half for rotsim serve
+# with rotsim-mkbundle --signing-seed SEED --key-out FILE).
+FW_PROFILES := $(sort $(basename $(notdir $(wildcard $(FW_DIR)/profiles/*.profile))))
+FW_PKI ?= scenarios/pki/letsencrypt.pki
+FW_SIGNING_SEED ?= rotsim-reference-devices-1
+FW_OUT := $(BUILD)/firmware
+FW_PAYLOAD := $(FW_OUT)/payload
+
+$(FW_OUT)/anchors.stamp: $(FW_PKI) $(BUILD)/bin/rotsim
+	@mkdir -p $(@D)
+	set -e; d=$$(mktemp -d); trap 'rm -rf "$$d"' EXIT; \
+	$(BUILD)/bin/rotsim pki $(FW_PKI) --out "$$d/pki" > "$$d/log" 2>&1 || { cat "$$d/log"; exit 1; }; \
+	rm -rf $(FW_OUT)/anchors; mkdir -p $(FW_OUT)/anchors; \
+	cp "$$d"/pki/anchors/*.pem "$$d"/pki/anchors/*.pins $(FW_OUT)/anchors/
+	touch $@
+
+$(FW_OUT)/signing-key.pub.pem: $(FW_MKBUNDLE) $(FW_DIR)/module.mk
+	@mkdir -p $(@D)
+	$(FW_MKBUNDLE) --signing-seed '$(FW_SIGNING_SEED)' --pub-out $@
+	printf '%s\n' '$(FW_SIGNING_SEED)' > $(FW_OUT)/signing-seed
+
+# $(call fw_device,PROFILE)
+define fw_device
+QEMU_DEVICES += $(1)
+QEMU_AGENT.x86_64.$(1) := $(FW_STATIC)
+QEMU_PAYLOAD.$(1) := $(FW_PAYLOAD)/$(1)
+QEMU_PAYLOAD_DEPS.$(1) := $(FW_PAYLOAD)/$(1).stamp
+$(FW_PAYLOAD)/$(1): $(FW_PAYLOAD)/$(1).stamp ;
+$(FW_PAYLOAD)/$(1).stamp: $(FW_DIR)/profiles/$(1).profile $(FW_OUT)/anchors.stamp \
+		$(FW_OUT)/signing-key.pub.pem
+	rm -rf $(FW_PAYLOAD)/$(1)
+	mkdir -p $(FW_PAYLOAD)/$(1)/anchors
+	printf '%s\n' '$(1)' > $(FW_PAYLOAD)/$(1)/device
+	cp $(FW_DIR)/profiles/$(1).profile $(FW_PAYLOAD)/$(1)/profile
+	cp $(FW_OUT)/anchors/* $(FW_PAYLOAD)/$(1)/anchors/
+	cp $(FW_OUT)/signing-key.pub.pem $(FW_PAYLOAD)/$(1)/signing-key.pub.pem
+	touch $$@
+endef
+$(foreach p,$(FW_PROFILES),$(eval $(call fw_device,$(p))))

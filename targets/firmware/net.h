@@ -1,0 +1,99 @@
+/*
+ * The device's link to the update server: TCP, TLS 1.2 on BearSSL's client
+ * engine with the device's trust, and the few HTTP/1.1 exchanges the update
+ * protocol needs, over one connection kept alive between requests.
+ *
+ * The caller owns the net_conn (it is large: the TLS buffer and engines; put
+ * it in static storage or allocate it). Every function returns 0 or -1 and
+ * leaves the reason in the connection (net_conn.err_kind, .tls_err, .msg);
+ * nothing here prints.
+ */
+#ifndef ROTSIM_FW_NET_H
+#define ROTSIM_FW_NET_H
+
+#include <bearssl.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trust.h"
+
+/* Why the last operation failed. */
+enum {
+	NET_OK = 0,
+	NET_ERR_CONNECT,	/* no TCP connection (refused, timeout) */
+	NET_ERR_TLS,		/* the handshake failed: tls_err says why */
+	NET_ERR_IO,		/* the connection broke after the handshake */
+	NET_ERR_HTTP		/* a malformed or oversized response */
+};
+
+typedef struct {
+	int status;		/* 200, 206, 503, ... */
+	uint64_t content_length;
+	int has_length;
+	uint64_t range_first, range_last, range_total;	/* Content-Range */
+	int has_range;
+	long retry_after;	/* seconds, -1 if absent */
+	int close;		/* Connection: close */
+} net_resp;
+
+typedef struct {
+	/* Set by the caller before net_connect(). */
+	struct sockaddr_in addr;
+	const char *server_name;	/* SNI and the name the leaf must carry */
+	int mode;			/* TRUST_ANCHORS, TRUST_PIN_LEAF, TRUST_INSECURE */
+	const trust_store *trust;	/* borrowed */
+	int64_t (*now)(void *ctx);	/* the device's time, Unix seconds */
+	void *now_ctx;
+	int timeout_ms;
+	/* State. */
+	int fd;				/* -1 when not connected */
+	int tls_up;
+	br_ssl_client_context cc;
+	br_x509_minimal_context xc;
+	trust_lax_context lax;
+	br_sslio_context io;
+	unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
+	unsigned char rbuf[8192];	/* bytes read past a response head */
+	size_t rpos, rlen;
+	/* The last failure. */
+	int err_kind;
+	int tls_err;			/* br_ssl_engine_last_error() */
+	int sys_errno;
+	char msg[256];
+	/* Statistics since the last connect. */
+	unsigned version;		/* negotiated protocol version */
+	unsigned suite;			/* negotiated cipher suite */
+} net_conn;
+
+/* Prepare a connection (not connected). */
+void net_init(net_conn *c);
+
+/* TCP connect with a timeout, then the TLS handshake. */
+int net_connect(net_conn *c);
+
+/* Close the connection (sends close_notify if the TLS session is up).
+ * Safe to call when not connected. */
+void net_close(net_conn *c);
+
+/*
+ * Send a request: method, path, optional Range start (range_from < 0: none),
+ * optional body with its content type. Then read the response head into *r.
+ */
+int net_request(net_conn *c, const char *method, const char *path, long long range_from,
+	const char *ctype, const void *body, size_t blen, net_resp *r);
+
+/*
+ * Read up to len bytes of the response body into buf. Returns the number read
+ * (> 0), or -1 when the connection broke (err_kind NET_ERR_IO).
+ */
+long net_read_body(net_conn *c, void *buf, size_t len);
+
+/* Read and drop n bytes of body. */
+int net_skip_body(net_conn *c, uint64_t n);
+
+/* Parse a response head (through the empty line) into *r. Returns 0 or -1.
+ * Pure: exposed for tests. */
+int net_parse_head(net_resp *r, const char *head, size_t len);
+
+#endif
