@@ -1,0 +1,193 @@
+/*
+ * Live capture into a pcap file, for targets whose traffic the harness can
+ * see on a host interface (the native target on loopback).
+ *
+ * The capture runs in its own thread: a non-blocking pcap handle in
+ * immediate mode, polled with a short timeout so that a stop request is
+ * seen within about 100 ms. On stop the thread drains what the kernel
+ * already holds before it returns, so every packet that reached the
+ * interface before cap_live_stop() was called is written: on loopback the
+ * kernel hands a packet to packet sockets while the sender is still in
+ * send(), so "sent before stop" means "in the ring before stop".
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pcap/pcap.h>
+
+#include "capture/capture.h"
+
+#define LIVE_SNAPLEN 262144
+#define LIVE_BUFFER (32 << 20)
+#define LIVE_POLL_MS 100
+
+struct cap_live {
+	pcap_t *pc;
+	pcap_dumper_t *dump;
+	pthread_t thread;
+	int thread_started;
+	atomic_int stop;
+	uint64_t packets;
+	int failed;			/* the loop hit a pcap error */
+	char why[PCAP_ERRBUF_SIZE];
+};
+
+static void
+on_packet(unsigned char *user, const struct pcap_pkthdr *h, const unsigned char *bytes)
+{
+	cap_live *l = (cap_live *)user;
+
+	pcap_dump((unsigned char *)l->dump, h, bytes);
+	l->packets++;
+}
+
+static void *
+live_loop(void *arg)
+{
+	cap_live *l = arg;
+	struct pollfd pfd;
+	int rc;
+
+	pfd.fd = pcap_get_selectable_fd(l->pc);
+	pfd.events = POLLIN;
+	while (!atomic_load(&l->stop)) {
+		if (pfd.fd >= 0 && poll(&pfd, 1, LIVE_POLL_MS) < 0 && errno != EINTR)
+			break;
+		rc = pcap_dispatch(l->pc, -1, on_packet, (unsigned char *)l);
+		if (rc == PCAP_ERROR) {
+			l->failed = 1;
+			snprintf(l->why, sizeof l->why, "%s", pcap_geterr(l->pc));
+			return NULL;
+		}
+	}
+	/* Drain: whatever the kernel holds arrived before the stop. */
+	do {
+		rc = pcap_dispatch(l->pc, -1, on_packet, (unsigned char *)l);
+	} while (rc > 0);
+	if (rc == PCAP_ERROR) {
+		l->failed = 1;
+		snprintf(l->why, sizeof l->why, "%s", pcap_geterr(l->pc));
+	}
+	return NULL;
+}
+
+static void
+live_free(cap_live *l)
+{
+	if (l == NULL)
+		return;
+	if (l->dump != NULL)
+		pcap_dump_close(l->dump);
+	if (l->pc != NULL)
+		pcap_close(l->pc);
+	free(l);
+}
+
+/* see capture.h */
+int
+cap_live_start(const char *iface, const char *bpf_filter, const char *pcap_out,
+	cap_live **out, char *err, size_t errlen)
+{
+	char perr[PCAP_ERRBUF_SIZE];
+	struct bpf_program prog;
+	cap_live *l;
+	int rc;
+
+	*out = NULL;
+	perr[0] = 0;
+	l = xcalloc(1, sizeof *l);
+	atomic_init(&l->stop, 0);
+	l->pc = pcap_create(iface, perr);
+	if (l->pc == NULL) {
+		util_err(err, errlen, "live capture on %s: %s", iface, perr);
+		goto fail;
+	}
+	pcap_set_snaplen(l->pc, LIVE_SNAPLEN);
+	pcap_set_promisc(l->pc, 0);
+	pcap_set_immediate_mode(l->pc, 1);
+	pcap_set_buffer_size(l->pc, LIVE_BUFFER);
+	pcap_set_timeout(l->pc, LIVE_POLL_MS);
+	rc = pcap_activate(l->pc);
+	if (rc == PCAP_ERROR_PERM_DENIED) {
+		util_err(err, errlen, "live capture on %s needs root or CAP_NET_RAW: %s",
+			iface, pcap_geterr(l->pc));
+		goto fail;
+	}
+	if (rc == PCAP_ERROR_NO_SUCH_DEVICE) {
+		util_err(err, errlen, "live capture: no interface \"%s\"", iface);
+		goto fail;
+	}
+	if (rc < 0) {
+		util_err(err, errlen, "live capture on %s: %s", iface,
+			rc == PCAP_ERROR ? pcap_geterr(l->pc) : pcap_statustostr(rc));
+		goto fail;
+	}
+	if (bpf_filter != NULL) {
+		if (pcap_compile(l->pc, &prog, bpf_filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+			util_err(err, errlen, "capture filter \"%s\": %s", bpf_filter,
+				pcap_geterr(l->pc));
+			goto fail;
+		}
+		rc = pcap_setfilter(l->pc, &prog);
+		pcap_freecode(&prog);
+		if (rc != 0) {
+			util_err(err, errlen, "capture filter \"%s\": %s", bpf_filter,
+				pcap_geterr(l->pc));
+			goto fail;
+		}
+	}
+	if (pcap_setnonblock(l->pc, 1, perr) != 0) {
+		util_err(err, errlen, "live capture on %s: %s", iface, perr);
+		goto fail;
+	}
+	l->dump = pcap_dump_open(l->pc, pcap_out);
+	if (l->dump == NULL) {
+		util_err(err, errlen, "%s: %s", pcap_out, pcap_geterr(l->pc));
+		goto fail;
+	}
+	/* The header is on disk at once, so a reader never sees an empty file. */
+	pcap_dump_flush(l->dump);
+	rc = pthread_create(&l->thread, NULL, live_loop, l);
+	if (rc != 0) {
+		util_err(err, errlen, "live capture: cannot start a thread: %s", strerror(rc));
+		goto fail;
+	}
+	l->thread_started = 1;
+	*out = l;
+	return 0;
+fail:
+	live_free(l);
+	return -1;
+}
+
+/* see capture.h */
+int
+cap_live_stop(cap_live *l, uint64_t *packets, char *err, size_t errlen)
+{
+	struct pcap_stat st;
+	int ret = 0;
+
+	if (packets != NULL)
+		*packets = 0;
+	if (l == NULL)
+		return 0;
+	atomic_store(&l->stop, 1);
+	if (l->thread_started)
+		pthread_join(l->thread, NULL);
+	if (packets != NULL)
+		*packets = l->packets;
+	if (l->failed) {
+		ret = util_err(err, errlen, "live capture: %s", l->why);
+	} else if (pcap_stats(l->pc, &st) == 0 && st.ps_drop > 0) {
+		ret = util_err(err, errlen, "live capture: the kernel dropped %u packets "
+			"(the capture is incomplete)", st.ps_drop);
+	}
+	if (pcap_dump_flush(l->dump) != 0 && ret == 0)
+		ret = util_err(err, errlen, "live capture: cannot write the capture file");
+	live_free(l);
+	return ret;
+}
