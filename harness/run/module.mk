@@ -1,2 +1,5 @@
-LIB_SRCS += harness/run/proc.c
+LIB_SRCS += harness/run/proc.c harness/run/target.c harness/run/cpio.c harness/run/runner.c
+CMD_SRCS += harness/run/verb_run.c
+VERBS += run verdict
 CHECK_SRCS += harness/run/tests/check_proc.c
+SCRIPT_TESTS += harness/run/tests/run_native.sh

@@ -66,9 +66,10 @@ proc_now_ms(void)
 }
 
 static int
-open_out(const char *path)
+open_out(const char *path, int append)
 {
-	return open(path ? path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	return open(path ? path : "/dev/null",
+		O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC) | O_CLOEXEC, 0644);
 }
 
 /* see proc.h */
@@ -98,7 +99,7 @@ proc_spawn(proc *p, const char *name, char *const argv[], const proc_io *io,
 			goto out;
 		}
 		out = pfd[1];
-	} else if ((out = open_out(io->stdout_path)) < 0) {
+	} else if ((out = open_out(io->stdout_path, io->append)) < 0) {
 		util_err(err, errlen, "%s: %s: %s", name, io->stdout_path, strerror(errno));
 		goto out;
 	}
@@ -106,7 +107,7 @@ proc_spawn(proc *p, const char *name, char *const argv[], const proc_io *io,
 		&& strcmp(io->stderr_path, io->stdout_path) == 0) {
 		errfd = dup(out);
 	} else {
-		errfd = open_out(io->stderr_path);
+		errfd = open_out(io->stderr_path, io->append);
 	}
 	if (errfd < 0) {
 		util_err(err, errlen, "%s: %s: %s", name, io->stderr_path, strerror(errno));

@@ -23,6 +23,7 @@ typedef struct {
 	const char *stdin_path;		/* NULL: /dev/null */
 	const char *stdout_path;	/* NULL: /dev/null; else created/truncated */
 	const char *stderr_path;	/* NULL: /dev/null; may equal stdout_path */
+	int append;			/* open the output files for appending */
 	int stdout_pipe;		/* 1: stdout to a pipe, read end in *out_fd */
 	int *out_fd;
 	const char *cwd;		/* NULL: unchanged */

@@ -344,6 +344,21 @@ pki_build(pki *p, const char *seed, const char *cache_dir,
 }
 
 /* see pki.h */
+char *
+pki_default_cache(void)
+{
+	const char *e;
+
+	if ((e = getenv("ROTSIM_CACHE")) != NULL && *e)
+		return xstrdup(e);
+	if ((e = getenv("XDG_CACHE_HOME")) != NULL && *e)
+		return xasprintf("%s/rotsim", e);
+	if ((e = getenv("HOME")) != NULL && *e)
+		return xasprintf("%s/.cache/rotsim", e);
+	return NULL;
+}
+
+/* see pki.h */
 void
 pki_pem(buf_t *out, const char *label, const void *der, size_t len)
 {

@@ -159,6 +159,11 @@ typedef void (*pki_progress_fn)(void *ctx, const char *label, const char *type,
 int pki_build(pki *p, const char *seed, const char *cache_dir,
 	pki_progress_fn progress, void *ctx, char *err, size_t errlen);
 
+/* The key cache used when none is given: $ROTSIM_CACHE, else
+ * $XDG_CACHE_HOME/rotsim, else ~/.cache/rotsim. Allocated with xmalloc(), or
+ * NULL when none of them is set. */
+char *pki_default_cache(void);
+
 /* Write every output file under dir (created if needed). */
 int pki_write(const pki *p, const char *dir, char *err, size_t errlen);
 

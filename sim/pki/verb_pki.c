@@ -49,21 +49,6 @@ progress(void *ctx, const char *label, const char *type, size_t done, size_t tot
 		type);
 }
 
-/* The default cache directory, allocated with xmalloc(), or NULL. */
-static char *
-default_cache(void)
-{
-	const char *e;
-
-	if ((e = getenv("ROTSIM_CACHE")) != NULL && *e)
-		return xstrdup(e);
-	if ((e = getenv("XDG_CACHE_HOME")) != NULL && *e)
-		return xasprintf("%s/rotsim", e);
-	if ((e = getenv("HOME")) != NULL && *e)
-		return xasprintf("%s/.cache/rotsim", e);
-	return NULL;
-}
-
 /* see verbs.h */
 int
 verb_pki(int argc, char **argv)
@@ -134,7 +119,7 @@ verb_pki(int argc, char **argv)
 		goto done;
 	}
 	if (!no_cache && cache == NULL)
-		cache = default_cache();
+		cache = pki_default_cache();
 	if (pki_build(&p, seed, no_cache ? NULL : cache, quiet ? NULL : progress, NULL,
 		err, sizeof err) != 0) {
 		fprintf(stderr, "rotsim pki: %s\n", err);

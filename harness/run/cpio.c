@@ -1,0 +1,111 @@
+/*
+ * newc cpio writer. See cpio.h.
+ */
+#include "run/cpio.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static unsigned ino = 1000;
+
+static void
+header(buf_t *b, const char *name, unsigned mode, size_t size)
+{
+	size_t nlen = strlen(name) + 1;
+
+	buf_printf(b, "070701%08X%08X%08X%08X%08X%08X%08zX%08X%08X%08X%08X%08zX%08X",
+		ino++, mode, 0u, 0u, 1u, 0u, size, 0u, 0u, 0u, 0u, nlen, 0u);
+	buf_append(b, name, nlen);
+	while (b->len % 4)
+		buf_putc(b, 0);
+}
+
+/* see cpio.h */
+void
+cpio_dir(buf_t *b, const char *name, mode_t mode)
+{
+	header(b, name, 0040000 | (mode & 07777), 0);
+}
+
+/* see cpio.h */
+void
+cpio_file(buf_t *b, const char *name, mode_t mode, const void *data, size_t len)
+{
+	header(b, name, 0100000 | (mode & 07777), len);
+	buf_append(b, data, len);
+	while (b->len % 4)
+		buf_putc(b, 0);
+}
+
+/* see cpio.h */
+void
+cpio_end(buf_t *b)
+{
+	header(b, "TRAILER!!!", 0, 0);
+	/* Pad the archive to a 512-byte block, as cpio(1) does. */
+	while (b->len % 512)
+		buf_putc(b, 0);
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* see cpio.h */
+int
+cpio_tree(buf_t *b, const char *dir, const char *prefix, char *err, size_t errlen)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, i;
+	int ret = -1;
+
+	if (d == NULL)
+		return util_err(err, errlen, "%s: cannot open", dir);
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		names = xrealloc(names, (n + 1) * sizeof *names);
+		names[n++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	if (n > 1)
+		qsort(names, n, sizeof *names, cmp_str);
+	cpio_dir(b, prefix, 0755);
+	for (i = 0; i < n; i++) {
+		char *path = xasprintf("%s/%s", dir, names[i]);
+		char *name = xasprintf("%s/%s", prefix, names[i]);
+		struct stat st;
+		int r = 0;
+		if (stat(path, &st) != 0) {
+			r = util_err(err, errlen, "%s: cannot stat", path);
+		} else if (S_ISDIR(st.st_mode)) {
+			r = cpio_tree(b, path, name, err, errlen);
+		} else {
+			unsigned char *data;
+			size_t len;
+			r = util_read_file(path, &data, &len, err, errlen);
+			if (r == 0) {
+				cpio_file(b, name, st.st_mode & 0777, data, len);
+				util_wipe(data, len);
+				free(data);
+			}
+		}
+		free(path);
+		free(name);
+		if (r != 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return ret;
+}

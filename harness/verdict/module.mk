@@ -1,0 +1,1 @@
+LIB_SRCS += harness/verdict/verdict.c harness/verdict/refcheck.c

@@ -1,0 +1,38 @@
+/*
+ * The reference validation: what a correct device with the given anchors (or
+ * SPKI pins) decides about a chain at a date, for a server name. It is
+ * BearSSL's br_x509_minimal, so the facts of EVENTS.md hold (anchors without
+ * dates, the first anchor match ends the chain); the harness uses it to tell
+ * "insecure" (the device accepted what this refuses) from an honest accept.
+ */
+#ifndef ROTSIM_REFCHECK_H
+#define ROTSIM_REFCHECK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+	const unsigned char *der;
+	size_t len;
+} ref_cert;
+
+/*
+ * Validate chain[0..n) (leaf first) at time t (Unix seconds) for server_name
+ * against the certificates in the PEM files anchor_pems[0..nanchors) (CA
+ * certificates become CA anchors; others direct-trust anchors) and, if
+ * pins_path is not NULL, against the base64 SHA-256 SPKI pins in that file (a
+ * pin check looks at the leaf's key only, as setFingerprint firmware does).
+ * Returns 0 with *code set (0 accepted, else a BR_ERR_* code, or -1 "no
+ * matching pin"), or -1 with err when the files cannot be read.
+ */
+int ref_validate(const ref_cert *chain, size_t n, int64_t t, const char *server_name,
+	const char *const *anchor_pems, size_t nanchors, const char *pins_path,
+	int *code, char *err, size_t errlen);
+
+/* The SHA-256 of a certificate's SubjectPublicKeyInfo, base64. 0 or -1. */
+int ref_spki_pin(const unsigned char *der, size_t len, char out[64]);
+
+/* BR_ERR_X509_* and TLS-level names for codes; "ok" for 0. */
+const char *ref_error_name(int code);
+
+#endif
