@@ -2,15 +2,10 @@
  * rotsim: one command, many verbs, in the manner of BearSSL's brssl.
  */
 #include "verbs.h"
+#include "version.h"
 
 #include <stdio.h>
 #include <string.h>
-
-#ifndef ROTSIM_VERSION
-#define ROTSIM_VERSION "0.1.0"
-#endif
-
-const char rotsim_version[] = ROTSIM_VERSION;
 
 typedef struct {
 	const char *name;

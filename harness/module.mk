@@ -1,2 +1,3 @@
+LIB_SRCS += harness/version.c
 CMD_SRCS += harness/main.c
 SCRIPT_TESTS += harness/tests/cli.sh

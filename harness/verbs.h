@@ -18,7 +18,4 @@
 #include "verbs.inc"
 #undef VERB
 
-/* The program's version string. */
-extern const char rotsim_version[];
-
 #endif

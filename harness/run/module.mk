@@ -3,3 +3,5 @@ CMD_SRCS += harness/run/verb_run.c
 VERBS += run verdict
 CHECK_SRCS += harness/run/tests/check_proc.c
 SCRIPT_TESTS += harness/run/tests/run_native.sh
+SCRIPT_TESTS += harness/run/tests/run_qemu.sh harness/run/tests/run_interrupt.sh \
+	harness/run/tests/run_hung.sh

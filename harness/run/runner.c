@@ -17,7 +17,7 @@
 #include "fw/fw.h"
 #include "scenario/devices.h"
 #include "time/simtime.h"
-#include "verbs.h"
+#include "version.h"
 #include "targets/firmware/bundle.h"
 
 #include <dirent.h>
@@ -867,6 +867,20 @@ run_scenarios(scenario *scns, size_t nscn, const run_opts *o, char *err, size_t 
 	if (ncases == 0) {
 		util_err(err, errlen, "no case to run (check --device and --shard)");
 		goto out;
+	}
+
+	if (!o->quiet) {
+		size_t used = 0;
+		for (i = 0; i < nscn; i++) {
+			for (j = 0; j < ncases && cases[j].scn != &scns[i]; j++)
+				;
+			if (j < ncases)
+				fprintf(stderr, "%s%s", used++ ? ", " : "rotsim run: ", scns[i].name);
+		}
+		fprintf(stderr, ": %zu case%s on", ncases, ncases == 1 ? "" : "s");
+		for (k = 0; k < o->ntargets; k++)
+			fprintf(stderr, " %s", o->targets[k]);
+		fprintf(stderr, ", %d at once; results in %s\n", o->jobs, o->out);
 	}
 
 	/* What cases share. */

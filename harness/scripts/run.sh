@@ -1,8 +1,25 @@
 #!/usr/bin/env bash
-# make run: the main job. Until scenarios run on targets, the job is the test CA:
-# build the Let's Encrypt mirror and write what was built.
-set -euo pipefail
-rotsim=$1 out=$2
-mkdir -p "$out"
-"$rotsim" pki scenarios/pki/letsencrypt.pki --out "$out/pki"
-echo "make run: wrote $out/pki (see $out/pki/manifest.txt)"
+# make run: the main job. Runs the default scenarios (those tagged "default")
+# on the default target, qemu-x86_64, and writes the results and a report under
+# results/<date>-<time>/ (results/latest points there).
+#
+# usage: run.sh ROTSIM [extra rotsim run arguments]
+# Environment: RUN_JOBS (cases at once, default 2), RUN_TARGET (qemu-x86_64).
+set -uo pipefail
+rotsim=$1; shift
+jobs=${RUN_JOBS:-2}
+target=${RUN_TARGET:-qemu-x86_64}
+
+"$rotsim" run --target "$target" -j "$jobs" "$@"
+rc=$?
+out=$(readlink -f results/latest)
+if "$rotsim" --help | grep -q '^  report '; then
+	"$rotsim" report "$out" || true
+fi
+echo "make run: results in $out (summary.txt, summary.json, junit.xml$([ -f "$out/report.html" ] && echo ", report.html"))"
+case $rc in
+0) echo "make run: every outcome as the scenarios expect" ;;
+1) echo "make run: some outcomes differ from what the scenarios expect (see summary.txt)" ;;
+*) echo "make run: the run did not complete (infrastructure error or interruption)" ;;
+esac
+exit $rc
