@@ -7,6 +7,7 @@
 
 #include <pcap/dlt.h>
 
+#include "common/tlsnames.h"
 #include "capture/cap_int.h"
 
 typedef struct {
@@ -27,43 +28,7 @@ lookup(const name_entry *t, size_t n, unsigned code)
 
 #define LOOKUP(t, code) lookup(t, sizeof t / sizeof t[0], code)
 
-/* RFC 8446 6, RFC 5246 7.2 and the IANA registry. */
-static const name_entry alerts[] = {
-	{ 0, "close_notify" },
-	{ 10, "unexpected_message" },
-	{ 20, "bad_record_mac" },
-	{ 21, "decryption_failed" },
-	{ 22, "record_overflow" },
-	{ 30, "decompression_failure" },
-	{ 40, "handshake_failure" },
-	{ 41, "no_certificate" },
-	{ 42, "bad_certificate" },
-	{ 43, "unsupported_certificate" },
-	{ 44, "certificate_revoked" },
-	{ 45, "certificate_expired" },
-	{ 46, "certificate_unknown" },
-	{ 47, "illegal_parameter" },
-	{ 48, "unknown_ca" },
-	{ 49, "access_denied" },
-	{ 50, "decode_error" },
-	{ 51, "decrypt_error" },
-	{ 60, "export_restriction" },
-	{ 70, "protocol_version" },
-	{ 71, "insufficient_security" },
-	{ 80, "internal_error" },
-	{ 86, "inappropriate_fallback" },
-	{ 90, "user_canceled" },
-	{ 100, "no_renegotiation" },
-	{ 109, "missing_extension" },
-	{ 110, "unsupported_extension" },
-	{ 111, "certificate_unobtainable" },
-	{ 112, "unrecognized_name" },
-	{ 113, "bad_certificate_status_response" },
-	{ 114, "bad_certificate_hash_value" },
-	{ 115, "unknown_psk_identity" },
-	{ 116, "certificate_required" },
-	{ 120, "no_application_protocol" },
-};
+
 
 /* The suites BearSSL implements, the TLS 1.3 suites, and a few that
  * OpenSSL and curl offer by default. */
@@ -229,7 +194,7 @@ static const name_entry linktypes[] = {
 const char *
 cap_alert_name(int desc)
 {
-	return desc < 0 ? NULL : LOOKUP(alerts, (unsigned)desc);
+	return tls_alert_name(desc);
 }
 
 /* see capture.h */

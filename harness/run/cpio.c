@@ -50,33 +50,18 @@ cpio_end(buf_t *b)
 		buf_putc(b, 0);
 }
 
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* see cpio.h */
 int
 cpio_tree(buf_t *b, const char *dir, const char *prefix, char *err, size_t errlen)
 {
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char **names = NULL;
-	size_t n = 0, i;
+	char **names;
+	long ln = util_list_dir(dir, "", &names, err, errlen);
+	size_t n, i;
 	int ret = -1;
 
-	if (d == NULL)
-		return util_err(err, errlen, "%s: cannot open", dir);
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		names = xrealloc(names, (n + 1) * sizeof *names);
-		names[n++] = xstrdup(de->d_name);
-	}
-	closedir(d);
-	if (n > 1)
-		qsort(names, n, sizeof *names, cmp_str);
+	if (ln < 0)
+		return -1;
+	n = (size_t)ln;
 	cpio_dir(b, prefix, 0755);
 	for (i = 0; i < n; i++) {
 		char *path = xasprintf("%s/%s", dir, names[i]);

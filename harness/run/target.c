@@ -16,40 +16,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int
-is_dir(const char *p)
-{
-	struct stat st;
-	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 /* see target.h */
 char *
 tgt_dir(void)
 {
+	static const char *const beside[] = { "../share/rotsim/targets", "../../targets",
+		"../../../targets", NULL };
 	const char *e = getenv("ROTSIM_TARGETS");
-	char exe[4096];
-	ssize_t n;
 
 	if (e != NULL && *e)
-		return is_dir(e) ? xstrdup(e) : NULL;
-	if (is_dir("targets"))
-		return xstrdup("targets");
-	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n > 0) {
-		exe[n] = 0;
-		char *d = dirname(exe);
-		static const char *const rel[] = { "../share/rotsim/targets", "../../targets",
-			"../../../targets" };
-		size_t i;
-		for (i = 0; i < sizeof rel / sizeof rel[0]; i++) {
-			char *p = xasprintf("%s/%s", d, rel[i]);
-			if (is_dir(p))
-				return p;
-			free(p);
-		}
-	}
-	return NULL;
+		return util_is_dir(e) ? xstrdup(e) : NULL;
+	return util_find_dir("targets", beside);
 }
 
 /* see target.h */

@@ -12,46 +12,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int
-is_dir(const char *p)
-{
-	struct stat st;
-	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 /* see devices.h */
 char *
 dev_profiles_dir(void)
 {
+	static const char *const beside[] = { "../share/rotsim/profiles",
+		"../../targets/firmware/profiles", "../../../targets/firmware/profiles", NULL };
 	const char *e = getenv("ROTSIM_PROFILES");
-	char exe[4096];
-	ssize_t n;
 
 	if (e != NULL && *e)
-		return is_dir(e) ? xstrdup(e) : NULL;
-	if (is_dir("targets/firmware/profiles"))
-		return xstrdup("targets/firmware/profiles");
-	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n > 0) {
-		exe[n] = 0;
-		char *d = dirname(exe);
-		static const char *const rel[] = { "../share/rotsim/profiles",
-			"../../targets/firmware/profiles", "../../../targets/firmware/profiles" };
-		size_t i;
-		for (i = 0; i < sizeof rel / sizeof rel[0]; i++) {
-			char *p = xasprintf("%s/%s", d, rel[i]);
-			if (is_dir(p))
-				return p;
-			free(p);
-		}
-	}
-	return NULL;
-}
-
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
+		return util_is_dir(e) ? xstrdup(e) : NULL;
+	return util_find_dir("targets/firmware/profiles", beside);
 }
 
 /* see devices.h */
@@ -59,26 +30,19 @@ int
 dev_known_profiles(char ***names, size_t *n)
 {
 	char *dir = dev_profiles_dir();
-	DIR *d;
-	struct dirent *de;
+	long r;
 
 	*names = NULL;
 	*n = 0;
-	if (dir == NULL || (d = opendir(dir)) == NULL) {
-		free(dir);
+	if (dir == NULL)
 		return -1;
-	}
-	while ((de = readdir(d)) != NULL) {
-		size_t l = strlen(de->d_name);
-		if (l <= 8 || strcmp(de->d_name + l - 8, ".profile") != 0)
-			continue;
-		*names = xrealloc(*names, (*n + 2) * sizeof **names);
-		(*names)[(*n)++] = xstrndup(de->d_name, l - 8);
-		(*names)[*n] = NULL;
-	}
-	closedir(d);
+	r = util_list_dir(dir, ".profile", names, NULL, 0);
 	free(dir);
-	if (*n > 1)
-		qsort(*names, *n, sizeof **names, cmp_str);
+	if (r < 0)
+		return -1;
+	/* NULL-terminated too, for scn_load's list of known devices. */
+	*names = xrealloc(*names, ((size_t)r + 1) * sizeof **names);
+	(*names)[r] = NULL;
+	*n = (size_t)r;
 	return 0;
 }

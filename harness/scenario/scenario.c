@@ -581,87 +581,42 @@ out:
 	return ret;
 }
 
-static int
-is_dir(const char *p)
-{
-	struct stat st;
-	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 /* see scenario.h */
 char *
 scn_dir(const char *dir, const char *argv0, char *err, size_t errlen)
 {
 	const char *e;
-	char exe[4096];
-	ssize_t n;
 
 	if (dir != NULL) {
-		if (!is_dir(dir)) {
+		if (!util_is_dir(dir)) {
 			util_err(err, errlen, "%s: no such scenario directory", dir);
 			return NULL;
 		}
 		return xstrdup(dir);
 	}
 	if ((e = getenv("ROTSIM_SCENARIOS")) != NULL && *e) {
-		if (!is_dir(e)) {
+		if (!util_is_dir(e)) {
 			util_err(err, errlen, "ROTSIM_SCENARIOS=%s: no such directory", e);
 			return NULL;
 		}
 		return xstrdup(e);
 	}
-	if (is_dir("scenarios"))
-		return xstrdup("scenarios");
+	static const char *const beside[] = { "../share/rotsim/scenarios", "../../scenarios",
+		"../../../scenarios", NULL };
+	char *found = util_find_dir("scenarios", beside);
 	(void)argv0;
-	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n > 0) {
-		exe[n] = 0;
-		char *d = dirname(exe);
-		static const char *const rel[] = { "../share/rotsim/scenarios",
-			"../../scenarios", "../../../scenarios" };
-		size_t i;
-		for (i = 0; i < sizeof rel / sizeof rel[0]; i++) {
-			char *p = xasprintf("%s/%s", d, rel[i]);
-			if (is_dir(p))
-				return p;
-			free(p);
-		}
-	}
+	if (found != NULL)
+		return found;
 	util_err(err, errlen, "no scenario directory (run from the source tree, set "
 		"ROTSIM_SCENARIOS or give --scenarios DIR)");
 	return NULL;
-}
-
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* see scenario.h */
 long
 scn_list(const char *dir, char ***names, char *err, size_t errlen)
 {
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char **out = NULL;
-	size_t n = 0;
-
-	*names = NULL;
-	if (d == NULL)
-		return util_err(err, errlen, "%s: cannot open", dir);
-	while ((de = readdir(d)) != NULL) {
-		size_t l = strlen(de->d_name);
-		if (l <= 4 || strcmp(de->d_name + l - 4, ".scn") != 0)
-			continue;
-		out = xrealloc(out, (n + 1) * sizeof *out);
-		out[n++] = xstrndup(de->d_name, l - 4);
-	}
-	closedir(d);
-	if (n > 1)
-		qsort(out, n, sizeof *out, cmp_str);
-	*names = out;
-	return (long)n;
+	return util_list_dir(dir, ".scn", names, err, errlen);
 }
 
 static void

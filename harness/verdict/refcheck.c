@@ -2,6 +2,7 @@
  * Reference validation with BearSSL. See refcheck.h.
  */
 #include "verdict/refcheck.h"
+#include "common/tlsnames.h"
 #include "common/util.h"
 #include "fw/fw.h"
 #include "pki/der.h"
@@ -12,53 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct {
-	int code;
-	const char *name;
-} names[] = {
-	{ 0, "ok" },
-	{ -1, "no matching pin" },
-	{ BR_ERR_X509_INVALID_VALUE, "BR_ERR_X509_INVALID_VALUE" },
-	{ BR_ERR_X509_TRUNCATED, "BR_ERR_X509_TRUNCATED" },
-	{ BR_ERR_X509_EMPTY_CHAIN, "BR_ERR_X509_EMPTY_CHAIN" },
-	{ BR_ERR_X509_INNER_TRUNC, "BR_ERR_X509_INNER_TRUNC" },
-	{ BR_ERR_X509_BAD_TAG_CLASS, "BR_ERR_X509_BAD_TAG_CLASS" },
-	{ BR_ERR_X509_BAD_TAG_VALUE, "BR_ERR_X509_BAD_TAG_VALUE" },
-	{ BR_ERR_X509_INDEFINITE_LENGTH, "BR_ERR_X509_INDEFINITE_LENGTH" },
-	{ BR_ERR_X509_EXTRA_ELEMENT, "BR_ERR_X509_EXTRA_ELEMENT" },
-	{ BR_ERR_X509_UNEXPECTED, "BR_ERR_X509_UNEXPECTED" },
-	{ BR_ERR_X509_NOT_CONSTRUCTED, "BR_ERR_X509_NOT_CONSTRUCTED" },
-	{ BR_ERR_X509_NOT_PRIMITIVE, "BR_ERR_X509_NOT_PRIMITIVE" },
-	{ BR_ERR_X509_PARTIAL_BYTE, "BR_ERR_X509_PARTIAL_BYTE" },
-	{ BR_ERR_X509_BAD_BOOLEAN, "BR_ERR_X509_BAD_BOOLEAN" },
-	{ BR_ERR_X509_OVERFLOW, "BR_ERR_X509_OVERFLOW" },
-	{ BR_ERR_X509_BAD_DN, "BR_ERR_X509_BAD_DN" },
-	{ BR_ERR_X509_BAD_TIME, "BR_ERR_X509_BAD_TIME" },
-	{ BR_ERR_X509_UNSUPPORTED, "BR_ERR_X509_UNSUPPORTED" },
-	{ BR_ERR_X509_LIMIT_EXCEEDED, "BR_ERR_X509_LIMIT_EXCEEDED" },
-	{ BR_ERR_X509_WRONG_KEY_TYPE, "BR_ERR_X509_WRONG_KEY_TYPE" },
-	{ BR_ERR_X509_BAD_SIGNATURE, "BR_ERR_X509_BAD_SIGNATURE" },
-	{ BR_ERR_X509_TIME_UNKNOWN, "BR_ERR_X509_TIME_UNKNOWN" },
-	{ BR_ERR_X509_EXPIRED, "BR_ERR_X509_EXPIRED" },
-	{ BR_ERR_X509_DN_MISMATCH, "BR_ERR_X509_DN_MISMATCH" },
-	{ BR_ERR_X509_BAD_SERVER_NAME, "BR_ERR_X509_BAD_SERVER_NAME" },
-	{ BR_ERR_X509_CRITICAL_EXTENSION, "BR_ERR_X509_CRITICAL_EXTENSION" },
-	{ BR_ERR_X509_NOT_CA, "BR_ERR_X509_NOT_CA" },
-	{ BR_ERR_X509_FORBIDDEN_KEY_USAGE, "BR_ERR_X509_FORBIDDEN_KEY_USAGE" },
-	{ BR_ERR_X509_WEAK_PUBLIC_KEY, "BR_ERR_X509_WEAK_PUBLIC_KEY" },
-	{ BR_ERR_X509_NOT_TRUSTED, "BR_ERR_X509_NOT_TRUSTED" },
-};
-
 /* see refcheck.h */
 const char *
 ref_error_name(int code)
 {
-	size_t i;
+	const char *n = code == 0 ? "ok" : code == -1 ? "no matching pin" : tls_br_error_name(code);
 
-	for (i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (names[i].code == code)
-			return names[i].name;
-	return "BR_ERR_X509_OTHER";
+	return n != NULL ? n : "BR_ERR_X509_OTHER";
 }
 
 /* The SubjectPublicKeyInfo TLV of a certificate. */

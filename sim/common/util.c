@@ -4,6 +4,7 @@
 #include "common/util.h"
 
 #include <bearssl.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -316,6 +317,73 @@ util_mkdirs(const char *path, mode_t mode, char *err, size_t errlen)
 out:
 	free(p);
 	return ret;
+}
+
+/* see util.h */
+int
+util_is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* see util.h */
+char *
+util_find_dir(const char *local, const char *const *beside)
+{
+	char exe[4096], *d;
+	ssize_t n;
+
+	if (local != NULL && util_is_dir(local))
+		return xstrdup(local);
+	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0)
+		return NULL;
+	exe[n] = 0;
+	if ((d = strrchr(exe, '/')) != NULL)
+		*d = 0;
+	for (; beside != NULL && *beside != NULL; beside++) {
+		char *p = xasprintf("%s/%s", exe, *beside);
+		if (util_is_dir(p))
+			return p;
+		free(p);
+	}
+	return NULL;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* see util.h */
+long
+util_list_dir(const char *dir, const char *suffix, char ***names, char *err, size_t errlen)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **out = NULL;
+	size_t n = 0, sl = strlen(suffix);
+
+	*names = NULL;
+	if (d == NULL)
+		return util_err(err, errlen, "%s: %s", dir, strerror(errno));
+	while ((de = readdir(d)) != NULL) {
+		size_t l = strlen(de->d_name);
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (l <= sl || strcmp(de->d_name + l - sl, suffix) != 0)
+			continue;
+		out = xrealloc(out, (n + 1) * sizeof *out);
+		out[n++] = xstrndup(de->d_name, l - sl);
+	}
+	closedir(d);
+	if (n > 1)
+		qsort(out, n, sizeof *out, cmp_str);
+	*names = out;
+	return (long)n;
 }
 
 /* see util.h */

@@ -61,6 +61,25 @@ int util_write_atomic(const char *path, const void *data, size_t len,
 /* mkdir -p with the given mode for directories it creates. 0 or -1 with err. */
 int util_mkdirs(const char *path, mode_t mode, char *err, size_t errlen);
 
+/* 1 if path names a directory. */
+int util_is_dir(const char *path);
+
+/*
+ * Find a data directory of rotsim's: local (a path relative to the working
+ * directory, as in the source tree) if it is a directory, else the first of
+ * beside[] (NULL-terminated paths relative to the directory of the running
+ * program, as in an installation) that is one. Returns a path allocated with
+ * xmalloc(), or NULL.
+ */
+char *util_find_dir(const char *local, const char *const *beside);
+
+/* The names in directory dir that end with suffix ("" for every name but "."
+ * and ".."), the suffix removed, sorted; an array allocated with xmalloc() as
+ * is each name (release with cfg_list_free() or free each). Returns the count,
+ * or -1 with err when dir cannot be read. */
+long util_list_dir(const char *dir, const char *suffix, char ***names, char *err,
+	size_t errlen);
+
 /* Lower-case hex of data into out (2*len+1 bytes). Returns out. */
 char *util_hex(char *out, const void *data, size_t len);
 /* Parse hex digits (no separators but optional ':'); returns the number of

@@ -12,6 +12,7 @@
  * locks. Firmware images are held once in memory and streamed from there into
  * each engine's buffer, so a download never copies the image.
  */
+#include "common/tlsnames.h"
 #include "server/srv.h"
 
 #include <arpa/inet.h>
@@ -100,51 +101,6 @@ struct srv_conn {
 
 /* ---- names ---- */
 
-static const struct { int code; const char *name; } alert_names[] = {
-	{ 0, "close_notify" }, { 10, "unexpected_message" }, { 20, "bad_record_mac" },
-	{ 21, "decryption_failed" }, { 22, "record_overflow" },
-	{ 30, "decompression_failure" }, { 40, "handshake_failure" },
-	{ 41, "no_certificate" }, { 42, "bad_certificate" },
-	{ 43, "unsupported_certificate" }, { 44, "certificate_revoked" },
-	{ 45, "certificate_expired" }, { 46, "certificate_unknown" },
-	{ 47, "illegal_parameter" }, { 48, "unknown_ca" }, { 49, "access_denied" },
-	{ 50, "decode_error" }, { 51, "decrypt_error" }, { 60, "export_restriction" },
-	{ 70, "protocol_version" }, { 71, "insufficient_security" },
-	{ 80, "internal_error" }, { 86, "inappropriate_fallback" },
-	{ 90, "user_canceled" }, { 100, "no_renegotiation" },
-	{ 109, "missing_extension" }, { 110, "unsupported_extension" },
-	{ 112, "unrecognized_name" }, { 113, "bad_certificate_status_response" },
-	{ 115, "unknown_psk_identity" }, { 116, "certificate_required" },
-	{ 120, "no_application_protocol" },
-};
-
-static const struct { int code; const char *name; } error_names[] = {
-	{ BR_ERR_OK, "BR_ERR_OK" }, { BR_ERR_BAD_PARAM, "BR_ERR_BAD_PARAM" },
-	{ BR_ERR_BAD_STATE, "BR_ERR_BAD_STATE" },
-	{ BR_ERR_UNSUPPORTED_VERSION, "BR_ERR_UNSUPPORTED_VERSION" },
-	{ BR_ERR_BAD_VERSION, "BR_ERR_BAD_VERSION" },
-	{ BR_ERR_BAD_LENGTH, "BR_ERR_BAD_LENGTH" }, { BR_ERR_TOO_LARGE, "BR_ERR_TOO_LARGE" },
-	{ BR_ERR_BAD_MAC, "BR_ERR_BAD_MAC" }, { BR_ERR_NO_RANDOM, "BR_ERR_NO_RANDOM" },
-	{ BR_ERR_UNKNOWN_TYPE, "BR_ERR_UNKNOWN_TYPE" },
-	{ BR_ERR_UNEXPECTED, "BR_ERR_UNEXPECTED" }, { BR_ERR_BAD_CCS, "BR_ERR_BAD_CCS" },
-	{ BR_ERR_BAD_ALERT, "BR_ERR_BAD_ALERT" },
-	{ BR_ERR_BAD_HANDSHAKE, "BR_ERR_BAD_HANDSHAKE" },
-	{ BR_ERR_OVERSIZED_ID, "BR_ERR_OVERSIZED_ID" },
-	{ BR_ERR_BAD_CIPHER_SUITE, "BR_ERR_BAD_CIPHER_SUITE" },
-	{ BR_ERR_BAD_COMPRESSION, "BR_ERR_BAD_COMPRESSION" },
-	{ BR_ERR_BAD_FRAGLEN, "BR_ERR_BAD_FRAGLEN" },
-	{ BR_ERR_BAD_SECRENEG, "BR_ERR_BAD_SECRENEG" },
-	{ BR_ERR_EXTRA_EXTENSION, "BR_ERR_EXTRA_EXTENSION" },
-	{ BR_ERR_BAD_SNI, "BR_ERR_BAD_SNI" }, { BR_ERR_BAD_HELLO_DONE, "BR_ERR_BAD_HELLO_DONE" },
-	{ BR_ERR_LIMIT_EXCEEDED, "BR_ERR_LIMIT_EXCEEDED" },
-	{ BR_ERR_BAD_FINISHED, "BR_ERR_BAD_FINISHED" },
-	{ BR_ERR_RESUME_MISMATCH, "BR_ERR_RESUME_MISMATCH" },
-	{ BR_ERR_INVALID_ALGORITHM, "BR_ERR_INVALID_ALGORITHM" },
-	{ BR_ERR_BAD_SIGNATURE, "BR_ERR_BAD_SIGNATURE" },
-	{ BR_ERR_WRONG_KEY_USAGE, "BR_ERR_WRONG_KEY_USAGE" },
-	{ BR_ERR_NO_CLIENT_AUTH, "BR_ERR_NO_CLIENT_AUTH" }, { BR_ERR_IO, "BR_ERR_IO" },
-};
-
 static const struct { unsigned suite; const char *name; } suite_names[] = {
 	{ BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, "ECDHE_ECDSA_WITH_AES_128_GCM_SHA256" },
 	{ BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, "ECDHE_RSA_WITH_AES_128_GCM_SHA256" },
@@ -178,24 +134,14 @@ static uint16_t suites[sizeof suite_names / sizeof suite_names[0]];
 const char *
 srv_alert_name(int alert)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof alert_names / sizeof alert_names[0]; i++)
-		if (alert_names[i].code == alert)
-			return alert_names[i].name;
-	return NULL;
+	return tls_alert_name(alert);
 }
 
 /* see srv.h */
 const char *
 srv_error_name(int err)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof error_names / sizeof error_names[0]; i++)
-		if (error_names[i].code == err)
-			return error_names[i].name;
-	return NULL;
+	return tls_br_error_name(err);
 }
 
 /* see srv.h */

@@ -9,7 +9,7 @@ FW_DIR := targets/firmware
 FW_AGENT_MODS := $(FW_DIR)/console.c $(FW_DIR)/bundle.c $(FW_DIR)/flash.c \
 	$(FW_DIR)/trust.c $(FW_DIR)/net.c
 FW_SIM_SRCS := sim/fw/fw.c sim/time/sntp.c sim/time/simclock.c sim/time/simtime.c \
-	sim/common/util.c sim/common/cfg.c
+	sim/common/util.c sim/common/cfg.c sim/common/tlsnames.c
 FW_AGENT := $(BUILD)/bin/rotsim-agent
 FW_MKBUNDLE := $(BUILD)/bin/rotsim-mkbundle
 FW_STATIC := $(BUILD)/firmware/x86_64/rotsim-agent

@@ -23,6 +23,8 @@
 
 #include <bearssl.h>
 
+#include "common/tlsnames.h"
+
 #include "common/util.h"
 #include "time/simtime.h"
 
@@ -32,55 +34,14 @@ typedef struct {
 	size_t len;
 } der_obj;
 
-/* The names of the codes br_x509_minimal can end with, after BearSSL's
- * tools/errors.c. */
-static const struct {
-	int code;
-	const char *name;
-} x509_errors[] = {
-	{ 0, "OK" },
-	{ BR_ERR_X509_OK, "BR_ERR_X509_OK" },
-	{ BR_ERR_X509_INVALID_VALUE, "BR_ERR_X509_INVALID_VALUE" },
-	{ BR_ERR_X509_TRUNCATED, "BR_ERR_X509_TRUNCATED" },
-	{ BR_ERR_X509_EMPTY_CHAIN, "BR_ERR_X509_EMPTY_CHAIN" },
-	{ BR_ERR_X509_INNER_TRUNC, "BR_ERR_X509_INNER_TRUNC" },
-	{ BR_ERR_X509_BAD_TAG_CLASS, "BR_ERR_X509_BAD_TAG_CLASS" },
-	{ BR_ERR_X509_BAD_TAG_VALUE, "BR_ERR_X509_BAD_TAG_VALUE" },
-	{ BR_ERR_X509_INDEFINITE_LENGTH, "BR_ERR_X509_INDEFINITE_LENGTH" },
-	{ BR_ERR_X509_EXTRA_ELEMENT, "BR_ERR_X509_EXTRA_ELEMENT" },
-	{ BR_ERR_X509_UNEXPECTED, "BR_ERR_X509_UNEXPECTED" },
-	{ BR_ERR_X509_NOT_CONSTRUCTED, "BR_ERR_X509_NOT_CONSTRUCTED" },
-	{ BR_ERR_X509_NOT_PRIMITIVE, "BR_ERR_X509_NOT_PRIMITIVE" },
-	{ BR_ERR_X509_PARTIAL_BYTE, "BR_ERR_X509_PARTIAL_BYTE" },
-	{ BR_ERR_X509_BAD_BOOLEAN, "BR_ERR_X509_BAD_BOOLEAN" },
-	{ BR_ERR_X509_OVERFLOW, "BR_ERR_X509_OVERFLOW" },
-	{ BR_ERR_X509_BAD_DN, "BR_ERR_X509_BAD_DN" },
-	{ BR_ERR_X509_BAD_TIME, "BR_ERR_X509_BAD_TIME" },
-	{ BR_ERR_X509_UNSUPPORTED, "BR_ERR_X509_UNSUPPORTED" },
-	{ BR_ERR_X509_LIMIT_EXCEEDED, "BR_ERR_X509_LIMIT_EXCEEDED" },
-	{ BR_ERR_X509_WRONG_KEY_TYPE, "BR_ERR_X509_WRONG_KEY_TYPE" },
-	{ BR_ERR_X509_BAD_SIGNATURE, "BR_ERR_X509_BAD_SIGNATURE" },
-	{ BR_ERR_X509_TIME_UNKNOWN, "BR_ERR_X509_TIME_UNKNOWN" },
-	{ BR_ERR_X509_EXPIRED, "BR_ERR_X509_EXPIRED" },
-	{ BR_ERR_X509_DN_MISMATCH, "BR_ERR_X509_DN_MISMATCH" },
-	{ BR_ERR_X509_BAD_SERVER_NAME, "BR_ERR_X509_BAD_SERVER_NAME" },
-	{ BR_ERR_X509_CRITICAL_EXTENSION, "BR_ERR_X509_CRITICAL_EXTENSION" },
-	{ BR_ERR_X509_NOT_CA, "BR_ERR_X509_NOT_CA" },
-	{ BR_ERR_X509_FORBIDDEN_KEY_USAGE, "BR_ERR_X509_FORBIDDEN_KEY_USAGE" },
-	{ BR_ERR_X509_WEAK_PUBLIC_KEY, "BR_ERR_X509_WEAK_PUBLIC_KEY" },
-	{ BR_ERR_X509_NOT_TRUSTED, "BR_ERR_X509_NOT_TRUSTED" },
-};
-
+/* The name of a code br_x509_minimal can end with: the shared table, with
+ * "OK" for success. */
 static const char *
 error_name(int code)
 {
-	size_t u;
+	const char *n = code == 0 ? "OK" : tls_br_error_name(code);
 
-	for (u = 0; u < sizeof x509_errors / sizeof x509_errors[0]; u++) {
-		if (x509_errors[u].code == code)
-			return x509_errors[u].name;
-	}
-	return "UNKNOWN";
+	return n != NULL ? n : "UNKNOWN";
 }
 
 static void
