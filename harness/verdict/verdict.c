@@ -498,6 +498,13 @@ verdict_phase(const char *dir, verdict_result *r, char *err, size_t errlen)
 					done[0] ? "; console: " : "", done);
 		}
 	}
+	/* Say when the wire could not be checked: the verdict then rests on the
+	 * server's events and the console alone. */
+	if (!r->capture_ok && r->observed != OUT_OFF && r->observed != OUT_INTERRUPTED
+		&& r->observed != OUT_ERROR) {
+		size_t l = strlen(r->reason);
+		snprintf(r->reason + l, sizeof r->reason - l, " (no capture to check the wire)");
+	}
 	r->pass = r->observed == r->expected;
 	json_free(phase);
 	json_free(run);
