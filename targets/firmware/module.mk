@@ -98,6 +98,7 @@ $(FW_PAYLOAD)/$(1).stamp: $(FW_DIR)/profiles/$(1).profile $(FW_OUT)/anchors.stam
 	cp $(FW_DIR)/profiles/$(1).profile $(FW_PAYLOAD)/$(1)/profile
 	cp $(FW_OUT)/anchors/* $(FW_PAYLOAD)/$(1)/anchors/
 	cp $(FW_OUT)/signing-key.pub.pem $(FW_PAYLOAD)/$(1)/signing-key.pub.pem
-	touch $$@
+	# The directory is a target too: it must not look older than its stamp.
+	touch $$@ $(FW_PAYLOAD)/$(1)
 endef
 $(foreach p,$(FW_PROFILES),$(eval $(call fw_device,$(p))))
