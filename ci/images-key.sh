@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Print the cache key of the target images: a SHA-256 over every file under
+# targets/ (recipes, init, agent sources, payloads) and the versions of the
+# Debian packages the images are made from, as apt would fetch them now. Same
+# inputs, same key; a new kernel or busybox in the archive, a new key.
+#
+# usage: ci/images-key.sh   (after apt-get update, for current versions)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+{
+	find targets -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
+	for p in linux-image-cloud-amd64 busybox-static qemu-system-x86 libbearssl-dev; do
+		printf '%s %s\n' "$p" "$(apt-cache policy "$p" 2>/dev/null \
+			| awk '/Candidate:/ { print $2 }')"
+	done
+} | sha256sum | cut -c1-32

@@ -1,0 +1,334 @@
+/*
+ * Unit tests of the report's pure parts, harness/report/: the expected-failures
+ * parser (every bad input gives FILE:LINE), baseline classification, HTML and
+ * Markdown escaping, judging a run, and the merge order of shards.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "report/report.h"
+#include "time/simtime.h"
+
+static int64_t
+day(const char *d)
+{
+	int64_t t;
+	char err[128];
+	ck_assert_int_eq(simtime_parse(d, &t, err, sizeof err), 0);
+	return t;
+}
+
+/* Bad inputs, each with the line its message must name. */
+static const struct {
+	const char *text;
+	int line;
+	const char *words;
+} bad[] = {
+	{ "[acept a]\nscenario = x\n", 1, "unknown section" },
+	{ "# fine\n\n[accept]\nscenario = x\n", 3, "needs a name" },
+	{ "[accept a]\nreason = r\nexpires = 2027-01-01\n", 1, "needs scenario" },
+	{ "[accept a]\nscenario = x\nexpires = 2027-01-01\n", 1, "needs a reason" },
+	{ "[accept a]\nscenario = x\nreason =\nexpires = 2027-01-01\n", 3, "needs a reason" },
+	{ "[accept a]\nscenario = x\nreason = r\n", 1, "needs expires" },
+	{ "[accept a]\nscenario = x\nreason = r\nexpires = 2027-13-01\n", 4, "not a date" },
+	{ "[accept a]\nscenario = x\nreason = r\nexpires = 2027-02-30\n", 4, "not a date" },
+	{ "[accept a]\nscenario = x\nreason = r\nexpires = soon\n", 4, "not a date" },
+	{ "[accept a]\nscenario = x\nreason = r\nexpires = 2027-01-01T00:00:00\n", 4,
+		"not a date" },
+	{ "[accept a]\nscenario = x\nreason = r\nexpires = 2027-01-01\nowner = bob\n", 5,
+		"unknown key \"owner\"" },
+	{ "[accept a]\nscenario = x\nreason = r\nreason = s\nexpires = 2027-01-01\n", 4,
+		"reason given twice" },
+	{ "[accept a]\nscenario = x\nscenario = y\nreason = r\nexpires = 2027-01-01\n", 3,
+		"scenario given twice" },
+	{ "[accept a]\nscenario = x\nreason = r\nexpires = 2027-01-01\n"
+		"[accept a]\nscenario = y\nreason = r\nexpires = 2027-01-01\n", 5, "given twice" },
+	{ "[accept a]\nscenario = *\nreason = r\nexpires = 2027-01-01\n", 2, "must be named" },
+	{ "[accept a]\nscenario = x\ndevice = pin r3\nreason = r\nexpires = 2027-01-01\n", 3,
+		"not a name" },
+	{ "[accept a]\nscenario = x\nthis line is not an entry\n", 3, "" },
+	{ "scenario = x\n", 1, "" },
+};
+
+START_TEST(test_accepts_bad_inputs)
+{
+	rep_accepts a;
+	char err[512], want[64];
+	size_t i;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		err[0] = 0;
+		ck_assert_msg(rep_accepts_parse(&a, "ci/xf", bad[i].text, strlen(bad[i].text),
+			day("2026-01-01"), err, sizeof err) == -1, "case %zu accepted", i);
+		snprintf(want, sizeof want, "ci/xf:%d: ", bad[i].line);
+		ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "case %zu: \"%s\", want %s",
+			i, err, want);
+		ck_assert_msg(strstr(err, bad[i].words) != NULL, "case %zu: \"%s\" lacks \"%s\"",
+			i, err, bad[i].words);
+		ck_assert_msg(strchr(err, '\n') == NULL, "case %zu: not one line", i);
+		ck_assert_uint_eq(a.n, 0);
+	}
+}
+END_TEST
+
+START_TEST(test_accepts_good_and_expiry)
+{
+	static const char text[] =
+		"# Accepted known findings.\n"
+		"[accept pin-r3-after]\n"
+		"scenario = le-r3-to-r10\n"
+		"device   = pin-r3\n"
+		"phase    = after\n"
+		"reason   = Pinned R3 devices are being retired; replacement\n"
+		"    ships in Q3.\n"
+		"expires  = 2027-01-01\n"
+		"\n"
+		"[accept old]\n"
+		"scenario = mitm-rogue-root\n"
+		"device = *\n"
+		"reason = an old one\n"
+		"expires = 2025-06-30\n";
+	rep_accepts a;
+	char err[256];
+	rep_accept *x;
+
+	ck_assert_int_eq(rep_accepts_parse(&a, "xf", text, strlen(text), day("2026-11-27"),
+		err, sizeof err), 0);
+	ck_assert_uint_eq(a.n, 2);
+	ck_assert_str_eq(a.v[0].name, "pin-r3-after");
+	ck_assert_str_eq(a.v[0].reason, "Pinned R3 devices are being retired; replacement ships "
+		"in Q3.");
+	ck_assert_int_eq(a.v[0].line, 2);
+	ck_assert_int_eq(a.v[0].expired, 0);
+	ck_assert_int_eq(a.v[1].expired, 1);
+	ck_assert_ptr_null(a.v[1].device);
+	x = rep_accepts_match(&a, "le-r3-to-r10", "pin-r3", "native", "after", 0);
+	ck_assert_ptr_eq(x, &a.v[0]);
+	ck_assert_ptr_null(rep_accepts_match(&a, "le-r3-to-r10", "pin-r3", "native", "before",
+		0));
+	ck_assert_ptr_null(rep_accepts_match(&a, "le-r3-to-r10", "root-x1", "native", "after",
+		0));
+	/* The expired entry matches only when asked for expired ones. */
+	ck_assert_ptr_null(rep_accepts_match(&a, "mitm-rogue-root", "x", "native", "mitm", 0));
+	ck_assert_ptr_eq(rep_accepts_match(&a, "mitm-rogue-root", "x", "native", "mitm", 1),
+		&a.v[1]);
+	rep_accepts_free(&a);
+	/* On the expiry date itself the entry no longer applies. */
+	ck_assert_int_eq(rep_accepts_parse(&a, "xf", text, strlen(text), day("2027-01-01"),
+		err, sizeof err), 0);
+	ck_assert_int_eq(a.v[0].expired, 1);
+	rep_accepts_free(&a);
+	ck_assert_int_eq(rep_accepts_parse(&a, "xf", text, strlen(text), day("2026-12-31"),
+		err, sizeof err), 0);
+	ck_assert_int_eq(a.v[0].expired, 0);
+	rep_accepts_free(&a);
+	/* An empty file (or only comments) is a valid empty list. */
+	ck_assert_int_eq(rep_accepts_parse(&a, "xf", "# none\n", 7, 0, err, sizeof err), 0);
+	ck_assert_uint_eq(a.n, 0);
+	rep_accepts_free(&a);
+	rep_accepts_free(NULL);
+}
+END_TEST
+
+START_TEST(test_baseline_classify)
+{
+	/* have, in, failed before, failed now */
+	ck_assert_int_eq(rep_change_classify(0, 1, 1, 1), REP_CHANGE_NONE);
+	ck_assert_int_eq(rep_change_classify(1, 1, 0, 1), REP_CHANGE_NEW_FAILURE);
+	ck_assert_int_eq(rep_change_classify(1, 0, 0, 1), REP_CHANGE_NEW_FAILURE);
+	ck_assert_int_eq(rep_change_classify(1, 1, 1, 0), REP_CHANGE_FIXED);
+	ck_assert_int_eq(rep_change_classify(1, 1, 1, 1), REP_CHANGE_STILL_FAILING);
+	ck_assert_int_eq(rep_change_classify(1, 1, 0, 0), REP_CHANGE_UNCHANGED);
+	ck_assert_int_eq(rep_change_classify(1, 0, 0, 0), REP_CHANGE_NEW);
+	ck_assert_str_eq(rep_change_name(REP_CHANGE_NEW_FAILURE), "new failure");
+	ck_assert_str_eq(rep_change_name(REP_CHANGE_STILL_FAILING), "still failing");
+	ck_assert_str_eq(rep_change_name(REP_CHANGE_FIXED), "fixed");
+}
+END_TEST
+
+START_TEST(test_html_escape)
+{
+	buf_t b = {0};
+
+	rep_html_escape(&b, "<script>alert(\"x\")</script> & 'q'\x01\x1b[31m\ttab");
+	ck_assert_str_eq(buf_cstr(&b), "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; "
+		"&#39;q&#39;[31m\ttab");
+	b.len = 0;
+	rep_html_escape(&b, "\" onmouseover=\"alert(1)");
+	ck_assert_ptr_null(strchr(buf_cstr(&b), '"'));
+	b.len = 0;
+	rep_html_escape(&b, "caf\xc3\xa9 → ok");
+	ck_assert_str_eq(buf_cstr(&b), "caf\xc3\xa9 → ok");
+	b.len = 0;
+	rep_md_escape(&b, "a|b <img src=x> `c` [l](http://x)\nnext");
+	ck_assert_str_eq(buf_cstr(&b), "a\\|b &lt;img src=x&gt; \\`c\\` \\[l\\](http://x) next");
+	buf_free(&b);
+}
+END_TEST
+
+/* A results directory with a summary.json of the given records. */
+static char *
+fake_run(const char *meta, const char *records)
+{
+	char tmpl[] = "/tmp/rotsim-report-XXXXXX", err[256], *dir, *p, *text;
+
+	ck_assert_ptr_nonnull(mkdtemp(tmpl));
+	dir = xstrdup(tmpl);
+	p = xasprintf("%s/summary.json", dir);
+	text = xasprintf("{%s,\"records\":[%s]}\n", meta, records);
+	ck_assert_int_eq(util_write_atomic(p, text, strlen(text), 0644, err, sizeof err), 0);
+	free(p);
+	free(text);
+	return dir;
+}
+
+static void
+rm_run(char *dir)
+{
+	char *cmd = xasprintf("rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+	free(dir);
+}
+
+#define REC(scn, dev, ph, exp, obs, tier, verdict) \
+	"{\"scenario\":\"" scn "\",\"device\":\"" dev "\",\"target\":\"native\",\"phase\":\"" ph \
+	"\",\"date\":\"2024-07-01T00:00:00Z\",\"expected\":\"" exp "\",\"tier\":\"" tier \
+	"\",\"observed\":\"" obs "\",\"verdict\":\"" verdict "\",\"reason\":\"r\",\"evidence\":\"cases/" \
+	scn "/" dev "@native/01-" ph "\"}"
+
+START_TEST(test_judge_release)
+{
+	char *recs = xstrdup(REC("s1", "a", "p1", "updated", "updated", "required", "pass") ","
+		REC("s1", "a", "p2", "updated", "rejected", "required", "fail") ","
+		REC("s1", "b", "p1", "updated", "rejected", "recommended", "fail") ","
+		REC("s2", "a", "p1", "rejected", "rejected", "required", "pass"));
+	char *dir = fake_run("\"rotsim\":\"0.1.0\",\"seed\":\"rotsim\",\"shard\":\"1/1\"", recs);
+	char *base = fake_run("\"rotsim\":\"0.1.0\",\"shard\":\"1/1\"",
+		REC("s1", "a", "p2", "updated", "updated", "required", "pass") ","
+		REC("s1", "b", "p1", "updated", "rejected", "recommended", "fail") ","
+		REC("s3", "a", "p1", "updated", "rejected", "required", "fail"));
+	rep_run r;
+	rep_accepts a;
+	char err[256];
+	static const char xf[] = "[accept known]\nscenario = s1\ndevice = a\nphase = p2\n"
+		"reason = <b>because</b>\nexpires = 2099-01-01\n";
+
+	free(recs);
+	ck_assert_int_eq(rep_run_load(&r, dir, err, sizeof err), 0);
+	ck_assert_uint_eq(r.n, 4);
+	ck_assert_uint_eq(r.ncases, 3);
+	ck_assert_int_eq(rep_run_judge(&r, NULL, NULL, err, sizeof err), 0);
+	ck_assert_int_eq(r.release_pass, 0);
+	ck_assert_uint_eq(r.required_total, 3);
+	ck_assert_uint_eq(r.required_failed, 1);
+	ck_assert_uint_eq(r.recommended_failed, 1);
+	ck_assert_int_eq(r.recs[1].status, REP_FINDING);
+	ck_assert_int_eq(r.cases[0].status, REP_FINDING);
+
+	/* Accepting the Required finding passes the release. */
+	ck_assert_int_eq(rep_accepts_parse(&a, "xf", xf, strlen(xf), day("2026-11-27"), err,
+		sizeof err), 0);
+	ck_assert_int_eq(rep_run_judge(&r, &a, base, err, sizeof err), 0);
+	ck_assert_int_eq(r.release_pass, 1);
+	ck_assert_int_eq(r.recs[1].status, REP_ACCEPTED);
+	ck_assert_uint_eq(a.v[0].matched, 1);
+	ck_assert_int_eq(r.recs[0].change, REP_CHANGE_NEW);
+	ck_assert_int_eq(r.recs[1].change, REP_CHANGE_NEW_FAILURE);
+	ck_assert_uint_eq(r.changes[REP_CHANGE_NEW_FAILURE], 1);
+	ck_assert_uint_eq(r.nremoved, 1);
+
+	/* The page escapes everything and names the acceptance's reason. */
+	rep_facts f;
+	buf_t b = {0};
+	memset(&f, 0, sizeof f);
+	f.generated = "2026-11-27T00:00:00Z";
+	f.rotsim_version = "0.1.0";
+	f.evidence_prefix = "";
+	rep_html(&r, &a, &f, &b);
+	ck_assert_ptr_nonnull(strstr(buf_cstr(&b), "&lt;b&gt;because&lt;/b&gt;"));
+	ck_assert_ptr_null(strstr(buf_cstr(&b), "<b>because"));
+	ck_assert_ptr_null(strstr(buf_cstr(&b), "<script"));
+	ck_assert_ptr_null(strstr(buf_cstr(&b), "http://"));
+	ck_assert_ptr_null(strstr(buf_cstr(&b), "https://"));
+	ck_assert_ptr_nonnull(strstr(buf_cstr(&b), "RELEASE PASS"));
+	b.len = 0;
+	rep_markdown(&r, &a, &f, &b);
+	ck_assert_ptr_nonnull(strstr(buf_cstr(&b), "new failure"));
+	ck_assert_ptr_nonnull(strstr(buf_cstr(&b), "&lt;b&gt;because"));
+	buf_free(&b);
+	rep_accepts_free(&a);
+	rep_run_free(&r);
+	rm_run(dir);
+	rm_run(base);
+}
+END_TEST
+
+START_TEST(test_merge_order)
+{
+	/* Four cases c0..c3 of one run; shard 1/2 has c0 and c2, 2/2 has c1 and c3. */
+	char *s1 = fake_run("\"rotsim\":\"0.1.0\",\"seed\":\"z\",\"shard\":\"1/2\","
+		"\"finished\":\"2026-01-01T00:00:00Z\"",
+		REC("s", "c0", "p", "updated", "updated", "required", "pass") ","
+		REC("s", "c2", "p", "updated", "updated", "required", "pass"));
+	char *s2 = fake_run("\"rotsim\":\"0.1.0\",\"seed\":\"z\",\"shard\":\"2/2\","
+		"\"finished\":\"2026-01-01T00:00:01Z\"",
+		REC("s", "c1", "p", "updated", "updated", "required", "pass") ","
+		REC("t", "c3", "p", "updated", "rejected", "required", "fail"));
+	char *s3 = fake_run("\"rotsim\":\"0.1.0\",\"seed\":\"other\",\"shard\":\"2/2\"", "");
+	char *out = xasprintf("%s/merged", s1), err[512];
+	const char *dirs[] = { s2, s1 }, *other[] = { s1, s3 }, *dup[] = { s1, s1 };
+	rep_run r;
+
+	ck_assert_int_eq(rep_merge(dirs, 2, out, err, sizeof err), 0);
+	ck_assert_int_eq(rep_run_load(&r, out, err, sizeof err), 0);
+	ck_assert_uint_eq(r.n, 4);
+	ck_assert_str_eq(r.recs[0].device, "c0");
+	ck_assert_str_eq(r.recs[1].device, "c1");
+	ck_assert_str_eq(r.recs[2].device, "c2");
+	ck_assert_str_eq(r.recs[3].device, "c3");
+	ck_assert_str_eq(json_get_str(r.doc, "shard"), "merged");
+	ck_assert_str_eq(json_get_str(r.doc, "finished"), "2026-01-01T00:00:01Z");
+	ck_assert_uint_eq(r.shards_missing, 0);
+	rep_run_free(&r);
+	/* One shard alone: merged, but marked incomplete. */
+	ck_assert_int_eq(rep_merge(dirs + 1, 1, out, err, sizeof err), 0);
+	ck_assert_int_eq(rep_run_load(&r, out, err, sizeof err), 0);
+	ck_assert_uint_eq(r.shards_missing, 1);
+	ck_assert_int_eq(rep_run_judge(&r, NULL, NULL, err, sizeof err), 0);
+	ck_assert_int_eq(r.release_pass, 0);
+	rep_run_free(&r);
+	/* Shards of different runs, or the same shard twice, are refused. */
+	ck_assert_int_eq(rep_merge(other, 2, out, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "not one run"));
+	ck_assert_int_eq(rep_merge(dup, 2, out, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "both shard 1/2"));
+	free(out);
+	rm_run(s1);
+	rm_run(s2);
+	rm_run(s3);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("report");
+	TCase *tc = tcase_create("core");
+	tcase_add_test(tc, test_accepts_bad_inputs);
+	tcase_add_test(tc, test_accepts_good_and_expiry);
+	tcase_add_test(tc, test_baseline_classify);
+	tcase_add_test(tc, test_html_escape);
+	tcase_add_test(tc, test_judge_release);
+	tcase_add_test(tc, test_merge_order);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf == 0 ? 0 : 1;
+}

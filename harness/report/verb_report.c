@@ -1,0 +1,428 @@
+/*
+ * rotsim report DIR [--out DIR2] [--baseline PREV] [--expected-failures FILE]
+ * rotsim report --merge SHARD_DIR ... --out DIR [--baseline ...] [...]
+ */
+#include "report/report.h"
+#include "common/cfg.h"
+#include "verbs.h"
+#include "version.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+const char verb_report_summary[] = "write the sign-off report of a run; merge CI shards";
+
+static void
+report_usage(FILE *f)
+{
+	fprintf(f,
+"usage: rotsim report DIR [--out DIR2] [--baseline PREVIOUS]\n"
+"                     [--expected-failures FILE] [--build DIR] [-q]\n"
+"       rotsim report --merge SHARD_DIR ... --out DIR [--baseline PREVIOUS]\n"
+"                     [--expected-failures FILE] [--build DIR] [-q]\n"
+"\n"
+"Write the sign-off report of the run in DIR (rotsim run --out DIR): report.html\n"
+"(one self-contained page: release verdict, devices x scenarios matrix, per case\n"
+"a timeline and links to the evidence), report.md (a short summary for a pull\n"
+"request) and report.json, into DIR or DIR2.\n"
+"\n"
+"  --merge            merge the result folders of the shards of one run (each\n"
+"                     from rotsim run --shard K/N) into --out: summary.json,\n"
+"                     junit.xml and summary.txt in the unsharded run's order,\n"
+"                     the evidence hard-linked or copied, then the report\n"
+"  --out DIR          where to write (required with --merge)\n"
+"  --baseline PREV    a previous run (its directory or summary.json): mark each\n"
+"                     record new failure, fixed, still failing or unchanged\n"
+"  --expected-failures FILE\n"
+"                     accepted known findings, each with a reason and an expiry\n"
+"                     date (see harness/report/README.md); expired entries no\n"
+"                     longer apply and are flagged\n"
+"  --build DIR        where the target images are, for their hashes (default:\n"
+"                     $ROTSIM_BUILD, or beside rotsim)\n"
+"  -q, --quiet        no summary on stdout\n"
+"\n"
+"Exit 0: the release passes (every Required expectation met, accepted findings\n"
+"aside); 1: it does not; 2: usage or I/O error (FILE:LINE: ... for a bad\n"
+"expected-failures file).\n");
+}
+
+static char *
+default_build(void)
+{
+	const char *e = getenv("ROTSIM_BUILD");
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (e != NULL && *e)
+		return xstrdup(e);
+	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0)
+		return xstrdup("build");
+	exe[n] = 0;
+	return xstrdup(dirname(dirname(exe)));
+}
+
+/* The hashes the report lists. */
+typedef struct {
+	char **label, **hex;
+	uint64_t *size;
+	size_t n;
+} hashes;
+
+static void
+hash_add(hashes *h, const char *path, const char *label)
+{
+	unsigned char *data, sha[32];
+	size_t len;
+	char err[256], hex[65];
+
+	if (util_read_file(path, &data, &len, err, sizeof err) != 0)
+		return;
+	util_sha256(sha, data, len);
+	free(data);
+	h->label = xrealloc(h->label, (h->n + 1) * sizeof *h->label);
+	h->hex = xrealloc(h->hex, (h->n + 1) * sizeof *h->hex);
+	h->size = xrealloc(h->size, (h->n + 1) * sizeof *h->size);
+	h->label[h->n] = xstrdup(label);
+	h->hex[h->n] = xstrdup(util_hex(hex, sha, 32));
+	h->size[h->n] = len;
+	h->n++;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every regular file under dir, in name order, labelled by its path under
+ * label_prefix. */
+static void
+hash_tree(hashes *h, const char *dir, const char *label)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, i;
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		names = xrealloc(names, (n + 1) * sizeof *names);
+		names[n++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	qsort(names, n, sizeof *names, cmp_str);
+	for (i = 0; i < n; i++) {
+		char *p = xasprintf("%s/%s", dir, names[i]), *l = xasprintf("%s/%s", label, names[i]);
+		struct stat st;
+		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+			hash_tree(h, p, l);
+		else if (lstat(p, &st) == 0 && S_ISREG(st.st_mode))
+			hash_add(h, p, l);
+		free(p);
+		free(l);
+		free(names[i]);
+	}
+	free(names);
+}
+
+static void
+hashes_free(hashes *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->n; i++) {
+		free(h->label[i]);
+		free(h->hex[i]);
+	}
+	free(h->label);
+	free(h->hex);
+	free(h->size);
+}
+
+/* The device images of the targets the run used, as the build directory
+ * holds them now (a run does not record them). */
+static void
+hash_images(hashes *h, const rep_run *r, const char *build)
+{
+	static const struct {
+		const char *target, *arch;
+	} qemu[] = { { "qemu-x86_64", "x86_64" }, { "qemu-aarch64", "aarch64" } };
+	size_t i, k, q;
+
+	for (q = 0; q < sizeof qemu / sizeof qemu[0]; q++) {
+		int used = 0;
+		for (i = 0; i < r->n; i++)
+			used |= strcmp(r->recs[i].target, qemu[q].target) == 0;
+		if (!used)
+			continue;
+		char *p = xasprintf("%s/images/%s/kernel.deb.name", build, qemu[q].arch), err[256];
+		unsigned char *deb = NULL;
+		size_t dlen;
+		if (util_read_file(p, &deb, &dlen, err, sizeof err) == 0)
+			deb[strcspn((char *)deb, "\r\n")] = 0;
+		free(p);
+		p = xasprintf("%s/images/%s/vmlinuz", build, qemu[q].arch);
+		char *l = xasprintf("%s: images/%s/vmlinuz%s%s (build, at report time)",
+			qemu[q].target, qemu[q].arch, deb ? " from " : "", deb ? (char *)deb : "");
+		free(deb);
+		hash_add(h, p, l);
+		free(p);
+		free(l);
+		for (i = 0; i < r->n; i++) {
+			static const char *const files[] = { "initramfs.cpio.gz", "flash.img" };
+			int seen = 0;
+			if (strcmp(r->recs[i].target, qemu[q].target) != 0)
+				continue;
+			for (k = 0; k < i; k++)
+				seen |= strcmp(r->recs[k].target, qemu[q].target) == 0
+					&& strcmp(r->recs[k].device, r->recs[i].device) == 0;
+			if (seen)
+				continue;
+			for (k = 0; k < 2; k++) {
+				p = xasprintf("%s/images/%s/%s/%s", build, qemu[q].arch,
+					r->recs[i].device, files[k]);
+				l = xasprintf("%s: images/%s/%s/%s (build, at report time)",
+					qemu[q].target, qemu[q].arch, r->recs[i].device, files[k]);
+				hash_add(h, p, l);
+				free(p);
+				free(l);
+			}
+		}
+	}
+	for (i = 0; i < r->n; i++)
+		if (strcmp(r->recs[i].target, "native") == 0) {
+			char *p = xasprintf("%s/bin/rotsim-agent", build);
+			hash_add(h, p, "native: bin/rotsim-agent (build, at report time)");
+			free(p);
+			break;
+		}
+}
+
+/* The first line of `BINARY --version`, or NULL. */
+static char *
+tool_version(const char *binary)
+{
+	char *cmd = xasprintf("%s --version 2>/dev/null", binary), line[256];
+	FILE *p = popen(cmd, "r");
+	char *v = NULL;
+
+	free(cmd);
+	if (p == NULL)
+		return NULL;
+	if (fgets(line, sizeof line, p) != NULL) {
+		line[strcspn(line, "\r\n")] = 0;
+		if (line[0])
+			v = xstrdup(line);
+	}
+	pclose(p);
+	return v;
+}
+
+/* The relative path from directory from to directory to, with a trailing
+ * '/', or "" when they are the same (both must exist). */
+static char *
+rel_dir(const char *from, const char *to)
+{
+	char a[PATH_MAX], b[PATH_MAX];
+	char **ca = NULL, **cb = NULL;
+	size_t na, nb, i, common = 0;
+	buf_t out = {0};
+	char *ret;
+
+	if (realpath(from, a) == NULL || realpath(to, b) == NULL)
+		return xstrdup("");
+	na = cfg_split(a + 1, '/', &ca);
+	nb = cfg_split(b + 1, '/', &cb);
+	while (common < na && common < nb && strcmp(ca[common], cb[common]) == 0)
+		common++;
+	for (i = common; i < na; i++)
+		if (ca[i][0])
+			buf_puts(&out, "../");
+	for (i = common; i < nb; i++)
+		if (cb[i][0])
+			buf_printf(&out, "%s/", cb[i]);
+	ret = xstrdup(out.len ? buf_cstr(&out) : "");
+	buf_free(&out);
+	cfg_list_free(ca, na);
+	cfg_list_free(cb, nb);
+	return ret;
+}
+
+static int
+write_out(const char *dir, const char *name, buf_t *b, char *err, size_t errlen)
+{
+	char *p = xasprintf("%s/%s", dir, name);
+	int r = util_write_atomic(p, b->data, b->len, 0644, err, errlen);
+	free(p);
+	return r;
+}
+
+/* see verbs.h */
+int
+verb_report(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "merge", no_argument, NULL, 'm' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "baseline", required_argument, NULL, 'B' },
+		{ "expected-failures", required_argument, NULL, 'x' },
+		{ "build", required_argument, NULL, 'b' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *out = NULL, *baseline = NULL, *xf = NULL, *dir;
+	char *build = NULL, *qemu = NULL, *prefix = NULL, err[2048], when[32];
+	int merge = 0, quiet = 0, ch, ret = 2;
+	rep_accepts acc;
+	rep_run run;
+	rep_facts facts;
+	hashes h = { 0 };
+	buf_t html = {0}, md = {0}, js = {0};
+	time_t now = time(NULL);
+
+	memset(&acc, 0, sizeof acc);
+	memset(&run, 0, sizeof run);
+	memset(&facts, 0, sizeof facts);
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'm': merge = 1; break;
+		case 'o': out = optarg; break;
+		case 'B': baseline = optarg; break;
+		case 'x': xf = optarg; break;
+		case 'b': free(build); build = xstrdup(optarg); break;
+		case 'q': quiet = 1; break;
+		case 'h': report_usage(stdout); free(build); return 0;
+		default: report_usage(stderr); free(build); return 2;
+		}
+	}
+	if (merge) {
+		if (optind >= argc) {
+			fprintf(stderr, "rotsim report: --merge needs the shards' result folders\n");
+			goto done;
+		}
+		if (out == NULL) {
+			fprintf(stderr, "rotsim report: --merge needs --out DIR for the merged run\n");
+			goto done;
+		}
+		for (int i = optind; i < argc; i++) {
+			struct stat st;
+			char *p = xasprintf("%s/summary.json", argv[i]);
+			int ok = stat(p, &st) == 0;
+			free(p);
+			if (!ok) {
+				fprintf(stderr, "rotsim report: %s: no summary.json (not a run's "
+					"results)\n", argv[i]);
+				goto done;
+			}
+		}
+	} else if (optind + 1 != argc) {
+		fprintf(stderr, "rotsim report: give one results directory (or --merge DIR ...)\n");
+		goto done;
+	}
+	/* The expected failures are read before anything is written, so that a
+	 * mistake in them costs nothing. */
+	if (xf != NULL && rep_accepts_load(&acc, xf, (int64_t)now, err, sizeof err) != 0) {
+		fprintf(stderr, "%s\n", err);
+		goto done;
+	}
+	if (merge) {
+		if (rep_merge((const char *const *)argv + optind, (size_t)(argc - optind), out, err,
+			sizeof err) != 0) {
+			fprintf(stderr, "rotsim report: %s\n", err);
+			goto done;
+		}
+		dir = out;
+	} else {
+		dir = argv[optind];
+		if (out == NULL)
+			out = dir;
+	}
+	if (rep_run_load(&run, dir, err, sizeof err) != 0
+		|| rep_run_judge(&run, xf ? &acc : NULL, baseline, err, sizeof err) != 0) {
+		fprintf(stderr, "rotsim report: %s\n", err);
+		goto done;
+	}
+	if (util_mkdirs(out, 0755, err, sizeof err) != 0) {
+		fprintf(stderr, "rotsim report: %s\n", err);
+		goto done;
+	}
+
+	if (build == NULL)
+		build = default_build();
+	char *fw = xasprintf("%s/firmware", dir);
+	hash_tree(&h, fw, "firmware");
+	free(fw);
+	hash_images(&h, &run, build);
+	qemu = tool_version("qemu-system-x86_64");
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	prefix = rel_dir(out, dir);
+	facts.generated = when;
+	facts.rotsim_version = rotsim_version;
+	facts.qemu_version = qemu;
+	facts.baseline = baseline;
+	facts.expected_failures = xf;
+	facts.hash_label = (const char **)h.label;
+	facts.hash_hex = (const char **)h.hex;
+	facts.hash_size = h.size;
+	facts.nhash = h.n;
+	facts.evidence_prefix = prefix;
+
+	rep_html(&run, xf ? &acc : NULL, &facts, &html);
+	rep_markdown(&run, xf ? &acc : NULL, &facts, &md);
+	rep_json(&run, xf ? &acc : NULL, &facts, &js);
+	if (write_out(out, "report.html", &html, err, sizeof err) != 0
+		|| write_out(out, "report.md", &md, err, sizeof err) != 0
+		|| write_out(out, "report.json", &js, err, sizeof err) != 0) {
+		fprintf(stderr, "rotsim report: %s\n", err);
+		goto done;
+	}
+	for (size_t i = 0; xf != NULL && i < acc.n; i++)
+		if (acc.v[i].expired)
+			fprintf(stderr, "%s:%d: warning: [accept %s] expired on %s and no longer "
+				"applies\n", xf, acc.v[i].line, acc.v[i].name, acc.v[i].expires);
+	if (!quiet) {
+		if (merge)
+			printf("merged %d shard%s into %s\n", argc - optind, argc - optind == 1 ? ""
+				: "s", out);
+		printf("release: %s (%zu of %zu Required expectations met; %zu Recommended not met; "
+			"%zu accepted; %zu errors)\n", run.release_pass ? "PASS" : "FAIL",
+			run.required_met, run.required_total, run.recommended_failed, run.accepted,
+			run.errors);
+		if (run.shards_missing)
+			printf("incomplete: %zu shard%s missing\n", run.shards_missing,
+				run.shards_missing == 1 ? "" : "s");
+		if (run.have_baseline)
+			printf("since the baseline: %zu new failure%s, %zu fixed, %zu still failing\n",
+				run.changes[REP_CHANGE_NEW_FAILURE],
+				run.changes[REP_CHANGE_NEW_FAILURE] == 1 ? "" : "s",
+				run.changes[REP_CHANGE_FIXED], run.changes[REP_CHANGE_STILL_FAILING]);
+		printf("report: %s/report.html, %s/report.md\n", out, out);
+	}
+	ret = run.release_pass ? 0 : 1;
+done:
+	rep_run_free(&run);
+	rep_accepts_free(&acc);
+	hashes_free(&h);
+	buf_free(&html);
+	buf_free(&md);
+	buf_free(&js);
+	free(build);
+	free(qemu);
+	free(prefix);
+	return ret;
+}
