@@ -98,32 +98,18 @@ hash_add(hashes *h, const char *path, const char *label)
 	h->n++;
 }
 
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Every regular file under dir, in name order, labelled by its path under
  * label_prefix. */
 static void
 hash_tree(hashes *h, const char *dir, const char *label)
 {
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char **names = NULL;
-	size_t n = 0, i;
+	char **names;
+	long ln = util_list_dir(dir, "", &names, NULL, 0);
+	size_t n, i;
 
-	if (d == NULL)
+	if (ln < 0)
 		return;
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		names = xrealloc(names, (n + 1) * sizeof *names);
-		names[n++] = xstrdup(de->d_name);
-	}
-	closedir(d);
-	qsort(names, n, sizeof *names, cmp_str);
+	n = (size_t)ln;
 	for (i = 0; i < n; i++) {
 		char *p = xasprintf("%s/%s", dir, names[i]), *l = xasprintf("%s/%s", label, names[i]);
 		struct stat st;
@@ -152,11 +138,31 @@ hashes_free(hashes *h)
 	free(h->size);
 }
 
-/* The device images of the targets the run used, as the build directory
- * holds them now (a run does not record them). */
+/* The device images of the targets the run used: as the run recorded them,
+ * else as the build directory holds them now. */
 static void
 hash_images(hashes *h, const rep_run *r, const char *build)
 {
+	const json *rec = json_get(r->doc, "images");
+	if (rec != NULL && rec->type == JSON_ARRAY && rec->n > 0) {
+		size_t m;
+		for (m = 0; m < rec->n; m++) {
+			const char *label = json_get_str(rec->items[m], "label");
+			const char *hex = json_get_str(rec->items[m], "sha256");
+			int64_t size = 0;
+			if (label == NULL || hex == NULL)
+				continue;
+			json_get_int(rec->items[m], "size", &size);
+			h->label = xrealloc(h->label, (h->n + 1) * sizeof *h->label);
+			h->hex = xrealloc(h->hex, (h->n + 1) * sizeof *h->hex);
+			h->size = xrealloc(h->size, (h->n + 1) * sizeof *h->size);
+			h->label[h->n] = xasprintf("%s (recorded by the run)", label);
+			h->hex[h->n] = xstrdup(hex);
+			h->size[h->n] = (uint64_t)size;
+			h->n++;
+		}
+		return;
+	}
 	static const struct {
 		const char *target, *arch;
 	} qemu[] = { { "qemu-x86_64", "x86_64" }, { "qemu-aarch64", "aarch64" } };

@@ -216,11 +216,20 @@ self_exe(void)
  * device's own, or, for one that has neither anchors nor pins (the insecure
  * control), the anchors of the scenario's other devices. */
 static void
-reference_anchors(const scenario *s, const char *device, buf_t *json_out)
+reference_anchors(const scenario *s, const char *device, const char *trust, buf_t *json_out)
 {
 	char *a = profile_value(device, "anchors"), *pins = profile_value(device, "pins");
 	size_t i, j, n = 0;
 
+	/* A bundle that carries a trust store replaces the factory's while it
+	 * runs (targets/firmware/README.md); a device that checks nothing is
+	 * judged by the others' anchors whatever it installed. */
+	if (trust != NULL && (a != NULL || pins != NULL)) {
+		free(a);
+		free(pins);
+		a = xstrdup(trust);
+		pins = NULL;
+	}
 	buf_puts(json_out, "\"anchors\":[");
 	if (a != NULL) {
 		json_put_str(json_out, a);
@@ -256,9 +265,14 @@ reference_anchors(const scenario *s, const char *device, buf_t *json_out)
 	free(pins);
 }
 
+/*
+ * The plan of a phase: version_before and trust say what the device runs at
+ * power-on (trust: the anchor set its installed bundle carries, NULL for the
+ * factory trust store).
+ */
 static void
 write_phase_json(const run_case *c, const scn_phase *ph, const char *pdir, long version_before,
-	long image_size, int port)
+	const char *trust, long image_size, int port)
 {
 	buf_t b = {0};
 	char d[32];
@@ -296,8 +310,13 @@ write_phase_json(const run_case *c, const scn_phase *ph, const char *pdir, long 
 			buf_putc(&b, ',');
 		json_put_str(&b, ph->faults[i]);
 	}
-	buf_printf(&b, "],\"pki\":\"../../../../pki/%s\",", c->scn->name);
-	reference_anchors(c->scn, c->device, &b);
+	buf_printf(&b, "],\"pki\":\"../../../../pki/%s\",\"trust\":", c->scn->name);
+	if (trust != NULL)
+		json_put_str(&b, trust);
+	else
+		buf_puts(&b, "\"factory\"");
+	buf_putc(&b, ',');
+	reference_anchors(c->scn, c->device, trust, &b);
 	buf_puts(&b, "}\n");
 	char *path = xasprintf("%s/phase.json", pdir);
 	write_text(path, &b, NULL, 0);
@@ -425,7 +444,7 @@ server_argv(const run_case *c, const scn_phase *ph, const char *pdir, const char
 static void
 run_phase(const run_case *c, const tgt *t, const scn_phase *ph, const char *pdir,
 	const char *pkid, const char *fwdir, const char *signing, long version_before,
-	long image_size)
+	const char *trust, long image_size)
 {
 	char *argv[64], *own[64], line[256], err[512], exits[256] = "";
 	size_t nown = 0, i;
@@ -475,7 +494,7 @@ run_phase(const run_case *c, const tgt *t, const scn_phase *ph, const char *pdir
 	}
 	/* The server's port, for the verdict: natively the real one; a QEMU
 	 * guest talks to 10.0.2.100:443. */
-	write_phase_json(c, ph, pdir, version_before, image_size,
+	write_phase_json(c, ph, pdir, version_before, trust, image_size,
 		t->driver == TGT_QEMU ? 443 : port);
 	char *console = xasprintf("%s/console.log", pdir);
 	for (boots = 0; boots < MAX_BOOTS && !interrupted; boots++) {
@@ -581,7 +600,7 @@ case_main(run_case *c, const run_opts *o)
 		for (i = 0; i < c->scn->nphases; i++) {
 			char *pdir = xasprintf("%s/%02zu-%s", c->dir, i + 1, c->scn->phases[i].name);
 			util_mkdirs(pdir, 0755, NULL, 0);
-			write_phase_json(c, &c->scn->phases[i], pdir, 1, 0, 0);
+			write_phase_json(c, &c->scn->phases[i], pdir, 1, NULL, 0, 0);
 			write_run_json(pdir, 0, "", err, NULL, 0);
 			free(pdir);
 		}
@@ -611,6 +630,7 @@ case_main(run_case *c, const run_opts *o)
 
 	char *v = profile_value(c->device, "version");
 	long version = v ? atol(v) : 1;
+	const char *trust = NULL;
 	free(v);
 	for (i = 0; i < c->scn->nphases; i++) {
 		const scn_phase *ph = &c->scn->phases[i];
@@ -620,18 +640,24 @@ case_main(run_case *c, const run_opts *o)
 		struct stat st;
 		long size = stat(img, &st) == 0 ? (long)st.st_size : -1;
 		util_mkdirs(pdir, 0755, NULL, 0);
-		write_phase_json(c, ph, pdir, version, size, 0);
+		write_phase_json(c, ph, pdir, version, trust, size, 0);
 		if (prep_err != NULL)
 			write_run_json(pdir, 0, "", prep_err, NULL, 0);
 		else if (interrupted || !ph->power)
 			write_run_json(pdir, 0, "", NULL, NULL, 0);
 		else
-			run_phase(c, &t, ph, pdir, pkid, fwdir, signing, version, size);
-		/* What the device runs next comes from the evidence, as decided. */
+			run_phase(c, &t, ph, pdir, pkid, fwdir, signing, version, trust, size);
+		/* What the device runs next comes from the evidence, by the same
+		 * standard as an update: the whole image sent and the new version
+		 * checked in (an insecure device that installed counts too). Its
+		 * trust store is then the one the new bundle carries, if any. */
 		verdict_result r;
 		if (ph->power && verdict_phase(pdir, &r, err, sizeof err) == 0
-			&& r.observed == OUT_UPDATED)
+			&& (long)ph->firmware > version && r.reported_version == (long)ph->firmware
+			&& size > 0 && r.image_bytes_sent >= (uint64_t)size) {
 			version = (long)ph->firmware;
+			trust = ph->firmware_trust;
+		}
 		free(pdir);
 		free(fwdir);
 		free(img);
@@ -843,7 +869,14 @@ run_scenarios(scenario *scns, size_t nscn, const run_opts *o, char *err, size_t 
 	struct sigaction sa;
 
 	/* Plan: scenario x device x target, in a fixed order; a shard takes
-	 * every n-th case. */
+	 * every n-th case. A scenario tagged native-only (it needs what only
+	 * the native target offers, such as SNTP over UDP) is left out of
+	 * other targets, and the run says so. */
+	for (i = 0; i < nscn; i++)
+		for (k = 0; k < o->ntargets; k++)
+			if (scn_has_tag(&scns[i], "native-only") && strcmp(o->targets[k], "native") != 0)
+				fprintf(stderr, "rotsim run: %s is tagged native-only: not run on %s\n",
+					scns[i].name, o->targets[k]);
 	for (i = 0; i < nscn; i++)
 		for (j = 0; j < scns[i].ndevices; j++) {
 			int want = o->ndevices == 0;
@@ -852,6 +885,9 @@ run_scenarios(scenario *scns, size_t nscn, const run_opts *o, char *err, size_t 
 			if (!want)
 				continue;
 			for (k = 0; k < o->ntargets; k++, idx++) {
+				if (scn_has_tag(&scns[i], "native-only")
+					&& strcmp(o->targets[k], "native") != 0)
+					continue;
 				if (o->shard_n > 1 && (int)(idx % (size_t)o->shard_n) != o->shard_k - 1)
 					continue;
 				cases = xrealloc(cases, (ncases + 1) * sizeof *cases);
@@ -988,6 +1024,34 @@ run_scenarios(scenario *scns, size_t nscn, const run_opts *o, char *err, size_t 
 	json_put_str(&meta, o->seed);
 	buf_printf(&meta, ",\"cases\":%zu,\"shard\":\"%d/%d\",\"interrupted\":%s", ncases,
 		o->shard_k, o->shard_n, interrupted ? "true" : "false");
+	/* What the devices booted from, and the emulator, as this run found them. */
+	{
+		int first = 1;
+		char *qv = NULL;
+		buf_puts(&meta, ",\"images\":[");
+		for (k = 0; k < o->ntargets; k++) {
+			tgt t;
+			if (tgt_load(&t, o->targets[k], o->build_dir, err, errlen) != 0)
+				continue;
+			if (qv == NULL)
+				qv = tgt_emulator_version(&t);
+			for (i = 0; i < ncases; i++) {
+				for (j = 0; j < i; j++)
+					if (strcmp(cases[j].device, cases[i].device) == 0
+						&& strcmp(cases[j].target, cases[i].target) == 0)
+						break;
+				if (j == i && strcmp(cases[i].target, o->targets[k]) == 0)
+					first = tgt_image_hashes(&t, cases[i].device, &meta, first);
+			}
+			tgt_free(&t);
+		}
+		buf_puts(&meta, "]");
+		if (qv != NULL) {
+			buf_puts(&meta, ",\"qemu\":");
+			json_put_str(&meta, qv);
+			free(qv);
+		}
+	}
 	if (run_write_results(o->out, res, ev, nres, buf_cstr(&meta), err, errlen) != 0) {
 		buf_free(&meta);
 		goto out;

@@ -4,6 +4,7 @@
 #include "run/target.h"
 #include "run/cpio.h"
 #include "common/cfg.h"
+#include "common/json.h"
 #include "common/util.h"
 #include "time/simtime.h"
 
@@ -157,9 +158,9 @@ out:
 	return ret;
 }
 
-/* A path of the description: {device} replaced, relative to the build dir. */
-static char *
-tgt_path(const tgt *t, const char *pattern, const char *device)
+/* see target.h */
+char *
+tgt_file(const tgt *t, const char *pattern, const char *device)
 {
 	buf_t b = {0};
 	const char *p = pattern, *q;
@@ -198,12 +199,12 @@ tgt_prepare(const tgt *t, const char *device, const char *case_dir, const char *
 	int ret = -1;
 
 	if (t->driver == TGT_QEMU) {
-		kernel = tgt_path(t, t->kernel, device);
+		kernel = tgt_file(t, t->kernel, device);
 		if (access(kernel, R_OK) != 0) {
 			util_err(err, errlen, "%s: no kernel at %s (run make images)", t->name, kernel);
 			goto out;
 		}
-		src = tgt_path(t, t->flash, device);
+		src = tgt_file(t, t->flash, device);
 		if (copy_file(src, flash, err, errlen) != 0) {
 			char msg[512];
 			snprintf(msg, sizeof msg, "%s", err);
@@ -211,7 +212,7 @@ tgt_prepare(const tgt *t, const char *device, const char *case_dir, const char *
 				t->name, device, msg);
 			goto out;
 		}
-		char *init = tgt_path(t, t->initramfs, device);
+		char *init = tgt_file(t, t->initramfs, device);
 		int ok = access(init, R_OK) == 0;
 		if (!ok)
 			util_err(err, errlen, "%s: no initramfs for %s at %s (run make images)",
@@ -237,7 +238,7 @@ tgt_prepare(const tgt *t, const char *device, const char *case_dir, const char *
 		if (r != 0)
 			goto out;
 	} else {
-		char *agent = tgt_path(t, t->agent, device);
+		char *agent = tgt_file(t, t->agent, device);
 		int ok = access(agent, X_OK) == 0;
 		if (!ok)
 			util_err(err, errlen, "%s: no agent at %s (run make)", t->name, agent);
@@ -289,7 +290,7 @@ tgt_boot(const tgt *t, const tgt_boot_args *a, proc *p, char *err, size_t errlen
 	io.stdout_path = console;
 	io.stderr_path = console;
 	if (t->driver == TGT_NATIVE) {
-		OWN(tgt_path(t, t->agent, a->device));
+		OWN(tgt_file(t, t->agent, a->device));
 		ARG("--etc");
 		OWN(xasprintf("%s/etc", a->case_dir));
 		ARG("--flash");
@@ -307,7 +308,7 @@ tgt_boot(const tgt *t, const tgt_boot_args *a, proc *p, char *err, size_t errlen
 		ARG("200");
 		ARG(NULL);
 	} else {
-		char *initrd = tgt_path(t, t->initramfs, a->device);
+		char *initrd = tgt_file(t, t->initramfs, a->device);
 		char *etc = xasprintf("%s/etc.cpio", a->case_dir);
 		char *joined = xasprintf("%s/initrd-%d.img", a->boot_dir, a->boot_index);
 		unsigned char *d1 = NULL, *d2 = NULL;
@@ -350,7 +351,7 @@ tgt_boot(const tgt *t, const tgt_boot_args *a, proc *p, char *err, size_t errlen
 		ARG("-rtc");
 		OWN(xasprintf("base=%s", rtc));
 		ARG("-kernel");
-		OWN(tgt_path(t, t->kernel, a->device));
+		OWN(tgt_file(t, t->kernel, a->device));
 		ARG("-initrd");
 		OWN(joined);
 		ARG("-append");
@@ -397,4 +398,61 @@ out:
 	return ret;
 #undef ARG
 #undef OWN
+}
+
+/* see target.h */
+int
+tgt_image_hashes(const tgt *t, const char *device, buf_t *out, int first)
+{
+	const char *pats[3];
+	size_t n = 0, i;
+
+	if (t->driver == TGT_QEMU) {
+		pats[n++] = t->kernel;
+		pats[n++] = t->initramfs;
+		pats[n++] = t->flash;
+	} else {
+		pats[n++] = t->agent;
+	}
+	for (i = 0; i < n; i++) {
+		char *path = tgt_file(t, pats[i], device), err[256], hex[65];
+		unsigned char *data, h[32];
+		size_t len;
+		if (util_read_file(path, &data, &len, err, sizeof err) == 0) {
+			util_sha256(h, data, len);
+			free(data);
+			char *label = xasprintf("%s: %s", t->name, path + (strncmp(path, t->build_dir,
+				strlen(t->build_dir)) == 0 ? strlen(t->build_dir) + 1 : 0));
+			buf_puts(out, first ? "" : ",");
+			buf_puts(out, "{\"label\":");
+			json_put_str(out, label);
+			buf_printf(out, ",\"sha256\":\"%s\",\"size\":%zu}", util_hex(hex, h, 32), len);
+			first = 0;
+			free(label);
+		}
+		free(path);
+	}
+	return first;
+}
+
+/* see target.h */
+char *
+tgt_emulator_version(const tgt *t)
+{
+	char *cmd, line[256];
+	FILE *f;
+
+	if (t->driver != TGT_QEMU || t->qemu == NULL)
+		return NULL;
+	cmd = xasprintf("'%s' --version 2>/dev/null", t->qemu);
+	f = popen(cmd, "r");
+	free(cmd);
+	if (f == NULL)
+		return NULL;
+	line[0] = 0;
+	if (fgets(line, sizeof line, f) == NULL)
+		line[0] = 0;
+	pclose(f);
+	line[strcspn(line, "\r\n")] = 0;
+	return line[0] ? xstrdup(line) : NULL;
 }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/util.h"
 #include "run/proc.h"
 
 typedef enum { TGT_NATIVE, TGT_QEMU } tgt_driver;
@@ -37,6 +38,22 @@ void tgt_free(tgt *t);
 
 /* The targets directory, allocated with xmalloc(), or NULL. */
 char *tgt_dir(void);
+
+/* A path of the description (pattern as in target.conf, {device} replaced,
+ * relative to the build directory). Allocated with xmalloc(). */
+char *tgt_file(const tgt *t, const char *pattern, const char *device);
+
+/*
+ * Append to out, as JSON array members (comma-separated objects with label,
+ * sha256 and size), the files a device boots from on this target: kernel,
+ * initramfs and factory flash under QEMU, the agent natively. first says
+ * whether out holds no member yet; returns the new value.
+ */
+int tgt_image_hashes(const tgt *t, const char *device, buf_t *out, int first);
+
+/* The first line of the emulator's --version, allocated with xmalloc(), or
+ * NULL (native, or the emulator does not run). */
+char *tgt_emulator_version(const tgt *t);
 
 /* One power-on of a device. */
 typedef struct {

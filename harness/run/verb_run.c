@@ -192,9 +192,7 @@ verb_run(int argc, char **argv)
 			goto done;
 		}
 		free(path);
-		int take = all || optind < argc;
-		for (size_t t = 0; !take && t < s.ntags; t++)
-			take = strcmp(s.tags[t], "default") == 0;
+		int take = all || optind < argc || scn_has_tag(&s, "default");
 		if (!take) {
 			scn_free(&s);
 			continue;

@@ -471,6 +471,18 @@ parse_phase(scenario *s, const char *path, cfg_section *sec, char *err, size_t e
 }
 
 /* see scenario.h */
+int
+scn_has_tag(const scenario *s, const char *tag)
+{
+	size_t i;
+
+	for (i = 0; i < s->ntags; i++)
+		if (strcmp(s->tags[i], tag) == 0)
+			return 1;
+	return 0;
+}
+
+/* see scenario.h */
 const scn_expect *
 scn_expect_for(const scn_phase *ph, const char *device)
 {

@@ -80,6 +80,9 @@ int scn_load(scenario *s, const char *path, const char *const *known_devices,
 	char *err, size_t errlen);
 void scn_free(scenario *s);
 
+/* 1 if the scenario has the tag. */
+int scn_has_tag(const scenario *s, const char *tag);
+
 /* The expectation of a device in a phase, or NULL. */
 const scn_expect *scn_expect_for(const scn_phase *ph, const char *device);
 

@@ -491,7 +491,10 @@ load_trust(agent *a)
 	con_str(&L, "profile", a->profile);
 	con_str(&L, "mode", modes[a->trust_mode]);
 	con_str(&L, "source", a->trust_source);
-	if (a->trust_mode == TRUST_ANCHORS)
+	/* A set name is the factory's: a bundle's trust store has none. */
+	if (strcmp(a->trust_source, "factory") != 0)
+		;
+	else if (a->trust_mode == TRUST_ANCHORS)
 		con_str(&L, "set", a->anchors_name);
 	else if (a->trust_mode == TRUST_PIN_LEAF)
 		con_str(&L, "set", a->pins_name);
