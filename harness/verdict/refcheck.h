@@ -29,9 +29,6 @@ int ref_validate(const ref_cert *chain, size_t n, int64_t t, const char *server_
 	const char *const *anchor_pems, size_t nanchors, const char *pins_path,
 	int *code, char *err, size_t errlen);
 
-/* The SHA-256 of a certificate's SubjectPublicKeyInfo, base64. 0 or -1. */
-int ref_spki_pin(const unsigned char *der, size_t len, char out[64]);
-
 /* BR_ERR_X509_* and TLS-level names for codes; "ok" for 0. */
 const char *ref_error_name(int code);
 
