@@ -16,7 +16,7 @@ expect_line '^rotsim: image result=ok .* anchors=yes pins=no$'
 boot root-x1 "$tmp/dev"
 expect_rc 0
 expect_line '^rotsim: boot slot=a how=slot version=2$'
-expect_line '^rotsim: trust profile=root-x1 mode=anchors source=bundle set=x1-only anchors=2 pins=0$'
+expect_line '^rotsim: trust profile=root-x1 mode=anchors source=bundle anchors=2 pins=0$'
 
 # The chain under X2 (E5) with version 3 on offer.
 mkdir -p "$tmp/fw3"
@@ -47,7 +47,7 @@ expect_rc 10
 start_server leaf-r10 "$tmp/fwp"
 boot pin-leaf "$tmp/pdev"
 expect_rc 0
-expect_line '^rotsim: trust profile=pin-leaf mode=pin-leaf source=bundle set=leaf-r3-pin anchors=0 pins=2$'
+expect_line '^rotsim: trust profile=pin-leaf mode=pin-leaf source=bundle anchors=0 pins=2$'
 expect_line 'pin=1$'
 
 # mkbundle refuses a trust store BearSSL cannot read, and bad pins.
