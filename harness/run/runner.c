@@ -41,6 +41,10 @@ typedef struct {
 	char *dir;		/* OUT/cases/SCN/DEVICE@TARGET */
 	pid_t pid;
 	int finished;
+	/* Its verdicts, one per phase, decided when its process ended. */
+	verdict_result *res;
+	char **ev;
+	size_t nres;
 } run_case;
 
 static volatile sig_atomic_t interrupted;
@@ -799,11 +803,14 @@ run_write_results(const char *dir, const verdict_result *res, char *const *evide
 	return ret;
 }
 
-/* Verdicts of a finished case, in phase order, appended to the arrays. */
+/* Decide the verdicts of a finished case, in phase order, and print them. */
 static void
-collect_case(const run_case *c, const char *out, verdict_result **res, char ***ev, size_t *n,
-	int quiet, int tty)
+collect_case(run_case *c, const char *out, int quiet, int tty)
 {
+	verdict_result **res = &c->res;
+	char ***ev = &c->ev;
+	size_t *n = &c->nres;
+
 	size_t i;
 	char err[512];
 
@@ -1009,12 +1016,28 @@ run_scenarios(scenario *scns, size_t nscn, const run_opts *o, char *err, size_t 
 			cases[i].finished = 1;
 			running--;
 			done++;
+			/* One line per phase as the case finishes. */
+			collect_case(&cases[i], o->out, o->quiet, tty && !o->quiet);
 		}
 	}
 	if (tty && !o->quiet)
 		fprintf(stderr, "\r\033[K");
-	for (i = 0; i < ncases; i++)
-		collect_case(&cases[i], o->out, &res, &ev, &nres, o->quiet, 0);
+	/* Cases that never ran (an interruption) are recorded too; then all in
+	 * plan order. */
+	for (i = 0; i < ncases; i++) {
+		if (cases[i].nres == 0)
+			collect_case(&cases[i], o->out, o->quiet, 0);
+		for (j = 0; j < cases[i].nres; j++) {
+			res = xrealloc(res, (nres + 1) * sizeof *res);
+			ev = xrealloc(ev, (nres + 1) * sizeof *ev);
+			res[nres] = cases[i].res[j];
+			ev[nres++] = cases[i].ev[j];
+		}
+		free(cases[i].res);
+		free(cases[i].ev);
+		cases[i].res = NULL;
+		cases[i].ev = NULL;
+	}
 
 	buf_t meta = {0};
 	time_t now = time(NULL);
