@@ -387,8 +387,8 @@ append_file(const char *from, const char *to)
 
 /* The server's arguments for a phase; fault ids become files. */
 static void
-server_argv(const run_case *c, const scn_phase *ph, const char *pdir, const char *pkid,
-	const char *fwdir, const char *signing, int sntp, char **argv, char **own, size_t *nown)
+server_argv(const scn_phase *ph, const char *pdir, const char *pkid, const char *fwdir,
+	const char *signing, int sntp, char **argv, char **own, size_t *nown)
 {
 	size_t n = 0, i;
 
@@ -439,7 +439,6 @@ server_argv(const run_case *c, const scn_phase *ph, const char *pdir, const char
 		}
 	}
 	ARG(NULL);
-	(void)c;
 #undef ARG
 #undef OWN
 }
@@ -463,7 +462,7 @@ run_phase(const run_case *c, const tgt *t, const scn_phase *ph, const char *pdir
 
 	memset(&srv, 0, sizeof srv);
 	memset(&dev, 0, sizeof dev);
-	server_argv(c, ph, pdir, pkid, fwdir, signing, want_sntp, argv, own, &nown);
+	server_argv(ph, pdir, pkid, fwdir, signing, want_sntp, argv, own, &nown);
 	memset(&io, 0, sizeof io);
 	io.stdout_pipe = 1;
 	io.out_fd = &fd;

@@ -39,8 +39,7 @@ load_named(scenario *s, const char *dir, const char *name, char *err, size_t err
 }
 
 static int
-parse_common(int argc, char **argv, const char *verb, const char **dir, int *help,
-	void (*usage)(FILE *))
+parse_common(int argc, char **argv, const char **dir, int *help, void (*usage)(FILE *))
 {
 	static const struct option opts[] = {
 		{ "scenarios", required_argument, NULL, 'd' },
@@ -58,7 +57,6 @@ parse_common(int argc, char **argv, const char *verb, const char **dir, int *hel
 		default: usage(stderr); return -1;
 		}
 	}
-	(void)verb;
 	return 0;
 }
 
@@ -82,7 +80,7 @@ verb_list(int argc, char **argv)
 	long n, i;
 	int help, bad = 0;
 
-	if (parse_common(argc, argv, "list", &dirarg, &help, list_usage) != 0)
+	if (parse_common(argc, argv, &dirarg, &help, list_usage) != 0)
 		return 2;
 	if (help)
 		return 0;
@@ -135,7 +133,7 @@ verb_show(int argc, char **argv)
 	scenario s;
 	buf_t out = {0};
 
-	if (parse_common(argc, argv, "show", &dirarg, &help, show_usage) != 0)
+	if (parse_common(argc, argv, &dirarg, &help, show_usage) != 0)
 		return 2;
 	if (help)
 		return 0;
