@@ -83,7 +83,8 @@ $(FW_OUT)/signing-key.pub.pem: $(FW_MKBUNDLE) $(FW_DIR)/module.mk
 	$(FW_MKBUNDLE) --signing-seed '$(FW_SIGNING_SEED)' --pub-out $@
 	printf '%s\n' '$(FW_SIGNING_SEED)' > $(FW_OUT)/signing-seed
 
-# $(call fw_device,PROFILE)
+# $(call fw_device,PROFILE). The payload directory is a target too, touched with
+# its stamp so that it never looks older than the stamp (make -q stays true).
 define fw_device
 QEMU_DEVICES += $(1)
 QEMU_AGENT.x86_64.$(1) := $(FW_STATIC)
@@ -98,7 +99,6 @@ $(FW_PAYLOAD)/$(1).stamp: $(FW_DIR)/profiles/$(1).profile $(FW_OUT)/anchors.stam
 	cp $(FW_DIR)/profiles/$(1).profile $(FW_PAYLOAD)/$(1)/profile
 	cp $(FW_OUT)/anchors/* $(FW_PAYLOAD)/$(1)/anchors/
 	cp $(FW_OUT)/signing-key.pub.pem $(FW_PAYLOAD)/$(1)/signing-key.pub.pem
-	# The directory is a target too: it must not look older than its stamp.
 	touch $$@ $(FW_PAYLOAD)/$(1)
 endef
 $(foreach p,$(FW_PROFILES),$(eval $(call fw_device,$(p))))

@@ -9,5 +9,4 @@ check check-scripts: images-x86_64
 CHECK_SRCS += targets/qemu-x86_64/tests/check_targetconf.c
 SCRIPT_TESTS += targets/qemu-x86_64/tests/repro.sh targets/qemu-x86_64/tests/boot.sh \
 	targets/qemu-x86_64/tests/cleanup.sh
-BENCH_SCRIPTS += targets/qemu-x86_64/bench-boot.sh
 bench: images
