@@ -3,6 +3,7 @@
  * rotsim report --merge SHARD_DIR ... --out DIR [--baseline ...] [...]
  */
 #include "report/report.h"
+#include "run/target.h"
 #include "common/cfg.h"
 #include "verbs.h"
 #include "version.h"
@@ -53,22 +54,6 @@ report_usage(FILE *f)
 "Exit 0: the release passes (every Required expectation met, accepted findings\n"
 "aside); 1: it does not; 2: usage or I/O error (FILE:LINE: ... for a bad\n"
 "expected-failures file).\n");
-}
-
-static char *
-default_build(void)
-{
-	const char *e = getenv("ROTSIM_BUILD");
-	char exe[PATH_MAX];
-	ssize_t n;
-
-	if (e != NULL && *e)
-		return xstrdup(e);
-	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n <= 0)
-		return xstrdup("build");
-	exe[n] = 0;
-	return xstrdup(dirname(dirname(exe)));
 }
 
 /* The hashes the report lists. */
@@ -369,7 +354,7 @@ verb_report(int argc, char **argv)
 	}
 
 	if (build == NULL)
-		build = default_build();
+		build = tgt_build_dir();
 	char *fw = xasprintf("%s/firmware", dir);
 	hash_tree(&h, fw, "firmware");
 	free(fw);

@@ -19,6 +19,23 @@
 
 /* see target.h */
 char *
+tgt_build_dir(void)
+{
+	const char *e = getenv("ROTSIM_BUILD");
+	char exe[4096];
+	ssize_t n;
+
+	if (e != NULL && *e)
+		return xstrdup(e);
+	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0)
+		return xstrdup("build");
+	exe[n] = 0;
+	return xstrdup(dirname(dirname(exe)));
+}
+
+/* see target.h */
+char *
 tgt_dir(void)
 {
 	static const char *const beside[] = { "../share/rotsim/targets", "../../targets",

@@ -36,6 +36,10 @@ typedef struct {
 int tgt_load(tgt *t, const char *name, const char *build_dir, char *err, size_t errlen);
 void tgt_free(tgt *t);
 
+/* Where images and programs are: $ROTSIM_BUILD, else the directory above the
+ * running program's bin/ (BUILD/bin/rotsim). Allocated with xmalloc(). */
+char *tgt_build_dir(void);
+
 /* The targets directory, allocated with xmalloc(), or NULL. */
 char *tgt_dir(void);
 

@@ -4,6 +4,7 @@
  * rotsim verdict DIR
  */
 #include "run/runner.h"
+#include "run/target.h"
 #include "scenario/devices.h"
 #include "verbs.h"
 
@@ -51,23 +52,6 @@ run_usage(FILE *f)
 "events and PKI. Exit 0: every outcome as expected; 1: some are not; 2: usage,\n"
 "infrastructure error or interruption (Ctrl-C stops the run, kills every QEMU\n"
 "and server it started and keeps the partial results).\n");
-}
-
-static char *
-default_build(void)
-{
-	const char *e = getenv("ROTSIM_BUILD");
-	char exe[4096];
-	ssize_t n;
-
-	if (e != NULL && *e)
-		return xstrdup(e);
-	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n <= 0)
-		return xstrdup("build");
-	exe[n] = 0;
-	/* BUILD/bin/rotsim */
-	return xstrdup(dirname(dirname(exe)));
 }
 
 /* see verbs.h */
@@ -153,7 +137,7 @@ verb_run(int argc, char **argv)
 	o.targets = targets;
 	o.devices = o.ndevices ? devices : NULL;
 	if (build == NULL)
-		build = default_build();
+		build = tgt_build_dir();
 	o.build_dir = build;
 	if ((scndir = scn_dir(scndir_arg, argv[0], err, sizeof err)) == NULL) {
 		fprintf(stderr, "rotsim run: %s\n", err);
