@@ -532,3 +532,24 @@ fw_pem_free(fw_pem_obj *objs, size_t n)
 	}
 	free(objs);
 }
+
+/* see fw.h */
+long
+fw_pem_read_file(const char *path, fw_pem_obj **objs, char *err, size_t errlen)
+{
+	unsigned char *data;
+	size_t len;
+	char e[200];
+	long n;
+
+	*objs = NULL;
+	if (util_read_file(path, &data, &len, err, errlen) != 0)
+		return -1;
+	n = fw_pem_decode(data, len, objs, e, sizeof e);
+	/* The file may hold a private key: clear its text before freeing it. */
+	util_wipe(data, len);
+	free(data);
+	if (n < 0)
+		return util_err(err, errlen, "%s: %s", path, e);
+	return n;
+}

@@ -120,4 +120,9 @@ long fw_pem_decode(const void *text, size_t len, fw_pem_obj **objs,
 	char *err, size_t errlen);
 void fw_pem_free(fw_pem_obj *objs, size_t n);
 
+/* Read the file at path and decode its PEM objects, as fw_pem_decode() does;
+ * the file's text is cleared from memory afterwards (it may hold a private
+ * key); a message names the file. Returns the count or -1 with err. */
+long fw_pem_read_file(const char *path, fw_pem_obj **objs, char *err, size_t errlen);
+
 #endif

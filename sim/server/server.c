@@ -328,20 +328,13 @@ static int
 read_certs(const char *path, br_x509_certificate **chain, size_t *n,
 	char *err, size_t errlen)
 {
-	unsigned char *data = NULL;
-	size_t len, i, added = 0;
+	size_t i, added = 0;
 	fw_pem_obj *objs = NULL;
-	long nobj = 0;
-	char e[200];
+	long nobj;
 	int ret = -1;
 
-	if (util_read_file(path, &data, &len, err, errlen) != 0)
+	if ((nobj = fw_pem_read_file(path, &objs, err, errlen)) < 0)
 		return -1;
-	nobj = fw_pem_decode(data, len, &objs, e, sizeof e);
-	if (nobj < 0) {
-		util_err(err, errlen, "%s: %s", path, e);
-		goto out;
-	}
 	for (i = 0; i < (size_t)nobj; i++) {
 		if (strcmp(objs[i].name, "CERTIFICATE") != 0
 			&& strcmp(objs[i].name, "X509 CERTIFICATE") != 0)
@@ -359,8 +352,7 @@ read_certs(const char *path, br_x509_certificate **chain, size_t *n,
 	}
 	ret = 0;
 out:
-	fw_pem_free(objs, nobj > 0 ? (size_t)nobj : 0);
-	free(data);
+	fw_pem_free(objs, (size_t)nobj);
 	return ret;
 }
 
@@ -368,20 +360,13 @@ out:
 static int
 read_key(srv_cred *c, const char *path, char *err, size_t errlen)
 {
-	unsigned char *data = NULL;
-	size_t len, i;
+	size_t i;
 	fw_pem_obj *objs = NULL;
-	long nobj = 0;
-	char e[200];
+	long nobj;
 	int ret = -1;
 
-	if (util_read_file(path, &data, &len, err, errlen) != 0)
+	if ((nobj = fw_pem_read_file(path, &objs, err, errlen)) < 0)
 		return -1;
-	nobj = fw_pem_decode(data, len, &objs, e, sizeof e);
-	if (nobj < 0) {
-		util_err(err, errlen, "%s: %s", path, e);
-		goto out;
-	}
 	for (i = 0; i < (size_t)nobj; i++)
 		if (strstr(objs[i].name, "PRIVATE KEY") != NULL)
 			break;
@@ -403,9 +388,7 @@ read_key(srv_cred *c, const char *path, char *err, size_t errlen)
 out:
 	for (i = 0; objs != NULL && i < (size_t)nobj; i++)
 		util_wipe(objs[i].data, objs[i].len);
-	fw_pem_free(objs, nobj > 0 ? (size_t)nobj : 0);
-	util_wipe(data, len);
-	free(data);
+	fw_pem_free(objs, (size_t)nobj);
 	return ret;
 }
 
