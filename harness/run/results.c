@@ -143,7 +143,7 @@ run_write_results(const char *dir, const verdict_result *res, char *const *evide
 /* Decide the verdicts of a finished case, in phase order, and print them. */
 /* see run_int.h */
 void
-collect_case(run_case *c, const char *out, int quiet, int tty)
+collect_case(run_case *c, const char *out, const run_observer *obs)
 {
 	verdict_result **res = &c->res;
 	char ***ev = &c->ev;
@@ -176,15 +176,10 @@ collect_case(run_case *c, const char *out, int quiet, int tty)
 		(*res)[*n] = r;
 		(*ev)[*n] = xstrdup(pdir + strlen(out) + 1);
 		(*n)++;
-		if (!quiet && r.observed != OUT_OFF) {
-			buf_t line = {0};
-			verdict_line(&r, &line);
-			printf("%s%s\n", tty ? "\r\033[K" : "", buf_cstr(&line));
-			buf_free(&line);
-		}
+		if (obs != NULL && obs->phase != NULL && r.observed != OUT_OFF)
+			obs->phase(obs->ctx, &r);
 		free(pdir);
 	}
-	fflush(stdout);
 }
 
 /* see runner.h */

@@ -66,8 +66,12 @@ void write_run_json(const char *pdir, int boots, const char *exits, const char *
 	const char *capture_error, long long ms);
 
 /* results.c: decide the verdicts of a finished case, in phase order, and
- * print them unless quiet. */
-void collect_case(run_case *c, const char *out, int quiet, int tty);
+ * tell each to the observer (may be NULL). */
+void collect_case(run_case *c, const char *out, const run_observer *obs);
+
+/* scheduler.c: tell the observer a line (printf-style). */
+void run_note(const run_opts *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* results.c: 1 if the outcome is an infrastructure error or interruption. */
 int is_error(const verdict_result *r);
