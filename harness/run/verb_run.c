@@ -28,7 +28,8 @@ run_usage(FILE *f)
 	fprintf(f,
 "usage: rotsim run [NAME ... | --all | --tag TAG] [--target T ...] [--device D ...]\n"
 "                  [-j N] [--shard K/N] [--out DIR] [--force] [--seed S]\n"
-"                  [--scenarios DIR] [--build DIR] [--cache DIR] [--dry-run] [-q]\n"
+"                  [--scenarios DIR] [--build DIR] [--cache DIR] [--dry-run]\n"
+"                  [--no-report] [-q]\n"
 "\n"
 "Run named scenarios (scenarios/NAME.scn; with no name, those tagged \"default\")\n"
 "on a target: for every device of a scenario and every phase, start the update\n"
@@ -47,6 +48,7 @@ run_usage(FILE *f)
 "  --force          clear a non-empty --out DIR that holds an earlier run first\n"
 "  --dry-run        print the cases the run would run (index, scenario,\n"
 "                   device@target) and exit\n"
+"  --no-report      do not write report.html, report.md and report.json\n"
 "  --seed S         PKI key seed (default \"rotsim\")\n"
 "  --scenarios DIR  where scenarios are\n"
 "  --build DIR      where images and the agent are (default: beside rotsim)\n"
@@ -55,10 +57,10 @@ run_usage(FILE *f)
 "\n"
 "Prints one line per case and phase, verdict first (PASS, FAIL, MISS for a\n"
 "Recommended expectation not met, ERROR for infrastructure trouble), and writes\n"
-"summary.json, junit.xml, summary.txt and per case its console, capture, key\n"
-"log, server events and PKI. Exit 0: every outcome as expected; 1: some are\n"
-"not; 2: usage, infrastructure error or interruption (Ctrl-C stops the run,\n"
-"kills every QEMU and server it started and keeps the partial results).\n");
+"summary.json, junit.xml, summary.txt, per case its console, capture, key log,\n"
+"server events and PKI, and the report (report.html, .md, .json). Exit 0: every\n"
+"outcome as expected; 1: some are not; 2: usage, infrastructure error or\n"
+"interruption (Ctrl-C stops the run,\n""kills every QEMU and server it started and keeps the partial results).\n");
 }
 
 /* What the person at the terminal sees: one line per phase, verdict first,
@@ -188,6 +190,7 @@ verb_run(int argc, char **argv)
 		{ "force", no_argument, NULL, 'F' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "tag", required_argument, NULL, 'T' },
+		{ "no-report", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -196,7 +199,7 @@ verb_run(int argc, char **argv)
 	char *scndir = NULL, *build = NULL, err[2048], **names = NULL, **devs = NULL;
 	size_t ndevs = 0, nnames = 0, i, nscn = 0;
 	scenario *scns = NULL;
-	int all = 0, ch, ret = 2, force = 0, dry_run = 0, lockfd = -1;
+	int all = 0, ch, ret = 2, force = 0, no_report = 0, dry_run = 0, lockfd = -1;
 	tgt tgts[8];
 	size_t ntgts = 0, ndevices = 0;
 	plan pl;
@@ -260,6 +263,7 @@ verb_run(int argc, char **argv)
 		case 'F': force = 1; break;
 		case 'n': dry_run = 1; break;
 		case 'T': tag = optarg; break;
+		case 'R': no_report = 1; break;
 		case 'h': run_usage(stdout); free(build); return 0;
 		default: run_usage(stderr); free(build); return 2;
 		}
@@ -396,6 +400,17 @@ verb_run(int argc, char **argv)
 	ret = run_scenarios(&pl, &o, err, sizeof err);
 	if (ret == 2 && err[0])
 		fprintf(stderr, "rotsim run: %s\n", err);
+	/* The sign-off report of the run, beside its results (also of an
+	 * interrupted run: its partial results are what the report shows). */
+	char *sum = xasprintf("%s/summary.json", outdir);
+	if (!no_report && access(sum, R_OK) == 0) {
+		char *rargv[] = { "report", outdir, tm.quiet ? "--quiet" : NULL, NULL };
+		fflush(stdout);
+		if (verb_report(tm.quiet ? 3 : 2, rargv) == 2)
+			fprintf(stderr, "rotsim run: the report of %s was not written (rotsim report "
+				"%s says why)\n", outdir, outdir);
+	}
+	free(sum);
 	free(outdir);
 done:
 	if (lockfd >= 0)
