@@ -363,8 +363,7 @@ case_main(run_case *c, const run_opts *o)
 	signal(SIGTERM, case_signal);
 	/* The device's configuration: its profile, the PKI's anchor sets, the
 	 * firmware-signing public key and its name. */
-	char *profdir = dev_profiles_dir();
-	char *prof = profdir ? xasprintf("%s/%s.profile", profdir, c->device) : NULL;
+	char *prof = dev_profile_path(c->device);
 	char *anchors = xasprintf("%s/anchors", etc), *pkianchors = xasprintf("%s/anchors", pkid);
 	char *devname = xasprintf("%s/device", etc), *pub = xasprintf("%s/signing-key.pub.pem", etc);
 	char *profout = xasprintf("%s/profile", etc);
@@ -378,8 +377,8 @@ case_main(run_case *c, const run_opts *o)
 		|| copy_file(pubsrc, pub, 0644, err, sizeof err) != 0
 		|| write_text(devname, &nb, err, sizeof err) != 0
 		|| t->drv->prepare(t, c->device, c->dir, etc, err, sizeof err) != 0)
-		prep_err = prof == NULL ? "no device profiles directory" : err;
-	free(profdir); free(prof); free(anchors); free(pkianchors); free(devname); free(pub);
+		prep_err = prof == NULL ? "no profile of this device in the devices directories" : err;
+	free(prof); free(anchors); free(pkianchors); free(devname); free(pub);
 	free(profout); free(pubsrc);
 	buf_free(&nb);
 
