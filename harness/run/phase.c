@@ -356,7 +356,8 @@ case_main(run_case *c, const run_opts *o)
 	const tgt *t = c->tgt;
 	size_t i;
 	char *etc = xasprintf("%s/etc", c->dir), *pkid = xasprintf("%s/pki/%s", o->out, c->scn->name);
-	char *signing = xasprintf("%s/keys/signing-key.pem", o->out);
+	char *signing = o->signing_key != NULL ? xstrdup(o->signing_key)
+		: xasprintf("%s/keys/signing-key.pem", o->out);
 	int ret = 2;
 
 	signal(SIGINT, case_signal);

@@ -85,7 +85,13 @@ prepare_keys(const run_opts *o, char *err, size_t errlen)
 		keys);
 	fw_key key;
 	int kr = util_mkdirs(keys, 0700, err, errlen);
-	if (kr == 0 && access(sk, R_OK) != 0)
+	/* A team's own key is used where it is (a copy of it stays out of the
+	 * results); otherwise the run makes one. */
+	if (kr == 0 && o->signing_key != NULL) {
+		char msg[512];
+		if ((kr = fw_key_load(&key, o->signing_key, msg, sizeof msg)) != 0)
+			util_err(err, errlen, "--signing-key %s: %s", o->signing_key, msg);
+	} else if (kr == 0 && access(sk, R_OK) != 0)
 		kr = fw_key_generate(&key, err, errlen) == 0 ? fw_key_save(&key, sk, err, errlen) : -1;
 	else if (kr == 0)
 		kr = fw_key_load(&key, sk, err, errlen);

@@ -35,6 +35,8 @@ typedef struct {
 	const char *seed;		/* PKI seed */
 	const char *build_dir;		/* where images and the agent are */
 	const char *cache;		/* key cache, NULL for the default */
+	const char *signing_key;	/* the firmware-signing key (P-256 PEM), or NULL:
+					 * a fresh key in OUT/keys/ */
 	int jobs;			/* cases at once */
 	int shard_k, shard_n;		/* the shard the plan holds, for the record */
 	const char **targets;		/* the targets' names, for messages */

@@ -4,6 +4,7 @@
  * rotsim verdict DIR
  */
 #include "run/runner.h"
+#include "fw/fw.h"
 #include "paths.h"
 #include "plan/plan.h"
 #include "target/target.h"
@@ -31,7 +32,7 @@ run_usage(FILE *f)
 "                  [-j N] [--shard K/N] [--out DIR] [--force] [--seed S]\n"
 "                  [--scenarios DIR] [--targets DIR] [--devices DIR]\n"
 "                  [--build DIR] [--cache DIR] [--dry-run]\n"
-"                  [--no-report] [-q]\n"
+"                  [--signing-key FILE] [--no-report] [-q]\n"
 "\n"
 "Run named scenarios (scenarios/NAME.scn; with no name, those tagged \"default\")\n"
 "on a target: for every device of a scenario and every phase, start the update\n"
@@ -51,6 +52,9 @@ run_usage(FILE *f)
 "  --dry-run        print the cases the run would run (index, scenario,\n"
 "                   device@target) and exit\n"
 "  --no-report      do not write report.html, report.md and report.json\n"
+"  --signing-key F  sign manifests and bundles with this P-256 key (PEM), the\n"
+"                   one the device's firmware trusts; default: a fresh key per\n"
+"                   run, whose public half the device's configuration carries\n"
 "  --seed S         PKI key seed (default \"rotsim\")\n"
 "  --scenarios DIR  also look for scenarios (NAME.scn) in DIR (repeatable)\n"
 "  --targets DIR    also look for targets (NAME/target.conf) in DIR\n"
@@ -199,12 +203,13 @@ verb_run(int argc, char **argv)
 		{ "targets", required_argument, NULL, 'U' },
 		{ "devices", required_argument, NULL, 'V' },
 		{ "no-report", no_argument, NULL, 'R' },
+		{ "signing-key", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	run_opts o;
 	const char *targets[8], *devices[64], *out = NULL, *tag = NULL;
-	char *build = NULL, err[2048], **names = NULL, **devs = NULL;
+	char *signing_abs = NULL, *build = NULL, err[2048], **names = NULL, **devs = NULL;
 	size_t ndevs = 0, nnames = 0, i, nscn = 0;
 	scenario *scns = NULL;
 	int all = 0, ch, ret = 2, force = 0, no_report = 0, dry_run = 0, lockfd = -1;
@@ -278,6 +283,7 @@ verb_run(int argc, char **argv)
 		case 'n': dry_run = 1; break;
 		case 'T': tag = optarg; break;
 		case 'R': no_report = 1; break;
+		case 'K': o.signing_key = optarg; break;
 		case 'h': run_usage(stdout); free(build); return 0;
 		default: run_usage(stderr); free(build); return 2;
 		}
@@ -372,6 +378,18 @@ verb_run(int argc, char **argv)
 		fprintf(stderr, "rotsim run: %s\n", err);
 		goto done;
 	}
+	if (o.signing_key != NULL) {
+		fw_key k;
+		char *abs = realpath(o.signing_key, NULL);
+		if (abs == NULL || fw_key_load(&k, abs, err, sizeof err) != 0) {
+			fprintf(stderr, "rotsim run: --signing-key %s: %s\n", o.signing_key,
+				abs == NULL ? strerror(errno) : err);
+			free(abs);
+			goto done;
+		}
+		fw_key_wipe(&k);
+		o.signing_key = signing_abs = abs;
+	}
 	if (dry_run) {
 		for (i = 0; i < pl.n; i++)
 			printf("%zu %s %s@%s%s%s\n", pl.cases[i].index, pl.cases[i].scn->name,
@@ -426,6 +444,7 @@ verb_run(int argc, char **argv)
 	free(sum);
 	free(outdir);
 done:
+	free(signing_abs);
 	if (lockfd >= 0)
 		close(lockfd);
 	plan_free(&pl);

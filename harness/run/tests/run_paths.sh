@@ -44,4 +44,17 @@ cp "$team/devices/team-x1.profile" "$team/devices/root-x1.profile"
 ROTSIM_PATH=$team "$ROTSIM" run le-r3-to-r10 --target native --dry-run 2>"$tmp/err" \
 	&& fail "a shadowing device is accepted"
 grep -q 'root-x1.profile has the name of a stock device' "$tmp/err" || fail "$(cat "$tmp/err")"
+# The team's own firmware-signing key: the run signs with it, keeps no copy
+# of it, and gives the device its public half.
+"$ROTSIM" sign --key "$team/fw.pem" --genkey --pubkey "$team/fw.pub.pem" >/dev/null
+chmod 0600 "$team/fw.pem"
+"$ROTSIM" run le-r3-to-r10 --target native --device root-x1 --signing-key "$team/fw.pem" \
+	--out "$tmp/own" -q --no-report > "$tmp/log" || fail "own key: $(cat "$tmp/log")"
+[ ! -e "$tmp/own/keys/signing-key.pem" ] || fail "the run kept a copy of the team's key"
+cmp -s "$team/fw.pub.pem" "$tmp/own/keys/signing-key.pub.pem" || fail "another public key"
+cmp -s "$team/fw.pub.pem" "$tmp/own/cases/le-r3-to-r10/root-x1@native/etc/signing-key.pub.pem" \
+	|| fail "the device does not carry the team's public key"
+"$ROTSIM" run le-r3-to-r10 --target native --signing-key "$tmp/nope.pem" --out "$tmp/nokey" \
+	2>"$tmp/err" && fail "a missing key is accepted"
+[ ! -e "$tmp/nokey" ] || fail "a results folder was made for a missing key"
 echo "run paths: ok"
