@@ -57,4 +57,11 @@ cmp -s "$team/fw.pub.pem" "$tmp/own/cases/le-r3-to-r10/root-x1@native/etc/signin
 "$ROTSIM" run le-r3-to-r10 --target native --signing-key "$tmp/nope.pem" --out "$tmp/nokey" \
 	2>"$tmp/err" && fail "a missing key is accepted"
 [ ! -e "$tmp/nokey" ] || fail "a results folder was made for a missing key"
+# Phases that offer the same bundle share one file (clock-sntp offers version
+# 3 in two phases): a hard link, not a copy per phase.
+"$ROTSIM" run clock-sntp --target native --device root-x1 --out "$tmp/bundles" -q --no-report \
+	> "$tmp/log" || fail "clock-sntp: $(cat "$tmp/log")"
+a=$(stat -c %i "$tmp/bundles/firmware/clock-sntp/sntp-silent/image-3.bin")
+b=$(stat -c %i "$tmp/bundles/firmware/clock-sntp/both-right/image-3.bin")
+[ "$a" = "$b" ] || fail "the same bundle is written twice"
 echo "run paths: ok"
