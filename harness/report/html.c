@@ -81,24 +81,23 @@ meta(const rep_run *r, const char *key)
 	return s ? s : "";
 }
 
-/* A member of a phase's phase.json, as text ("" when absent). */
+/* Why the phase's outcome is expected: from its record; a record of an older
+ * rotsim (without the plan's indexes) did not carry it, so the phase's plan
+ * is read for it. */
 static char *
-phase_field(const rep_run *r, const rep_rec *x, const char *key)
+phase_why(const rep_run *r, const rep_rec *x)
 {
-	char *path = xasprintf("%s/%s/phase.json", r->dir, x->evidence), err[256];
-	unsigned char *data;
-	size_t len;
-	char *v = NULL;
+	ev_plan p;
+	char *dir, err[256], *v;
 
-	if (x->evidence[0] && util_read_file(path, &data, &len, err, sizeof err) == 0) {
-		json *j = json_parse((const char *)data, len, err, sizeof err);
-		const char *s = json_get_str(j, key);
-		v = xstrdup(s ? s : "");
-		json_free(j);
-		free(data);
-	}
-	free(path);
-	return v ? v : xstrdup("");
+	if (x->rec->phase_index >= 0 || !x->evidence[0])
+		return xstrdup(x->why);
+	dir = xasprintf("%s/%s", r->dir, x->evidence);
+	v = ev_plan_read(&p, dir, err, sizeof err) == 0 && p.why != NULL ? xstrdup(p.why)
+		: xstrdup("");
+	ev_plan_free(&p);
+	free(dir);
+	return v;
 }
 
 static int
@@ -396,7 +395,7 @@ outcome_seq(buf_t *b, const rep_run *r, const rep_case *c)
 	for (k = c->first; k < c->first + c->n; k++) {
 		if (k > c->first)
 			buf_puts(b, " → ");
-		esc(b, r->recs[k].observed);
+		esc(b, scn_outcome_name(r->recs[k].observed));
 	}
 }
 
@@ -484,11 +483,11 @@ put_record_list(buf_t *b, const rep_run *r, const char *id, const char *title,
 		buf_printf(b, "<tr><td><a href=\"#case-%zu\">", x->ncase + 1);
 		rec_name(b, x);
 		buf_puts(b, "</a></td><td>");
-		esc(b, x->expected);
+		esc(b, scn_outcome_name(x->expected));
 		buf_puts(b, "</td><td>");
 		status_badge(b, x->status);
 		buf_puts(b, " ");
-		esc(b, x->observed);
+		esc(b, scn_outcome_name(x->observed));
 		buf_puts(b, "</td><td>");
 		esc(b, x->reason);
 		if (x->expired) {
@@ -542,9 +541,9 @@ put_accepted(buf_t *b, const rep_run *r, const rep_accepts *acc)
 		buf_printf(b, "<tr><td><a href=\"#case-%zu\">", x->ncase + 1);
 		rec_name(b, x);
 		buf_puts(b, "</a></td><td>");
-		esc(b, x->expected);
+		esc(b, scn_outcome_name(x->expected));
 		buf_puts(b, " / ");
-		esc(b, x->observed);
+		esc(b, scn_outcome_name(x->observed));
 		buf_puts(b, "</td><td class=\"mono\">");
 		esc(b, x->accept->name);
 		buf_puts(b, "</td><td>");
@@ -615,9 +614,9 @@ put_changes(buf_t *b, const rep_run *r)
 			buf_printf(b, "<li><a href=\"#case-%zu\">", x->ncase + 1);
 			rec_name(b, x);
 			buf_puts(b, "</a>: ");
-			esc(b, x->observed);
+			esc(b, scn_outcome_name(x->observed));
 			buf_puts(b, ", expected ");
-			esc(b, x->expected);
+			esc(b, scn_outcome_name(x->expected));
 			if (x->status == REP_ACCEPTED)
 				buf_puts(b, " (accepted)");
 			buf_puts(b, "</li>\n");
@@ -755,13 +754,14 @@ put_timeline(buf_t *b, const rep_run *r, const rep_case *c)
 		if (x->status == REP_OFF)
 			buf_puts(b, "powered off");
 		else
-			esc_clip(b, x->observed, clip);
+			esc_clip(b, scn_outcome_name(x->observed), clip);
 		buf_puts(b, "</text>");
 		buf_printf(b, "<text x=\"%.1f\" y=\"70\" font-size=\"10\" text-anchor=\"middle\" "
 			"fill=\"%s\">", px, text);
 		if (x->status != REP_OFF) {
 			buf_t t = {0};
-			buf_printf(&t, "%s, expected %s", status_label(x->status), x->expected);
+			buf_printf(&t, "%s, expected %s", status_label(x->status),
+				scn_outcome_name(x->expected));
 			esc_clip(b, buf_cstr(&t), clip + 4);
 			buf_free(&t);
 		}
@@ -853,13 +853,13 @@ put_case(buf_t *b, const rep_run *r, size_t ci, const rep_facts *f)
 		"<th>Reason</th><th style=\"width:13%\">Evidence</th></tr></thead><tbody>\n");
 	for (k = c->first; k < c->first + c->n; k++) {
 		const rep_rec *x = &r->recs[k];
-		char *why = phase_field(r, x, "why");
+		char *why = phase_why(r, x);
 		buf_puts(b, "<tr><td><b>");
 		esc(b, x->phase);
 		buf_puts(b, "</b><br><span class=\"mono\">");
 		put_day(b, x->date);
 		buf_puts(b, "</span></td><td>");
-		esc(b, x->expected);
+		esc(b, scn_outcome_name(x->expected));
 		buf_puts(b, " ");
 		badge(b, "b-tier", x->required ? "Required" : "Recommended");
 		if (why[0]) {
@@ -870,7 +870,7 @@ put_case(buf_t *b, const rep_run *r, size_t ci, const rep_facts *f)
 		buf_puts(b, "</td><td>");
 		status_badge(b, x->status);
 		buf_puts(b, "<br>");
-		esc(b, x->observed);
+		esc(b, scn_outcome_name(x->observed));
 		if (x->change != REP_CHANGE_NONE && x->change != REP_CHANGE_UNCHANGED) {
 			buf_puts(b, "<br>");
 			badge(b, change_class(x->change), rep_change_name(x->change));
@@ -1012,9 +1012,9 @@ md_row(buf_t *b, const rep_rec *x)
 	buf_puts(b, " | ");
 	rep_md_escape(b, x->phase);
 	buf_puts(b, " | ");
-	rep_md_escape(b, x->expected);
+	rep_md_escape(b, scn_outcome_name(x->expected));
 	buf_puts(b, " | ");
-	rep_md_escape(b, x->observed);
+	rep_md_escape(b, scn_outcome_name(x->observed));
 	buf_printf(b, " | %s | %s |\n", x->required ? "Required" : "Recommended",
 		x->change == REP_CHANGE_NONE ? "" : rep_change_name(x->change));
 }

@@ -233,7 +233,7 @@ run_phase(const run_case *c, const tgt *t, const scn_phase *ph, const char *pdir
 	/* The server's port, for the verdict: natively the real one; a QEMU
 	 * guest talks to 10.0.2.100:443. */
 	write_phase_json(c, ph, pdir, version_before, trust, image_size,
-		t->driver == TGT_QEMU ? 443 : port);
+		t->driver == TGT_QEMU ? 443 : port, NULL, 0);
 	char *console = xasprintf("%s/console.log", pdir);
 	for (boots = 0; boots < MAX_BOOTS && !interrupted; boots++) {
 		tgt_boot_args a;
@@ -315,7 +315,8 @@ done:
 	proc_stop(&srv, 5000);
 	if (fd >= 0)
 		close(fd);
-	write_run_json(pdir, boots, exits, error, caperr[0] ? caperr : NULL, proc_now_ms() - t0);
+	write_run_json(pdir, boots, exits, error, caperr[0] ? caperr : NULL, proc_now_ms() - t0,
+		NULL, 0);
 	free(slog);
 	for (i = 0; i < nown; i++)
 		free(own[i]);
@@ -339,8 +340,8 @@ case_main(run_case *c, const run_opts *o)
 		for (i = 0; i < c->scn->nphases; i++) {
 			char *pdir = xasprintf("%s/%02zu-%s", c->dir, i + 1, c->scn->phases[i].name);
 			util_mkdirs(pdir, 0755, NULL, 0);
-			write_phase_json(c, &c->scn->phases[i], pdir, 1, NULL, 0, 0);
-			write_run_json(pdir, 0, "", err, NULL, 0);
+			write_phase_json(c, &c->scn->phases[i], pdir, 1, NULL, 0, 0, NULL, 0);
+			write_run_json(pdir, 0, "", err, NULL, 0, NULL, 0);
 			free(pdir);
 		}
 		goto out;
@@ -379,11 +380,11 @@ case_main(run_case *c, const run_opts *o)
 		struct stat st;
 		long size = stat(img, &st) == 0 ? (long)st.st_size : -1;
 		util_mkdirs(pdir, 0755, NULL, 0);
-		write_phase_json(c, ph, pdir, version, trust, size, 0);
+		write_phase_json(c, ph, pdir, version, trust, size, 0, NULL, 0);
 		if (prep_err != NULL)
-			write_run_json(pdir, 0, "", prep_err, NULL, 0);
+			write_run_json(pdir, 0, "", prep_err, NULL, 0, NULL, 0);
 		else if (interrupted || !ph->power)
-			write_run_json(pdir, 0, "", NULL, NULL, 0);
+			write_run_json(pdir, 0, "", NULL, NULL, 0, NULL, 0);
 		else
 			run_phase(c, &t, ph, pdir, pkid, fwdir, signing, version, trust, size);
 		/* What the device runs next comes from the evidence, by the same

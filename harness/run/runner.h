@@ -39,9 +39,4 @@ int run_scenarios(scenario *scns, size_t n, const run_opts *o, char *err, size_t
  */
 int run_reverdict(const char *dir, int verbose, char *err, size_t errlen);
 
-/* Write summary.json, junit.xml and summary.txt for results[0..n) under dir.
- * meta is a JSON object's members (without braces) for summary.json. */
-int run_write_results(const char *dir, const verdict_result *res, char *const *evidence,
-	size_t n, const char *meta, char *err, size_t errlen);
-
 #endif

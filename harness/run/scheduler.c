@@ -240,7 +240,7 @@ run_scenarios(scenario *scns, size_t nscn, const run_opts *o, char *err, size_t 
 			free(qv);
 		}
 	}
-	if (run_write_results(o->out, res, ev, nres, buf_cstr(&meta), err, errlen) != 0) {
+	if (ev_results_write(o->out, res, nres, buf_cstr(&meta), err, errlen) != 0) {
 		buf_free(&meta);
 		goto out;
 	}
