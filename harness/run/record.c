@@ -103,7 +103,7 @@ write_phase_json(const run_case *c, const scn_phase *ph, const char *pdir, long 
 	p.expected = x ? x->outcome : OUT_OFF;
 	p.required = x == NULL || x->required;
 	p.why = x != NULL && x->why != NULL ? xstrdup(x->why) : NULL;
-	p.case_index = -1;
+	p.case_index = (long)c->index;
 	p.phase_index = (long)(ph - c->scn->phases);
 	p.offered_version = (long)ph->firmware;
 	p.version_before = version_before;

@@ -24,7 +24,7 @@ is_error(const verdict_result *r)
 /* Decide the verdicts of a finished case, in phase order, and print them. */
 /* see run_int.h */
 void
-collect_case(run_case *c, const char *out, int quiet, int tty)
+collect_case(run_case *c, const char *out, const run_observer *obs)
 {
 	verdict_result **res = &c->res;
 	char ***ev = &c->ev;
@@ -45,6 +45,7 @@ collect_case(run_case *c, const char *out, int quiet, int tty)
 			ev_set(r.phase, sizeof r.phase, "%s", c->scn->phases[i].name);
 			simtime_format(r.date, sizeof r.date, c->scn->phases[i].date);
 			const scn_expect *x = scn_expect_for(&c->scn->phases[i], c->device);
+			r.case_index = (long)c->index;
 			r.phase_index = (long)i;
 			r.expected = x ? x->outcome : OUT_OFF;
 			r.required = x ? x->required : 0;
@@ -58,15 +59,10 @@ collect_case(run_case *c, const char *out, int quiet, int tty)
 		(*res)[*n] = r;
 		(*ev)[*n] = xstrdup(pdir + strlen(out) + 1);
 		(*n)++;
-		if (!quiet && r.observed != OUT_OFF) {
-			buf_t line = {0};
-			ev_record_line(&r, &line);
-			printf("%s%s\n", tty ? "\r\033[K" : "", buf_cstr(&line));
-			buf_free(&line);
-		}
+		if (obs != NULL && obs->phase != NULL && r.observed != OUT_OFF)
+			obs->phase(obs->ctx, &r);
 		free(pdir);
 	}
-	fflush(stdout);
 }
 
 /* see runner.h */

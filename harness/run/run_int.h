@@ -12,13 +12,16 @@
 #include "common/util.h"
 #include "run/runner.h"
 #include "scenario/scenario.h"
+#include "target/target.h"
 #include "verdict/verdict.h"
 
 /* One case of the run: a scenario, a device and a target. */
 typedef struct {
+	size_t index;		/* stable index in the unsharded plan (plan.h) */
 	scenario *scn;
 	const char *device;
-	const char *target;
+	const char *target;	/* the target's name */
+	const tgt *tgt;		/* its description */
 	char *dir;		/* OUT/cases/SCN/DEVICE@TARGET */
 	pid_t pid;
 	int finished;
@@ -66,8 +69,12 @@ int write_run_json(const char *pdir, int boots, const char *exits, const char *e
 	const char *capture_error, long long ms, char *err, size_t errlen);
 
 /* results.c: decide the verdicts of a finished case, in phase order, and
- * print them unless quiet. */
-void collect_case(run_case *c, const char *out, int quiet, int tty);
+ * tell each to the observer (may be NULL). */
+void collect_case(run_case *c, const char *out, const run_observer *obs);
+
+/* scheduler.c: tell the observer a line (printf-style). */
+void run_note(const run_opts *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* results.c: 1 if the outcome is an infrastructure error or interruption. */
 int is_error(const verdict_result *r);
