@@ -248,7 +248,7 @@ run_phase(const run_case *c, const tgt *t, const scn_phase *ph, const char *pdir
 	/* The server's port as the device sees it on the wire, for the
 	 * verdict's reading of the capture. */
 	write_phase_json(c, ph, pdir, version_before, trust, image_size,
-		t->drv->wire_port(t, port));
+		t->drv->wire_port(t, port), NULL, 0);
 	char *console = xasprintf("%s/console.log", pdir);
 	for (boots = 0; boots < MAX_BOOTS && !interrupted; boots++) {
 		tgt_boot_args a;
@@ -342,7 +342,8 @@ done:
 	proc_stop(&srv, 5000);
 	if (fd >= 0)
 		close(fd);
-	write_run_json(pdir, boots, exits, error, caperr[0] ? caperr : NULL, proc_now_ms() - t0);
+	write_run_json(pdir, boots, exits, error, caperr[0] ? caperr : NULL, proc_now_ms() - t0,
+		NULL, 0);
 	free(slog);
 	for (i = 0; i < nown; i++)
 		free(own[i]);
@@ -395,11 +396,11 @@ case_main(run_case *c, const run_opts *o)
 		struct stat st;
 		long size = stat(img, &st) == 0 ? (long)st.st_size : -1;
 		util_mkdirs(pdir, 0755, NULL, 0);
-		write_phase_json(c, ph, pdir, version, trust, size, 0);
+		write_phase_json(c, ph, pdir, version, trust, size, 0, NULL, 0);
 		if (prep_err != NULL)
-			write_run_json(pdir, 0, "", prep_err, NULL, 0);
+			write_run_json(pdir, 0, "", prep_err, NULL, 0, NULL, 0);
 		else if (interrupted || !ph->power)
-			write_run_json(pdir, 0, "", NULL, NULL, 0);
+			write_run_json(pdir, 0, "", NULL, NULL, 0, NULL, 0);
 		else
 			run_phase(c, t, ph, pdir, pkid, fwdir, signing, version, trust, size);
 		/* What the device runs next comes from the evidence, by the same

@@ -67,9 +67,4 @@ int results_open(const char *dir, int force, int *lockfd, char *err, size_t errl
  */
 int run_reverdict(const char *dir, int verbose, char *err, size_t errlen);
 
-/* Write summary.json, junit.xml and summary.txt for results[0..n) under dir.
- * meta is a JSON object's members (without braces) for summary.json. */
-int run_write_results(const char *dir, const verdict_result *res, char *const *evidence,
-	size_t n, const char *meta, char *err, size_t errlen);
-
 #endif
