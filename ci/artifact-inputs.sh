@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Write DIR/reproducible-inputs.txt: the SHA-256 and the recipe of every file
+# in a results folder that the nightly leaves out of its artifacts because the
+# image build recreates it byte for byte. Today those are the per-boot initrd
+# copies of the QEMU targets (cases/.../NN-PHASE/initrd-N.img). Captures, logs,
+# keys and everything else stay in the artifact.
+#
+# usage: ci/artifact-inputs.sh RESULTS_DIR
+# Run from the top of the tree, before the artifact is uploaded.
+set -euo pipefail
+me=artifact-inputs
+[ $# -eq 1 ] || { echo "usage: ci/artifact-inputs.sh RESULTS_DIR" >&2; exit 2; }
+dir=${1%/}
+[ -d "$dir" ] || { echo "$me: $dir: no such results folder" >&2; exit 1; }
+out=$dir/reproducible-inputs.txt
+tmp=$(mktemp "$dir/.reproducible-inputs.XXXXXX")
+trap 'rm -f "$tmp"' EXIT
+
+commit=$(git rev-parse HEAD 2>/dev/null || echo unknown)
+# The key the build job wrote beside the images (ci/images-key.sh).
+key=$(cat build/images/.key 2>/dev/null || echo "not recorded")
+n=0
+{
+	cat <<EOF
+# Files of this results folder left out of the CI artifact: the image build
+# recreates them. To get one back, check out the commit below, run
+# \`make images\` (the image cache key below names the same inputs), and join
+#   build/images/ARCH/DEVICE/initramfs.cpio.gz, zero-padded to a multiple of 4 bytes,
+#   then the case's etc.cpio (kept in cases/SCN/DEVICE@TARGET/)
+# which is what rotsim run booted as NN-PHASE/initrd-N.img; compare with the
+# SHA-256 below. The report's "Firmware and images" section holds the SHA-256
+# of the kernel, each initramfs.cpio.gz and factory flash.img the run used.
+commit $commit
+images-key $key
+EOF
+	while IFS= read -r -d '' f; do
+		h=$(sha256sum "$f" | cut -d' ' -f1)
+		printf '%s  %s\n' "$h" "${f#"$dir"/}"
+		n=$((n + 1))
+	done < <(find "$dir" -type f -name 'initrd-*.img' -print0 | LC_ALL=C sort -z)
+} > "$tmp"
+chmod 0644 "$tmp"
+mv -f "$tmp" "$out"
+trap - EXIT
+echo "$me: $out: $n file(s) left out of the artifact, by hash"
