@@ -1,5 +1,6 @@
-# ci/: the nightly pipelines. Their tests check that they parse as YAML and
-# call only rotsim verbs and make targets that exist, that each make
+# ci/: the nightly pipelines. Their tests check that they parse as YAML, call
+# only rotsim verbs and make targets that exist and keep the rules that make
+# them fit to run every night (ci/README.md), that each make
 # deps-PURPOSE installs what its job needs, and that ci/artifact-inputs.sh
 # records what the artifacts leave out.
 SCRIPT_TESTS += ci/tests/report_pipelines.sh ci/tests/pipelines_deps.sh \
