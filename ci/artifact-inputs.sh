@@ -16,7 +16,8 @@ out=$dir/reproducible-inputs.txt
 tmp=$(mktemp "$dir/.reproducible-inputs.XXXXXX")
 trap 'rm -f "$tmp"' EXIT
 
-commit=$(git rev-parse HEAD 2>/dev/null || echo unknown)
+# The commit as the CI service names it (a checkout may have no git), else git's.
+commit=${CI_COMMIT_SHA:-${GITHUB_SHA:-$(git rev-parse HEAD 2>/dev/null || echo unknown)}}
 # The key the build job wrote beside the images (ci/images-key.sh).
 key=$(cat build/images/.key 2>/dev/null || echo "not recorded")
 n=0

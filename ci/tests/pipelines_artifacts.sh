@@ -24,7 +24,7 @@ printf 'cpio' > "$c/etc.cpio"
 echo '{}' > "$r/summary.json"
 (cd "$r" && find . -type f ! -name 'initrd-*' -exec sha256sum {} + | sort) > "$tmp/before"
 
-out=$(ci/artifact-inputs.sh "$r/") || fail "artifact-inputs.sh failed: $out"
+out=$(env -u CI_COMMIT_SHA -u GITHUB_SHA ci/artifact-inputs.sh "$r/") || fail "artifact-inputs.sh failed: $out"
 f=$r/reproducible-inputs.txt
 [ -f "$f" ] || fail "no $f"
 grep -q '3 file(s)' <<<"$out" || fail "it did not count the three copies: $out"
@@ -40,6 +40,11 @@ grep -q 'initramfs.cpio.gz' "$f" && grep -q 'etc.cpio' "$f" || fail "the recipe 
 	> "$tmp/after"
 diff -u "$tmp/before" "$tmp/after" || fail "artifact-inputs.sh changed the evidence"
 [ -z "$(find "$r" -name '.reproducible-inputs.*')" ] || fail "a temporary file was left in $r"
+
+# The commit as the CI service names it.
+mkdir -p "$tmp/ci"
+env -u GITHUB_SHA CI_COMMIT_SHA=0123abcd ci/artifact-inputs.sh "$tmp/ci" > /dev/null || fail "with CI_COMMIT_SHA"
+grep -qx 'commit 0123abcd' "$tmp/ci/reproducible-inputs.txt" || fail "CI_COMMIT_SHA not recorded"
 
 # A folder with no copies (a native run, or a driver that keeps none): an
 # empty list, not an error.
