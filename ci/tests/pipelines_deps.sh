@@ -4,7 +4,8 @@
 # package in DEPS_PKGS without a tag goes to all of them, and each holds what
 # its job uses: the build the libraries rotsim links and the tools the images
 # are made with, a run the emulators of the targets and the shared libraries
-# of the programs, neither a run nor a report a compiler or a -dev package.
+# of the programs, a report the programs whose version it states, neither a
+# run nor a report a compiler or a -dev package.
 # deps.sh --as names the target in its messages.
 set -euo pipefail
 : "${ROTSIM_TOP:?}" "${ROTSIM_BUILD:?}"
@@ -141,6 +142,14 @@ done
 if grep -q '"socat ' harness/run/target.c; then
 	has run socat || fail "the QEMU driver runs socat, which make deps-run does not install"
 fi
+
+# A report: the programs rotsim report asks for their version.
+for q in $(sed -n 's/.*tool_version("\([^"]*\)").*/\1/p' harness/report/*.c); do
+	path=$(command -v "$q") || fail "$q (rotsim report) is not installed (make deps)"
+	p=$(owner "$path")
+	[ -n "$p" ] || p=$(owner "$(readlink -f "$path")")
+	has report "$p" || fail "rotsim report runs $q (from $p), which make deps-report does not install"
+done
 
 # deps.sh --as: quiet when all is there, names the target when something is not.
 out=$(harness/scripts/deps.sh --as deps-run bash coreutils 2>&1) || fail "deps.sh --as with installed packages failed"

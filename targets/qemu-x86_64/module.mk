@@ -4,6 +4,8 @@
 include targets/qemu-x86_64/qemu.mk
 DEPS_BUILD += cpio
 DEPS_RUN += qemu-system-x86 socat
+# rotsim report states the QEMU version it finds (harness/report/verb_report.c).
+DEPS_REPORT += qemu-system-x86
 DEPS_TEST += tcpdump python3
 $(eval $(call qemu_target,x86_64,amd64,$(CC)))
 # The boot tests need the images; `make check` builds them first.
