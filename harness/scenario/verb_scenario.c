@@ -39,10 +39,12 @@ load_named(scenario *s, const char *dir, const char *name, char *err, size_t err
 }
 
 static int
-parse_common(int argc, char **argv, const char **dir, int *help, void (*usage)(FILE *))
+parse_common(int argc, char **argv, const char **dir, const char **tag, int *help,
+	void (*usage)(FILE *))
 {
 	static const struct option opts[] = {
 		{ "scenarios", required_argument, NULL, 'd' },
+		{ "tag", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -53,6 +55,13 @@ parse_common(int argc, char **argv, const char **dir, int *help, void (*usage)(F
 	while ((ch = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': *dir = optarg; break;
+		case 't':
+			if (tag == NULL) {
+				usage(stderr);
+				return -1;
+			}
+			*tag = optarg;
+			break;
 		case 'h': usage(stdout); *help = 1; return 0;
 		default: usage(stderr); return -1;
 		}
@@ -63,10 +72,12 @@ parse_common(int argc, char **argv, const char **dir, int *help, void (*usage)(F
 static void
 list_usage(FILE *f)
 {
-	fprintf(f, "usage: rotsim list [--scenarios DIR]\n\n"
-		"List the named scenarios (DIR/*.scn) with the event each replays and its\n"
-		"summary. A scenario with an error is listed with the error (FILE:LINE) and\n"
-		"makes the exit status 1.\n\n"
+	fprintf(f, "usage: rotsim list [--tag TAG] [--scenarios DIR]\n\n"
+		"List the named scenarios (DIR/*.scn) with the event each replays, its tags\n"
+		"and its summary; \"*\" marks the default set (tag \"default\": what rotsim run\n"
+		"runs with no name). A scenario with an error is listed with the error\n"
+		"(FILE:LINE) and makes the exit status 1.\n\n"
+		"  --tag TAG        only the scenarios with this tag\n"
 		"  --scenarios DIR  where scenarios are (default $ROTSIM_SCENARIOS, else\n"
 		"                   ./scenarios, else the installed or source-tree copy)\n");
 }
@@ -75,12 +86,12 @@ list_usage(FILE *f)
 int
 verb_list(int argc, char **argv)
 {
-	const char *dirarg = NULL;
+	const char *dirarg = NULL, *tag = NULL;
 	char *dir = NULL, **names = NULL, err[1024];
-	long n, i;
+	long n, i, shown = 0;
 	int help, bad = 0;
 
-	if (parse_common(argc, argv, &dirarg, &help, list_usage) != 0)
+	if (parse_common(argc, argv, &dirarg, &tag, &help, list_usage) != 0)
 		return 2;
 	if (help)
 		return 0;
@@ -104,11 +115,25 @@ verb_list(int argc, char **argv)
 			bad = 1;
 			continue;
 		}
-		printf("%-28s %s\n%-28s %s\n", s.name, s.event, "", s.summary);
+		if (tag != NULL && !scn_has_tag(&s, tag)) {
+			scn_free(&s);
+			continue;
+		}
+		buf_t tags = {0};
+		for (size_t k = 0; k < s.ntags; k++)
+			buf_printf(&tags, "%s%s", k ? ", " : "", s.tags[k]);
+		printf("%c %-28s %s\n  %-28s [%s] %s\n", scn_has_tag(&s, "default") ? '*' : ' ',
+			s.name, s.event, "", buf_cstr(&tags), s.summary);
+		buf_free(&tags);
+		shown++;
 		scn_free(&s);
 	}
 	if (n == 0)
 		printf("no scenarios in %s\n", dir);
+	else if (tag != NULL && shown == 0) {
+		fprintf(stderr, "rotsim list: no scenario has the tag \"%s\"\n", tag);
+		bad = 1;
+	}
 	cfg_list_free(names, (size_t)n);
 	free(dir);
 	return bad;
@@ -133,7 +158,7 @@ verb_show(int argc, char **argv)
 	scenario s;
 	buf_t out = {0};
 
-	if (parse_common(argc, argv, &dirarg, &help, show_usage) != 0)
+	if (parse_common(argc, argv, &dirarg, NULL, &help, show_usage) != 0)
 		return 2;
 	if (help)
 		return 0;
