@@ -8,6 +8,8 @@
 # run nor a report a compiler or a -dev package.
 # deps.sh --as names the target in its messages.
 set -euo pipefail
+# A command that fails outside fail() still says what and where.
+trap 'echo "FAIL: line $LINENO: $BASH_COMMAND (exit $?)"' ERR
 : "${ROTSIM_TOP:?}" "${ROTSIM_BUILD:?}"
 fail() { echo "FAIL: $*"; exit 1; }
 tmp=$(mktemp -d)
@@ -26,7 +28,7 @@ pkgs() {
 		|| fail "make -n deps $purposes"
 	[ "$(grep -c '^harness/scripts/deps.sh ' <<<"$out")" -eq 5 ] \
 		|| fail "make deps and deps-PURPOSE do not run deps.sh once each: $out"
-	grep '^harness/scripts/deps.sh ' <<<"$out" | grep -v -- ' --as ' | head -1 > "$dir/deps.line"
+	grep '^harness/scripts/deps.sh ' <<<"$out" | grep -v -- ' --as ' > "$dir/deps.line"
 	[ -s "$dir/deps.line" ] || fail "make deps names itself: $out"
 	for t in $purposes; do
 		grep "^harness/scripts/deps.sh --as deps-$t " <<<"$out" > "$dir/$t.line" \
@@ -60,16 +62,21 @@ has() { grep -qx "$2" "$tmp/$1"; }
 # The package that holds a file (dpkg -S), without its architecture, or
 # nothing. On a merged /usr, dpkg may know /usr/bin/X as /bin/X.
 owner() {
-	local f
+	local f out
 	for f in "$1" "${1#/usr}"; do
-		dpkg -S "$f" 2>/dev/null | head -1 | cut -d: -f1 | cut -d, -f1 && return 0
+		out=$(dpkg -S "$f" 2>/dev/null) || continue
+		out=${out%%$'\n'*}
+		out=${out%%:*}
+		echo "${out%%,*}"
+		return 0
 	done
 	return 0
 }
 # Packages every Debian system has, a job need not ask for them: the
 # essential ones and what they depend on.
-dpkg-query -W -f='${Essential} ${Package}|${Pre-Depends},${Depends}\n' \
-	| sed -n 's/^yes //p' | tr '|,' '\n\n' | sed 's/^ *//; s/[:( ].*//' | sed '/^$/d' \
+dpkg-query -W -f='${Essential} ${Package}|${Pre-Depends},${Depends}\n' > "$tmp/status" \
+	|| fail "dpkg-query cannot read the package database"
+sed -n 's/^yes //p' "$tmp/status" | tr '|,' '\n\n' | sed 's/^ *//; s/[:( ].*//' | sed '/^$/d' \
 	| LC_ALL=C sort -u > "$tmp/base"
 grep -qx libc6 "$tmp/base" || fail "the base system found here has no libc6"
 base() { grep -qx "$1" "$tmp/base"; }
@@ -115,7 +122,8 @@ done
 n=0
 for b in "$build"/bin/*; do
 	for so in $(readelf -d "$b" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
-		path=$(ldconfig -p | awk -v so="$so" '$1 == so { print $NF; exit }')
+		# awk reads to the end: an early exit would kill ldconfig with SIGPIPE.
+		path=$(ldconfig -p | awk -v so="$so" '$1 == so && !p { p = $NF } END { print p }')
 		[ -n "$path" ] || fail "$b needs $so, which is not installed"
 		p=$(owner "$(readlink -f "$path")")
 		[ -n "$p" ] || p=$(owner "$path")
@@ -139,9 +147,8 @@ for conf in targets/*/target.conf; do
 	[ -n "$p" ] || p=$(owner "$path")
 	has run "$p" || fail "$conf boots $q (from $p), which make deps-run does not install"
 done
-if grep -q '"socat ' harness/run/target.c; then
-	has run socat || fail "the QEMU driver runs socat, which make deps-run does not install"
-fi
+socat=$(grep -rl --include='*.c' 'socat -' harness sim | grep -v /tests/ || true)
+[ -z "$socat" ] || has run socat || fail "$socat runs socat, which make deps-run does not install"
 
 # A report: the programs rotsim report asks for their version.
 for q in $(sed -n 's/.*tool_version("\([^"]*\)").*/\1/p' harness/report/*.c); do
@@ -154,15 +161,13 @@ done
 # deps.sh --as: quiet when all is there, names the target when something is not.
 out=$(harness/scripts/deps.sh --as deps-run bash coreutils 2>&1) || fail "deps.sh --as with installed packages failed"
 [ -z "$out" ] || fail "deps.sh --as said: $out"
-set +e
-out=$(harness/scripts/deps.sh --as 2>&1); rc=$?
-set -e
+rc=0
+out=$(harness/scripts/deps.sh --as 2>&1) || rc=$?
 [ $rc -eq 2 ] || fail "deps.sh --as without a name: exit $rc"
 if command -v setpriv > /dev/null; then
-	set +e
+	rc=0
 	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
-		harness/scripts/deps.sh --as deps-run bash rotsim-no-such-package 2>&1); rc=$?
-	set -e
+		harness/scripts/deps.sh --as deps-run bash rotsim-no-such-package 2>&1) || rc=$?
 	[ $rc -eq 1 ] || fail "deps.sh --as deps-run as a user with a missing package: exit $rc"
 	grep -q '^make deps-run: as root, run: apt-get update && apt-get install -y --no-install-recommends rotsim-no-such-package$' \
 		<<<"$out" || fail "deps.sh --as deps-run did not print the apt-get line: $out"

@@ -9,8 +9,8 @@
 # (workflow: and rules:, evaluated here for each pipeline source) and takes its
 # baseline from a per-branch cache saved whatever the status; GitHub has
 # concurrency:, timeout-minutes: on every job, if: always() on every publish
-# step and the report in the step summary; both leave the per-boot initrd
-# copies out of their artifacts (the patterns are matched against sample paths)
+# step and the report in the step summary; both leave the initrds of the
+# QEMU cases out of their artifacts (the patterns are matched against sample paths)
 # after recording their hashes; each job installs its own make deps-PURPOSE.
 set -euo pipefail
 : "${ROTSIM:?}" "${ROTSIM_TOP:?}"
@@ -107,16 +107,17 @@ def glob_re(pat):
 def excluded(pats, path):
     return any(glob_re(p).match(path) for p in pats)
 
-# A results folder's files: the first is rebuilt from the images and must be
-# left out; the rest are evidence and must stay.
+# A results folder's files: the initrds are rebuilt from the images and must
+# be left out; the rest are evidence and must stay.
 def check_exclusions(where, folder, pats):
     case = folder + "/cases/le-r3-to-r10/root-x1@qemu-x86_64"
-    if not excluded(pats, case + "/01-before/initrd-1.img") \
-            or not excluded(pats, case + "/12-after/initrd-3.img"):
-        fail("%s: the artifact of %s keeps the per-boot initrd copies (exclude them)" % (where, folder))
+    for drop in ("/initrd.img", "/01-before/initrd-1.img", "/12-after/initrd-3.img"):
+        if not excluded(pats, case + drop):
+            fail("%s: the artifact of %s keeps %s, which make images recreates (exclude it)"
+                 % (where, folder, drop))
     for keep in ("/01-before/console.log", "/01-before/capture.pcap", "/01-before/keylog.txt",
                  "/01-before/server.log", "/01-before/run.json", "/01-before/boot-1.cmd",
-                 "/etc.cpio", "/flash.img"):
+                 "/etc/device", "/etc/anchors/isrg-root-x1.pem", "/flash.img"):
         if excluded(pats, case + keep):
             fail("%s: the artifact of %s leaves out %s, which is evidence" % (where, folder, keep))
     for keep in ("summary.json", "junit.xml", "reproducible-inputs.txt"):
