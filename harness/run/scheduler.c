@@ -259,7 +259,7 @@ run_scenarios(const plan *pl, const run_opts *o, char *err, size_t errlen)
 			free(qv);
 		}
 	}
-	if (run_write_results(o->out, res, ev, nres, buf_cstr(&meta), err, errlen) != 0) {
+	if (ev_results_write(o->out, res, nres, buf_cstr(&meta), err, errlen) != 0) {
 		buf_free(&meta);
 		goto out;
 	}
