@@ -7,4 +7,4 @@ SCRIPT_TESTS += sim/server/tests/clients.sh sim/server/tests/chain-faults.sh \
 	sim/server/tests/transfer.sh sim/server/tests/robust.sh sim/server/tests/load.sh
 BENCH_SCRIPTS += sim/server/bench/bench_serve.sh
 # Clients and tools the script tests drive.
-DEPS_PKGS += wget jq socat xxd
+DEPS_TEST += wget jq socat xxd
