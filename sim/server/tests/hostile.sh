@@ -23,7 +23,7 @@ sum=$(sha256sum < "$img")
 ca=$pki/ec-root.pem
 ev=$tmp/events.json
 start_server pid --chain "$pki/ec-chain.pem" --key "$pki/ec-leaf.key" --firmware "$tmp/fw" \
-	--events "$ev" --max-conns "$SLOTS" --handshake-timeout 2 --idle-timeout 1 \
+	--events "$ev" --max-conns "$SLOTS" --handshake-timeout 2 --idle-timeout 2 \
 	--request-timeout 1 --lifetime 5 --linger 0.5
 
 python3 -B "$ROTSIM_TOP/sim/server/tests/hostile.py" "$port" "$SECS" "$N" "$tmp/stats.json" &
@@ -33,7 +33,7 @@ sleep 3
 ok=0 fail=0 slowest=0
 while kill -0 "$hpid" 2>/dev/null; do
 	t0=$(date +%s%N)
-	if rcurl -f --cacert "$ca" --max-time 15 "https://$host:$port/manifest" -o "$tmp/m" \
+	if rcurl -f --cacert "$ca" --max-time 30 "https://$host:$port/manifest" -o "$tmp/m" \
 		"https://$host:$port/firmware/image-2.bin" -o "$tmp/img" 2>"$tmp/curl.err" \
 		&& [ "$(sha256sum < "$tmp/img")" = "$sum" ] && grep -q '^version 2$' "$tmp/m"
 	then
