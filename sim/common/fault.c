@@ -36,17 +36,17 @@ static const struct fault_def {
 	{ "reverse", FAULT_REVERSE, FAULT_ON_CHAIN, V_NONE, 0, 0, 0, 0,
 		"reverse", "present the chain in reverse order" },
 	{ "append", FAULT_APPEND, FAULT_ON_CHAIN, V_CERT, 0, 0, 0, 0,
-		"append=FILE", "append the certificates of FILE (an expired cross-sign,\n"
-		"for example)" },
+		"append=FILE", "append the certificates of FILE (an expired cross-sign, for\n"
+		"example)" },
 	{ "chain", FAULT_CHAIN, FAULT_ON_CHAIN, V_LEAF, 0, 0, 0, O_KEY,
-		"chain=FILE[,key=KEY]", "present FILE instead (a leaf for another host, from\n"
-		"a rogue CA, expired, not yet valid)" },
+		"chain=FILE[,key=KEY]", "present FILE instead (a leaf for another host, from a rogue\n"
+		"CA, expired, not yet valid)" },
 	{ "close-after", FAULT_CLOSE_AFTER, FAULT_ON_BODY, V_NUM, 0, MAX_OFFSET, 1, O_COUNT,
-		"close-after=BYTES[,count=N]", "cut the connection after BYTES bytes of an\n"
-		"image, without close_notify; N responses (default 1, 0 = all)" },
+		"close-after=BYTES[,count=N]", "cut the connection after BYTES bytes of an image, without\n"
+		"close_notify; N responses (default 1, 0 = all)" },
 	{ "stall", FAULT_STALL, FAULT_ON_BODY, V_NUM, 1, 86400, 1, O_COUNT | O_AT,
-		"stall=SECONDS[,at=BYTES][,count=N]", "pause an image SECONDS (1..86400)\n"
-		"after BYTES (default 0); N responses (default 1, 0 = all)" },
+		"stall=SECONDS[,at=BYTES][,count=N]", "pause an image SECONDS (1..86400) after BYTES (default 0);\n"
+		"N responses (default 1, 0 = all)" },
 	{ "corrupt-byte", FAULT_CORRUPT_BYTE, FAULT_ON_BODY, V_NUM, 0, MAX_OFFSET, 0, 0,
 		"corrupt-byte=OFFSET", "flip the image byte at OFFSET (of the image)" },
 	{ "bad-signature", FAULT_BAD_SIGNATURE, FAULT_ON_MANIFEST, V_NONE, 0, 0, 0, 0,
@@ -54,9 +54,8 @@ static const struct fault_def {
 	{ "missing-image", FAULT_MISSING_IMAGE, FAULT_ON_MANIFEST, V_NONE, 0, 0, 0, 0,
 		"missing-image", "the manifest's image answers 404" },
 	{ "http", FAULT_HTTP, FAULT_ON_REQUEST, V_NUM, 400, 599, 0, O_COUNT | O_RETRY | O_PATH,
-		"http=STATUS[,retry-after=S][,path=PREFIX][,count=N]", "answer STATUS\n"
-		"(400..599) to requests under PREFIX (default all); N times (default 0 =\n"
-		"always)" },
+		"http=STATUS[,retry-after=S][,path=PREFIX][,count=N]", "answer STATUS (400..599) to requests under PREFIX (default\n"
+		"all); N times (default 0 = always)" },
 };
 
 #define NDEFS (sizeof defs / sizeof defs[0])
