@@ -5,7 +5,7 @@
  */
 #include "run/run_int.h"
 #include "run/proc.h"
-#include "run/target.h"
+#include "target/target.h"
 #include "capture/capture.h"
 #include "common/fault.h"
 #include "common/json.h"
@@ -23,6 +23,9 @@
 #include <unistd.h>
 
 #define MAX_BOOTS 4
+/* How long a device whose console said "done" may take to power off or
+ * reset by itself before the harness powers it off. */
+#define DONE_GRACE_MS 3000
 
 /* ---- Small file helpers ---- */
 
@@ -104,6 +107,21 @@ file_has(const char *path, const char *needle)
 	return r;
 }
 
+/* A file's text, NUL-terminated, allocated; NULL if unreadable. */
+static char *
+file_text(const char *path)
+{
+	unsigned char *data;
+	size_t len;
+	char err[64];
+
+	if (util_read_file(path, &data, &len, err, sizeof err) != 0)
+		return NULL;
+	data = xrealloc(data, len + 1);
+	data[len] = 0;
+	return (char *)data;
+}
+
 static void
 append_file(const char *from, const char *to)
 {
@@ -169,25 +187,26 @@ server_argv(const scn_phase *ph, const char *pdir, const char *pkid, const char 
 #undef OWN
 }
 
-/* Run one phase: server, capture, boots. Leaves the evidence in pdir. */
-static void
+/* Run one phase: server, capture, boots. Leaves the evidence in pdir.
+ * Returns 0, or -1 when its evidence could not be written. */
+static int
 run_phase(const run_case *c, const tgt *t, const scn_phase *ph, const char *pdir,
 	const char *pkid, const char *fwdir, const char *signing, long version_before,
 	const char *trust, long image_size)
 {
 	char *argv[64], *own[64], line[256], err[512], exits[256] = "";
 	size_t nown = 0, i;
-	proc srv, dev;
+	proc srv;
 	int fd = -1, port = 0, sntp_port = 0, boots = 0;
-	int want_sntp = ph->sntp && t->sntp;
+	int want_sntp = ph->sntp && t->udp;
 	const char *error = NULL;
-	char errbuf[768], caperr[512] = "";
+	char errbuf[768], caperr[512] = "", werr[512];
 	cap_live *live = NULL;
+	int ret = 0;
 	long long t0 = proc_now_ms();
 	proc_io io;
 
 	memset(&srv, 0, sizeof srv);
-	memset(&dev, 0, sizeof dev);
 	server_argv(ph, pdir, pkid, fwdir, signing, want_sntp, argv, own, &nown);
 	memset(&io, 0, sizeof io);
 	io.stdout_pipe = 1;
@@ -211,23 +230,28 @@ run_phase(const run_case *c, const tgt *t, const scn_phase *ph, const char *pdir
 		error = errbuf;
 		goto done;
 	}
-	if (t->driver == TGT_NATIVE) {
-		char filter[96], *pcap = xasprintf("%s/capture.pcap", pdir);
-		if (sntp_port > 0)
-			snprintf(filter, sizeof filter, "tcp port %d or udp port %d", port, sntp_port);
-		else
-			snprintf(filter, sizeof filter, "tcp port %d", port);
-		if (cap_live_start("lo", filter, pcap, &live, caperr, sizeof caperr) != 0)
+	tgt_capture cp;
+	t->drv->capture(t, port, sntp_port, &cp);
+	if (cp.iface[0]) {
+		char *pcap = xasprintf("%s/capture.pcap", pdir);
+		if (cap_live_start(cp.iface, cp.filter, pcap, &live, caperr, sizeof caperr) != 0)
 			live = NULL;
 		free(pcap);
 	}
-	/* The server's port, for the verdict: natively the real one; a QEMU
-	 * guest talks to 10.0.2.100:443. */
-	write_phase_json(c, ph, pdir, version_before, trust, image_size,
-		t->driver == TGT_QEMU ? 443 : port);
+	/* The server's port as the device sees it on the wire, for the
+	 * verdict's reading of the capture. */
+	if (write_phase_json(c, ph, pdir, version_before, trust, image_size,
+		t->drv->wire_port(t, port), werr, sizeof werr) != 0) {
+		/* A phase whose plan is not on disk has no evidence to judge. */
+		snprintf(errbuf, sizeof errbuf, "evidence not written: %s", werr);
+		error = errbuf;
+		goto done;
+	}
 	char *console = xasprintf("%s/console.log", pdir);
 	for (boots = 0; boots < MAX_BOOTS && !interrupted; boots++) {
 		tgt_boot_args a;
+		tgt_power *pw = NULL;
+		tgt_end end;
 		int64_t rtc;
 		memset(&a, 0, sizeof a);
 		a.device = c->device;
@@ -239,22 +263,29 @@ run_phase(const run_case *c, const tgt *t, const scn_phase *ph, const char *pdir
 		a.server_port = port;
 		a.sntp_port = sntp_port;
 		a.boot_index = boots;
-		if (tgt_boot(t, &a, &dev, err, sizeof err) != 0) {
+		if (t->drv->power_on(t, &a, &pw, err, sizeof err) != 0) {
 			snprintf(errbuf, sizeof errbuf, "%s", err);
 			error = errbuf;
 			break;
 		}
 		char *cons = xasprintf("%s/console-%d.log", pdir, boots);
-		long long start = proc_now_ms();
-		int booted = t->driver == TGT_NATIVE || t->booted == NULL, exited = 0;
+		long long start = proc_now_ms(), done_at = -1;
+		int booted = t->booted == NULL, off = 0;
 		while (!interrupted) {
-			if (proc_wait(&dev, 100)) {
-				exited = 1;
+			if (t->drv->wait(pw, 100)) {
+				off = 1;
 				break;
 			}
 			if (!booted && file_has(cons, t->booted))
 				booted = 1;
-			long long el = proc_now_ms() - start;
+			long long now = proc_now_ms(), el = now - start;
+			/* A device that keeps running after its work (real firmware
+			 * does) is powered off once its console says it is done, after
+			 * a grace period in which it may still power off or reset. */
+			if (booted && t->done != NULL && done_at < 0 && file_has(cons, t->done))
+				done_at = now;
+			if (done_at >= 0 && now - done_at > DONE_GRACE_MS)
+				break;
 			if (!booted && el > t->boot_timeout * 1000LL) {
 				snprintf(errbuf, sizeof errbuf, "the device did not boot: no \"%s\" on its "
 					"console within %d s", t->booted, t->boot_timeout);
@@ -268,27 +299,31 @@ run_phase(const run_case *c, const tgt *t, const scn_phase *ph, const char *pdir
 				break;
 			}
 		}
-		if (!exited)
-			proc_stop(&dev, 2000);
-		char st[64];
+		t->drv->power_off(pw, &end);
+		if (!booted && file_has(cons, t->booted))
+			booted = 1;
 		snprintf(exits + strlen(exits), sizeof exits - strlen(exits), "%s\"%s\"",
-			boots ? "," : "", exited ? proc_status_text(dev.status, st, sizeof st) : "killed");
+			boots ? "," : "", end.how);
 		append_file(cons, console);
-		if (error != NULL || !exited) {
+		if (error != NULL || (!off && done_at < 0)) {
 			free(cons);
 			boots++;
 			break;
 		}
-		/* Boot again when the device asked for a reboot after installing:
-		 * the agent's exit 10, which init reports on a QEMU console. */
-		int reboot = t->driver == TGT_NATIVE
-			? WIFEXITED(dev.status) && WEXITSTATUS(dev.status) == 10
-			: file_has(cons, "agent-exit status=10");
-		if (t->driver == TGT_QEMU && !booted && error == NULL) {
-			snprintf(errbuf, sizeof errbuf, "the device powered off without booting (see "
-				"%s)", cons);
+		if (!booted) {
+			snprintf(errbuf, sizeof errbuf, "the device powered off without booting: no "
+				"\"%s\" on its console (see %s)", t->booted, cons + strlen(pdir) + 1);
 			error = errbuf;
+			free(cons);
+			boots++;
+			break;
 		}
+		/* Boot again when the device asked for a reboot after installing,
+		 * in a way the description names: a guest reset, an exit status or
+		 * a console line. */
+		char *text = file_text(cons), why[128];
+		int reboot = tgt_reboot_requested(t, &end, text, why, sizeof why);
+		free(text);
 		free(cons);
 		if (!reboot) {
 			boots++;
@@ -302,14 +337,16 @@ done:
 		if (cap_live_stop(live, &pk, err, sizeof err) != 0)
 			snprintf(caperr, sizeof caperr, "%s", err);
 	}
-	proc_stop(&dev, 2000);
 	proc_stop(&srv, 5000);
 	if (fd >= 0)
 		close(fd);
-	write_run_json(pdir, boots, exits, error, caperr[0] ? caperr : NULL, proc_now_ms() - t0);
+	if (write_run_json(pdir, boots, exits, error, caperr[0] ? caperr : NULL,
+		proc_now_ms() - t0, werr, sizeof werr) != 0)
+		ret = -1;
 	free(slog);
 	for (i = 0; i < nown; i++)
 		free(own[i]);
+	return ret;
 }
 
 /* see run_int.h */
@@ -317,29 +354,18 @@ int
 case_main(run_case *c, const run_opts *o)
 {
 	char err[1024];
-	tgt t;
+	const tgt *t = c->tgt;
 	size_t i;
 	char *etc = xasprintf("%s/etc", c->dir), *pkid = xasprintf("%s/pki/%s", o->out, c->scn->name);
-	char *signing = xasprintf("%s/keys/signing-key.pem", o->out);
-	int ret = 2;
+	char *signing = o->signing_key != NULL ? xstrdup(o->signing_key)
+		: xasprintf("%s/keys/signing-key.pem", o->out);
+	int ret = 0;
 
 	signal(SIGINT, case_signal);
 	signal(SIGTERM, case_signal);
-	if (tgt_load(&t, c->target, o->build_dir, err, sizeof err) != 0) {
-		/* Every phase gets the reason. */
-		for (i = 0; i < c->scn->nphases; i++) {
-			char *pdir = xasprintf("%s/%02zu-%s", c->dir, i + 1, c->scn->phases[i].name);
-			util_mkdirs(pdir, 0755, NULL, 0);
-			write_phase_json(c, &c->scn->phases[i], pdir, 1, NULL, 0, 0);
-			write_run_json(pdir, 0, "", err, NULL, 0);
-			free(pdir);
-		}
-		goto out;
-	}
 	/* The device's configuration: its profile, the PKI's anchor sets, the
 	 * firmware-signing public key and its name. */
-	char *profdir = dev_profiles_dir();
-	char *prof = profdir ? xasprintf("%s/%s.profile", profdir, c->device) : NULL;
+	char *prof = dev_profile_path(c->device);
 	char *anchors = xasprintf("%s/anchors", etc), *pkianchors = xasprintf("%s/anchors", pkid);
 	char *devname = xasprintf("%s/device", etc), *pub = xasprintf("%s/signing-key.pub.pem", etc);
 	char *profout = xasprintf("%s/profile", etc);
@@ -352,9 +378,9 @@ case_main(run_case *c, const run_opts *o)
 		|| copy_dir(pkianchors, anchors, err, sizeof err) != 0
 		|| copy_file(pubsrc, pub, 0644, err, sizeof err) != 0
 		|| write_text(devname, &nb, err, sizeof err) != 0
-		|| tgt_prepare(&t, c->device, c->dir, etc, err, sizeof err) != 0)
-		prep_err = prof == NULL ? "no device profiles directory" : err;
-	free(profdir); free(prof); free(anchors); free(pkianchors); free(devname); free(pub);
+		|| t->drv->prepare(t, c->device, c->dir, etc, err, sizeof err) != 0)
+		prep_err = prof == NULL ? "no profile of this device in the devices directories" : err;
+	free(prof); free(anchors); free(pkianchors); free(devname); free(pub);
 	free(profout); free(pubsrc);
 	buf_free(&nb);
 
@@ -369,14 +395,17 @@ case_main(run_case *c, const run_opts *o)
 		char *img = xasprintf("%s/image-%u.bin", fwdir, ph->firmware);
 		struct stat st;
 		long size = stat(img, &st) == 0 ? (long)st.st_size : -1;
-		util_mkdirs(pdir, 0755, NULL, 0);
-		write_phase_json(c, ph, pdir, version, trust, size, 0);
-		if (prep_err != NULL)
-			write_run_json(pdir, 0, "", prep_err, NULL, 0);
-		else if (interrupted || !ph->power)
-			write_run_json(pdir, 0, "", NULL, NULL, 0);
-		else
-			run_phase(c, &t, ph, pdir, pkid, fwdir, signing, version, trust, size);
+		/* Evidence that cannot be written makes the case's exit status 3;
+		 * the phase is then judged an error for want of its records. */
+		if (util_mkdirs(pdir, 0755, err, sizeof err) != 0
+			|| write_phase_json(c, ph, pdir, version, trust, size, 0, err, sizeof err) != 0)
+			ret = 3;
+		else if (prep_err != NULL || interrupted || !ph->power) {
+			if (write_run_json(pdir, 0, "", prep_err, NULL, 0, err, sizeof err) != 0)
+				ret = 3;
+		} else if (run_phase(c, t, ph, pdir, pkid, fwdir, signing, version, trust,
+			size) != 0)
+			ret = 3;
 		/* What the device runs next comes from the evidence, by the same
 		 * standard as an update: the whole image sent and the new version
 		 * checked in (an insecure device that installed counts too). Its
@@ -392,9 +421,9 @@ case_main(run_case *c, const run_opts *o)
 		free(fwdir);
 		free(img);
 	}
-	ret = interrupted ? 2 : 0;
-	tgt_free(&t);
-out:
+	if (interrupted)
+		ret = 2;
+	t->drv->finish(t, c->dir);
 	free(etc);
 	free(pkid);
 	free(signing);

@@ -9,11 +9,14 @@
  * every verdict from those files, as `rotsim verdict` does later.
  */
 #include "run/run_int.h"
-#include "run/target.h"
+#include "run/proc.h"
+#include "plan/plan.h"
+#include "target/target.h"
 #include "common/json.h"
 #include "version.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,103 +35,121 @@ on_signal(int sig)
 	interrupted = 1;
 }
 
-static void
-progress(size_t done, size_t total, const run_case *cases, size_t ncases)
+/* see run_int.h */
+void
+run_note(const run_opts *o, const char *fmt, ...)
 {
+	va_list ap;
+	char *line = NULL;
+	int r;
+
+	if (o->obs == NULL || o->obs->note == NULL)
+		return;
+	va_start(ap, fmt);
+	r = vasprintf(&line, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return;
+	o->obs->note(o->obs->ctx, line);
+	free(line);
+}
+
+/* Tell the observer how far the run is: phases decided, of all. */
+static void
+progress(const run_opts *o, size_t done, size_t total, long long t0, const run_case *cases,
+	size_t ncases)
+{
+	buf_t b = {0};
 	size_t i, shown = 0;
 
-	fprintf(stderr, "\r\033[K[%zu/%zu cases] running:", done, total);
-	for (i = 0; i < ncases && shown < 3; i++)
-		if (cases[i].pid > 0) {
-			fprintf(stderr, " %s/%s@%s", cases[i].scn->name, cases[i].device, cases[i].target);
-			shown++;
-		}
-	fflush(stderr);
+	if (o->obs == NULL || o->obs->progress == NULL)
+		return;
+	for (i = 0; i < ncases; i++)
+		if (cases[i].pid > 0 && shown++ < 3)
+			buf_printf(&b, "%s%s %s@%s", shown > 1 ? ", " : "", cases[i].scn->name,
+				cases[i].device, cases[i].target);
+	o->obs->progress(o->obs->ctx, done, total, proc_now_ms() - t0, b.len ? buf_cstr(&b) : "");
+	buf_free(&b);
 }
 
 /* see runner.h */
 int
-run_scenarios(scenario *scns, size_t nscn, const run_opts *o, char *err, size_t errlen)
+run_scenarios(const plan *pl, const run_opts *o, char *err, size_t errlen)
 {
 	run_case *cases = NULL;
-	size_t ncases = 0, i, j, k, idx = 0, running = 0, next = 0, done = 0;
+	size_t ncases = 0, i, j, running = 0, next = 0, done = 0;
 	verdict_result *res = NULL;
 	char **ev = NULL;
 	size_t nres = 0;
-	int tty = isatty(1) && isatty(2), ret = 2;
+	int ret = 2;
+	size_t nphases = 0, phases_done = 0;
+	long long t0 = proc_now_ms();
 	struct sigaction sa;
 
-	/* Plan: scenario x device x target, in a fixed order; a shard takes
-	 * every n-th case. A scenario tagged native-only (it needs what only
-	 * the native target offers, such as SNTP over UDP) is left out of
-	 * other targets, and the run says so. */
-	for (i = 0; i < nscn; i++)
-		for (k = 0; k < o->ntargets; k++)
-			if (scn_has_tag(&scns[i], "native-only") && strcmp(o->targets[k], "native") != 0)
-				fprintf(stderr, "rotsim run: %s is tagged native-only: not run on %s\n",
-					scns[i].name, o->targets[k]);
-	for (i = 0; i < nscn; i++)
-		for (j = 0; j < scns[i].ndevices; j++) {
-			int want = o->ndevices == 0;
-			for (k = 0; k < o->ndevices; k++)
-				want |= strcmp(o->devices[k], scns[i].devices[j]) == 0;
-			if (!want)
-				continue;
-			for (k = 0; k < o->ntargets; k++, idx++) {
-				if (scn_has_tag(&scns[i], "native-only")
-					&& strcmp(o->targets[k], "native") != 0)
-					continue;
-				if (o->shard_n > 1 && (int)(idx % (size_t)o->shard_n) != o->shard_k - 1)
-					continue;
-				cases = xrealloc(cases, (ncases + 1) * sizeof *cases);
-				run_case *c = &cases[ncases++];
-				memset(c, 0, sizeof *c);
-				c->scn = &scns[i];
-				c->device = scns[i].devices[j];
-				c->target = o->targets[k];
-				c->dir = xasprintf("%s/cases/%s/%s@%s", o->out, c->scn->name, c->device,
-					c->target);
-			}
-		}
-	if (ncases == 0) {
-		util_err(err, errlen, "no case to run (check --device and --shard)");
-		goto out;
-	}
-
-	if (!o->quiet) {
-		size_t used = 0;
-		for (i = 0; i < nscn; i++) {
-			for (j = 0; j < ncases && cases[j].scn != &scns[i]; j++)
-				;
-			if (j < ncases)
-				fprintf(stderr, "%s%s", used++ ? ", " : "rotsim run: ", scns[i].name);
-		}
-		fprintf(stderr, ": %zu case%s on", ncases, ncases == 1 ? "" : "s");
-		for (k = 0; k < o->ntargets; k++)
-			fprintf(stderr, " %s", o->targets[k]);
-		fprintf(stderr, ", %d at once; results in %s\n", o->jobs, o->out);
-	}
-
-	/* What cases share. */
-	if (prepare_keys(o, err, errlen) != 0)
-		goto out;
-	for (i = 0; i < nscn; i++) {
-		int used = 0;
-		for (j = 0; j < ncases; j++)
-			used |= cases[j].scn == &scns[i];
-		if (used) {
-			if (!o->quiet && tty)
-				fprintf(stderr, "\r\033[Kpreparing %s (PKI, firmware)", scns[i].name);
-			if (prepare_scenario(&scns[i], o, err, errlen) != 0)
-				goto out;
-		}
-	}
-
+	/* Ctrl-C and SIGTERM from the first moment: preparing a large run takes
+	 * a while, and an interruption then must still leave results. */
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+
+	/* The plan's cases of this shard; those a target cannot run are said
+	 * and left out. */
+	for (i = 0; i < pl->n; i++) {
+		const plan_case *pc = &pl->cases[i];
+		if (pc->skip != NULL) {
+			run_note(o, "skipped %s %s@%s: %s", pc->scn->name, pc->device,
+				pc->target->name, pc->skip);
+			continue;
+		}
+		cases = xrealloc(cases, (ncases + 1) * sizeof *cases);
+		run_case *c = &cases[ncases++];
+		memset(c, 0, sizeof *c);
+		c->index = pc->index;
+		c->scn = pc->scn;
+		c->device = pc->device;
+		c->target = pc->target->name;
+		c->tgt = pc->target;
+		c->dir = xasprintf("%s/cases/%s/%s@%s", o->out, c->scn->name, c->device, c->target);
+	}
+	if (ncases == 0) {
+		util_err(err, errlen, "every case of this run is skipped (see above)");
+		goto out;
+	}
+
+	{
+		buf_t b = {0};
+		size_t used = 0;
+		for (i = 0; i < ncases; i++) {
+			for (j = 0; j < i && cases[j].scn != cases[i].scn; j++)
+				;
+			if (j == i)
+				buf_printf(&b, "%s%s", used++ ? ", " : "", cases[i].scn->name);
+			nphases += cases[i].scn->nphases;
+		}
+		buf_printf(&b, ": %zu case%s (%zu phases) on", ncases, ncases == 1 ? "" : "s",
+			nphases);
+		for (i = 0; i < o->ntargets; i++)
+			buf_printf(&b, " %s", o->targets[i]);
+		buf_printf(&b, ", %d at once; results in %s", o->jobs, o->out);
+		run_note(o, "%s", buf_cstr(&b));
+		buf_free(&b);
+	}
+
+	/* What cases share. */
+	if (prepare_keys(o, err, errlen) != 0)
+		goto out;
+	for (i = 0; i < ncases && !interrupted; i++) {
+		for (j = 0; j < i && cases[j].scn != cases[i].scn; j++)
+			;
+		if (j < i)
+			continue;
+		run_note(o, "preparing %s (PKI, firmware)", cases[i].scn->name);
+		if (prepare_scenario(cases[i].scn, o, err, errlen) != 0)
+			goto out;
+	}
+
 	fflush(stdout);
 	fflush(stderr);
 	pid_t parent = getpid();
@@ -151,8 +172,7 @@ run_scenarios(scenario *scns, size_t nscn, const run_opts *o, char *err, size_t 
 			c->pid = pid;
 			running++;
 		}
-		if (tty && !o->quiet)
-			progress(done, ncases, cases, ncases);
+		progress(o, phases_done, nphases, t0, cases, ncases);
 		if (interrupted) {
 			/* Stop every running case: each kills its server and device. */
 			for (i = 0; i < ncases; i++)
@@ -168,7 +188,13 @@ run_scenarios(scenario *scns, size_t nscn, const run_opts *o, char *err, size_t 
 			break;
 		}
 		int st;
-		pid_t w = waitpid(-1, &st, 0);
+		pid_t w = waitpid(-1, &st, WNOHANG);
+		if (w == 0) {
+			/* Nothing finished yet: tell the progress now and then. */
+			struct timespec ts = { 0, 250 * 1000000L };
+			nanosleep(&ts, NULL);
+			continue;
+		}
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
@@ -181,17 +207,16 @@ run_scenarios(scenario *scns, size_t nscn, const run_opts *o, char *err, size_t 
 			cases[i].finished = 1;
 			running--;
 			done++;
-			/* One line per phase as the case finishes. */
-			collect_case(&cases[i], o->out, o->quiet, tty && !o->quiet);
+			/* One verdict per phase as the case finishes. */
+			collect_case(&cases[i], o->out, o->obs);
+			phases_done += cases[i].scn->nphases;
 		}
 	}
-	if (tty && !o->quiet)
-		fprintf(stderr, "\r\033[K");
 	/* Cases that never ran (an interruption) are recorded too; then all in
 	 * plan order. */
 	for (i = 0; i < ncases; i++) {
 		if (cases[i].nres == 0)
-			collect_case(&cases[i], o->out, o->quiet, 0);
+			collect_case(&cases[i], o->out, o->obs);
 		for (j = 0; j < cases[i].nres; j++) {
 			res = xrealloc(res, (nres + 1) * sizeof *res);
 			ev = xrealloc(ev, (nres + 1) * sizeof *ev);
@@ -210,28 +235,22 @@ run_scenarios(scenario *scns, size_t nscn, const run_opts *o, char *err, size_t 
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 	buf_printf(&meta, "\"rotsim\":\"%s\",\"finished\":\"%s\",\"seed\":", rotsim_version, when);
 	json_put_str(&meta, o->seed);
-	buf_printf(&meta, ",\"cases\":%zu,\"shard\":\"%d/%d\",\"interrupted\":%s", ncases,
-		o->shard_k, o->shard_n, interrupted ? "true" : "false");
+	buf_printf(&meta, ",\"cases\":%zu,\"plan_cases\":%zu,\"shard\":\"%d/%d\",\"interrupted\":%s",
+		ncases, pl->total, o->shard_k, o->shard_n, interrupted ? "true" : "false");
 	/* What the devices booted from, and the emulator, as this run found them. */
 	{
 		int first = 1;
 		char *qv = NULL;
 		buf_puts(&meta, ",\"images\":[");
-		for (k = 0; k < o->ntargets; k++) {
-			tgt t;
-			if (tgt_load(&t, o->targets[k], o->build_dir, err, errlen) != 0)
-				continue;
+		for (i = 0; i < ncases; i++) {
+			const tgt *t = cases[i].tgt;
 			if (qv == NULL)
-				qv = tgt_emulator_version(&t);
-			for (i = 0; i < ncases; i++) {
-				for (j = 0; j < i; j++)
-					if (strcmp(cases[j].device, cases[i].device) == 0
-						&& strcmp(cases[j].target, cases[i].target) == 0)
-						break;
-				if (j == i && strcmp(cases[i].target, o->targets[k]) == 0)
-					first = tgt_image_hashes(&t, cases[i].device, &meta, first);
-			}
-			tgt_free(&t);
+				qv = t->drv->emulator_version(t);
+			for (j = 0; j < i; j++)
+				if (strcmp(cases[j].device, cases[i].device) == 0 && cases[j].tgt == t)
+					break;
+			if (j == i)
+				first = tgt_image_hashes(t, cases[i].device, &meta, first);
 		}
 		buf_puts(&meta, "]");
 		if (qv != NULL) {
@@ -240,7 +259,7 @@ run_scenarios(scenario *scns, size_t nscn, const run_opts *o, char *err, size_t 
 			free(qv);
 		}
 	}
-	if (run_write_results(o->out, res, ev, nres, buf_cstr(&meta), err, errlen) != 0) {
+	if (ev_results_write(o->out, res, nres, buf_cstr(&meta), err, errlen) != 0) {
 		buf_free(&meta);
 		goto out;
 	}
@@ -255,7 +274,8 @@ run_scenarios(scenario *scns, size_t nscn, const run_opts *o, char *err, size_t 
 	size_t pass = 0;
 	for (i = 0; i < nres; i++)
 		pass += res[i].observed != OUT_OFF && !is_error(&res[i]) && res[i].pass;
-	printf("\n%zu passed, %zu failed, %zu errors; results in %s\n", pass, fails, errors, o->out);
+	if (o->obs != NULL && o->obs->finished != NULL)
+		o->obs->finished(o->obs->ctx, pass, fails, errors, o->out);
 	ret = interrupted || errors ? 2 : fails ? 1 : 0;
 	if (interrupted)
 		util_err(err, errlen, "interrupted: partial results in %s", o->out);
