@@ -7,6 +7,7 @@
 #include "run/proc.h"
 #include "target/target.h"
 #include "capture/capture.h"
+#include "common/fault.h"
 #include "common/json.h"
 #include "scenario/devices.h"
 #include "time/simtime.h"
@@ -171,25 +172,15 @@ server_argv(const scn_phase *ph, const char *pdir, const char *pkid, const char 
 		ARG("--sntp");
 		ARG("127.0.0.1:0");
 	}
+	/* The scenario's faults name PKI ids; the server's name files of the
+	 * phase's PKI directory. The scenario was checked when it was read, so
+	 * a fault that does not translate is passed as written and the server
+	 * refuses it with its own message (in server.log). */
 	for (i = 0; i < ph->nfaults && n < 56; i++) {
-		const char *f = ph->faults[i];
+		char ferr[256], *f = fault_server_arg(ph->faults[i], pkid, ferr, sizeof ferr);
+
 		ARG("--fault");
-		if (strncmp(f, "append=", 7) == 0) {
-			OWN(xasprintf("append=%s/%s.crt.pem", pkid, f + 7));
-		} else if (strncmp(f, "chain=", 6) == 0) {
-			char *id = xstrdup(f + 6), *rest = strchr(id, ','), *dot;
-			if (rest)
-				*rest++ = 0;
-			dot = strchr(id, '.');
-			if (dot)
-				*dot++ = 0;
-			OWN(xasprintf("chain=%s/chains/%s%s%s.pem,key=%s/%s.key.pem%s%s", pkid, id,
-				dot ? "." : "", dot ? dot : "", pkid, id, rest ? "," : "",
-				rest ? rest : ""));
-			free(id);
-		} else {
-			ARG((char *)f);
-		}
+		OWN(f != NULL ? f : xstrdup(ph->faults[i]));
 	}
 	ARG(NULL);
 #undef ARG
