@@ -1,13 +1,34 @@
 # targets/firmware: the reference device's update agent (README.md).
 #
-#   $(BUILD)/bin/rotsim-agent               the agent as a host process (targets/native)
+#   $(BUILD)/bin/rotsim-agent               the agent as a host process (targets/native),
+#                                           on BearSSL
+#   $(BUILD)/bin/rotsim-agent-STACK         the same agent on another TLS stack
+#                                           (mbedtls, wolfssl, openssl, gnutls), linked
+#                                           against Debian's shared libraries
 #   $(BUILD)/bin/rotsim-mkbundle            makes firmware bundles (image-N.bin)
 #   $(BUILD)/firmware/x86_64/rotsim-agent   the agent for the QEMU guest: static,
 #                                           against libbearssl.a
+#   $(BUILD)/firmware/x86_64/rotsim-agent-STACK  static, for the stacks whose
+#                                           package ships static archives (FW_STATIC_STACKS)
 FW_DIR := targets/firmware
-# The agent's own modules, and the sim/ sources it builds in (libc and BearSSL only).
+# The agent's own modules that go into the library, and the sim/ sources it
+# builds in (libc and BearSSL only).
 FW_AGENT_MODS := $(FW_DIR)/console.c $(FW_DIR)/bundle.c $(FW_DIR)/flash.c \
-	$(FW_DIR)/trust.c $(FW_DIR)/net.c
+	$(FW_DIR)/trust.c
+# The agent proper: the same objects in every agent binary, plus one TLS
+# backend (tls.h).
+FW_AGENT_SRCS := $(FW_DIR)/agent.c $(FW_DIR)/agent_boot.c $(FW_DIR)/agent_link.c \
+	$(FW_DIR)/net.c $(FW_DIR)/tls_common.c
+FW_AGENT_OBJS := $(FW_AGENT_SRCS:%.c=$(BUILD)/obj/%.o)
+# The stacks besides BearSSL, and how each links (Debian 12: libmbedtls-dev 2.28,
+# libwolfssl-dev 5.5, libssl-dev 3.0, libgnutls28-dev 3.7).
+FW_STACKS :=
+FW_TLS_LIBS.mbedtls := -lmbedtls -lmbedx509 -lmbedcrypto
+FW_TLS_LIBS.wolfssl := -lwolfssl
+FW_TLS_LIBS.openssl := -lssl -lcrypto
+FW_TLS_LIBS.gnutls := -lgnutls
+FW_STACK_AGENTS := $(FW_STACKS:%=$(BUILD)/bin/rotsim-agent-%)
+
 FW_SIM_SRCS := sim/fw/fw.c sim/time/sntp.c sim/time/simclock.c sim/time/simtime.c \
 	sim/common/util.c sim/common/cfg.c sim/common/tlsnames.c
 FW_AGENT := $(BUILD)/bin/rotsim-agent
@@ -23,12 +44,18 @@ FW_BUILD_DATE ?= 2024-01-15
 # include the two programs' dependency files here.)
 LIB_SRCS += $(FW_AGENT_MODS)
 FW_LIB := $(BUILD)/lib/librotsim.a
--include $(BUILD)/obj/$(FW_DIR)/agent.d $(BUILD)/obj/$(FW_DIR)/mkbundle.d
-$(BUILD)/obj/$(FW_DIR)/agent.o: CPPFLAGS += -DAGENT_BUILD_DATE='"$(FW_BUILD_DATE)"'
+-include $(FW_AGENT_OBJS:.o=.d) $(BUILD)/obj/$(FW_DIR)/mkbundle.d \
+	$(patsubst %,$(BUILD)/obj/$(FW_DIR)/tls_%.d,bearssl $(FW_STACKS))
+$(BUILD)/obj/$(FW_DIR)/agent.o $(BUILD)/obj/$(FW_DIR)/agent_boot.o: \
+	CPPFLAGS += -DAGENT_BUILD_DATE='"$(FW_BUILD_DATE)"'
 
-$(FW_AGENT): $(BUILD)/obj/$(FW_DIR)/agent.o $(FW_LIB)
+$(FW_AGENT): $(FW_AGENT_OBJS) $(BUILD)/obj/$(FW_DIR)/tls_bearssl.o $(FW_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bin/rotsim-agent-%: $(FW_AGENT_OBJS) $(BUILD)/obj/$(FW_DIR)/tls_%.o $(FW_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(FW_TLS_LIBS.$*) $(LDLIBS)
 
 $(FW_MKBUNDLE): $(BUILD)/obj/$(FW_DIR)/mkbundle.o $(FW_LIB)
 	@mkdir -p $(@D)
@@ -39,16 +66,17 @@ $(FW_MKBUNDLE): $(BUILD)/obj/$(FW_DIR)/mkbundle.o $(FW_LIB)
 FW_STATIC_CFLAGS := -std=c11 -D_GNU_SOURCE -Isim -I. -Os -Wall -Wextra -Werror \
 	-Wno-unused-parameter -static -s -Wl,--build-id=none -ffile-prefix-map=$(CURDIR)=.
 FW_BEARSSL_A ?= /usr/lib/x86_64-linux-gnu/libbearssl.a
-$(FW_STATIC): $(FW_DIR)/agent.c $(FW_AGENT_MODS) $(FW_SIM_SRCS) $(wildcard $(FW_DIR)/*.h) \
+FW_STATIC_SRCS := $(FW_AGENT_SRCS) $(FW_AGENT_MODS) $(FW_SIM_SRCS)
+$(FW_STATIC): $(FW_STATIC_SRCS) $(FW_DIR)/tls_bearssl.c $(wildcard $(FW_DIR)/*.h) \
 		$(FW_DIR)/module.mk
 	@mkdir -p $(@D)
 	$(CC) $(FW_STATIC_CFLAGS) -DAGENT_BUILD_DATE='"$(FW_BUILD_DATE)"' -o $@ \
-		$(FW_DIR)/agent.c $(FW_AGENT_MODS) $(FW_SIM_SRCS) $(FW_BEARSSL_A) -lm
+		$(FW_STATIC_SRCS) $(FW_DIR)/tls_bearssl.c $(FW_BEARSSL_A) -lm
 
-.PHONY: firmware
-firmware: $(FW_AGENT) $(FW_MKBUNDLE) $(FW_STATIC)
+.PHONY: firmware firmware-stacks
+firmware: $(FW_AGENT) $(FW_MKBUNDLE) $(FW_STATIC) $(FW_STACK_AGENTS)
 all: firmware
-TEST_TOOLS += $(FW_AGENT) $(FW_MKBUNDLE)
+TEST_TOOLS += $(FW_AGENT) $(FW_MKBUNDLE) $(FW_STACK_AGENTS)
 
 CHECK_SRCS += $(FW_DIR)/tests/check_firmware_bundle.c $(FW_DIR)/tests/check_firmware_console.c \
 	$(FW_DIR)/tests/check_firmware_flash.c
