@@ -22,12 +22,13 @@ FW_AGENT_SRCS := $(FW_DIR)/agent.c $(FW_DIR)/agent_boot.c $(FW_DIR)/agent_link.c
 FW_AGENT_OBJS := $(FW_AGENT_SRCS:%.c=$(BUILD)/obj/%.o)
 # The stacks besides BearSSL, and how each links (Debian 12: libmbedtls-dev 2.28,
 # libwolfssl-dev 5.5, libssl-dev 3.0, libgnutls28-dev 3.7).
-FW_STACKS :=
+FW_STACKS := mbedtls wolfssl openssl gnutls
 FW_TLS_LIBS.mbedtls := -lmbedtls -lmbedx509 -lmbedcrypto
 FW_TLS_LIBS.wolfssl := -lwolfssl
 FW_TLS_LIBS.openssl := -lssl -lcrypto
 FW_TLS_LIBS.gnutls := -lgnutls
 FW_STACK_AGENTS := $(FW_STACKS:%=$(BUILD)/bin/rotsim-agent-%)
+DEPS_PKGS += libmbedtls-dev libwolfssl-dev libssl-dev libgnutls28-dev
 
 FW_SIM_SRCS := sim/fw/fw.c sim/time/sntp.c sim/time/simclock.c sim/time/simtime.c \
 	sim/common/util.c sim/common/cfg.c sim/common/tlsnames.c

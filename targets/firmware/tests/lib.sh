@@ -8,7 +8,7 @@ set -euo pipefail
 : "${ROTSIM:?ROTSIM must name the rotsim binary}"
 : "${ROTSIM_BUILD:=$(dirname "$(dirname "$ROTSIM")")}"
 : "${ROTSIM_TOP:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)}"
-AGENT=$ROTSIM_BUILD/bin/rotsim-agent
+AGENT=${ROTSIM_AGENT:-$ROTSIM_BUILD/bin/rotsim-agent}
 MKBUNDLE=$ROTSIM_BUILD/bin/rotsim-mkbundle
 PROFILES=$ROTSIM_TOP/targets/firmware/profiles
 tmp=$(mktemp -d)
