@@ -9,7 +9,7 @@
 #   $(BUILD)/firmware/x86_64/rotsim-agent   the agent for the QEMU guest: static,
 #                                           against libbearssl.a
 #   $(BUILD)/firmware/x86_64/rotsim-agent-STACK  static, for the stacks whose
-#                                           package ships static archives (FW_STATIC_STACKS)
+#                                           packages ship static archives (FW_STATIC_STACKS)
 FW_DIR := targets/firmware
 # The agent's own modules that go into the library, and the sim/ sources it
 # builds in (libc and BearSSL only).
@@ -74,8 +74,24 @@ $(FW_STATIC): $(FW_STATIC_SRCS) $(FW_DIR)/tls_bearssl.c $(wildcard $(FW_DIR)/*.h
 	$(CC) $(FW_STATIC_CFLAGS) -DAGENT_BUILD_DATE='"$(FW_BUILD_DATE)"' -o $@ \
 		$(FW_STATIC_SRCS) $(FW_DIR)/tls_bearssl.c $(FW_BEARSSL_A) -lm
 
-.PHONY: firmware firmware-stacks
-firmware: $(FW_AGENT) $(FW_MKBUNDLE) $(FW_STATIC) $(FW_STACK_AGENTS)
+# The other stacks for the guest, static where Debian ships every archive the
+# link needs: libmbedtls-dev, libwolfssl-dev and libssl-dev do. GnuTLS does
+# not (libp11-kit and libunistring come as shared libraries only): a guest
+# on GnuTLS needs build/bin/rotsim-agent-gnutls and the .so files it names
+# (ldd) in its image.
+FW_STATIC_STACKS := mbedtls wolfssl openssl
+FW_TLS_STATIC_LIBS.mbedtls := -lmbedtls -lmbedx509 -lmbedcrypto
+FW_TLS_STATIC_LIBS.wolfssl := -lwolfssl -lpthread
+FW_TLS_STATIC_LIBS.openssl := -lssl -lcrypto -lpthread
+FW_STATIC_STACK_AGENTS := $(FW_STATIC_STACKS:%=$(FW_OUT)/x86_64/rotsim-agent-%)
+$(FW_OUT)/x86_64/rotsim-agent-%: $(FW_STATIC_SRCS) $(FW_DIR)/tls_%.c $(wildcard $(FW_DIR)/*.h) \
+		$(FW_DIR)/module.mk
+	@mkdir -p $(@D)
+	$(CC) $(FW_STATIC_CFLAGS) -DAGENT_BUILD_DATE='"$(FW_BUILD_DATE)"' -o $@ \
+		$(FW_STATIC_SRCS) $(FW_DIR)/tls_$*.c $(FW_BEARSSL_A) $(FW_TLS_STATIC_LIBS.$*) -lm
+
+.PHONY: firmware
+firmware: $(FW_AGENT) $(FW_MKBUNDLE) $(FW_STATIC) $(FW_STACK_AGENTS) $(FW_STATIC_STACK_AGENTS)
 all: firmware
 TEST_TOOLS += $(FW_AGENT) $(FW_MKBUNDLE) $(FW_STACK_AGENTS)
 
@@ -83,7 +99,8 @@ CHECK_SRCS += $(FW_DIR)/tests/check_firmware_bundle.c $(FW_DIR)/tests/check_firm
 	$(FW_DIR)/tests/check_firmware_flash.c
 FUZZ_SRCS += $(FW_DIR)/fuzz/fuzz_bundle.c
 SCRIPT_TESTS += $(FW_DIR)/tests/update.sh $(FW_DIR)/tests/trust.sh $(FW_DIR)/tests/faults.sh \
-	$(FW_DIR)/tests/ota-trust.sh $(FW_DIR)/tests/clock.sh $(FW_DIR)/tests/qemu.sh
+	$(FW_DIR)/tests/ota-trust.sh $(FW_DIR)/tests/clock.sh $(FW_DIR)/tests/qemu.sh \
+	$(FW_DIR)/tests/stacks.sh
 
 # ---- Device images for the QEMU targets (targets/qemu-x86_64/qemu.mk) ----
 # One device per trust profile, named after it. Its payload (/etc/rotsim/ in

@@ -21,9 +21,13 @@
  * selection in such a build also ignores dates; here it still prefers a
  * parent valid at the device's time.)
  *
- * Pins (TRUST_PIN_LEAF): the verify callback clears every flag above the leaf
- * and, at depth 0, compares the SHA-256 of the leaf's SubjectPublicKeyInfo
- * (crt->pk_raw) with the pins. TRUST_INSECURE is MBEDTLS_SSL_VERIFY_NONE.
+ * Pins (TRUST_PIN_LEAF): curl's way with mbedTLS (CURLOPT_PINNEDPUBLICKEY):
+ * a device with pins only has no CA chain, and mbedTLS refuses to verify
+ * without one (MBEDTLS_ERR_SSL_CA_CHAIN_REQUIRED), so the handshake runs with
+ * MBEDTLS_SSL_VERIFY_NONE and then the SHA-256 of the peer leaf's
+ * SubjectPublicKeyInfo (mbedtls_ssl_get_peer_cert()->pk_raw) is compared
+ * with the pins; a mismatch closes the connection with curl's error name.
+ * TRUST_INSECURE is MBEDTLS_SSL_VERIFY_NONE.
  */
 #include "tls.h"
 
@@ -93,7 +97,7 @@ static const struct { uint32_t bit; const char *name; int cls; } badcerts[] = {
 	{ MBEDTLS_X509_BADCERT_BAD_MD, "MBEDTLS_X509_BADCERT_BAD_MD", TLS_E_CERT },
 	{ MBEDTLS_X509_BADCERT_BAD_PK, "MBEDTLS_X509_BADCERT_BAD_PK", TLS_E_CERT },
 	{ MBEDTLS_X509_BADCERT_BAD_KEY, "MBEDTLS_X509_BADCERT_BAD_KEY", TLS_E_CERT },
-	{ MBEDTLS_X509_BADCERT_OTHER, "MBEDTLS_X509_BADCERT_OTHER", TLS_E_PIN },
+	{ MBEDTLS_X509_BADCERT_OTHER, "MBEDTLS_X509_BADCERT_OTHER", TLS_E_CERT },
 	{ MBEDTLS_X509_BADCERT_NOT_TRUSTED, "MBEDTLS_X509_BADCERT_NOT_TRUSTED", TLS_E_UNTRUSTED },
 };
 
@@ -165,30 +169,35 @@ bio_recv(void *ctx, unsigned char *buf, size_t len)
 		: MBEDTLS_ERR_NET_RECV_FAILED) : (int)r;
 }
 
-/* The verify callback: pins, and the "no-time-date" variant (see the top). */
+/* The verify callback of the "no-time-date" variant (see the top). */
 static int
 verify_cb(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 {
-	tls_session *s = ctx;
+	(void)ctx;
+	(void)crt;
+	(void)depth;
+	*flags &= ~(uint32_t)(MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE);
+	return 0;
+}
+
+/* The leaf against the pins after the handshake (see the top). */
+static int
+check_pin(tls_session *s, tls_error *err)
+{
+	const mbedtls_x509_crt *leaf = mbedtls_ssl_get_peer_cert(&s->ssl);
 	unsigned char h[32];
 	size_t i;
 
-	if (s->no_time)
-		*flags &= ~(uint32_t)(MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE);
-	if (s->mode != TRUST_PIN_LEAF)
-		return 0;
-	*flags = 0;
-	if (depth > 0)
-		return 0;
 	s->pin_checked = 1;
 	s->pin = -1;
-	if (mbedtls_sha256_ret(crt->pk_raw.p, crt->pk_raw.len, h, 0) == 0)
+	if (leaf != NULL && mbedtls_sha256_ret(leaf->pk_raw.p, leaf->pk_raw.len, h, 0) == 0)
 		for (i = 0; i < s->trust->npins && s->pin < 0; i++)
 			if (memcmp(h, s->trust->pins[i], 32) == 0)
 				s->pin = (int)i;
-	if (s->pin < 0)
-		*flags = MBEDTLS_X509_BADCERT_OTHER;
-	return 0;
+	if (s->pin >= 0)
+		return 0;
+	return tls_fail(err, TLS_E_PIN, 90, "CURLE_SSL_PINNEDPUBKEYNOTMATCH",
+		"the leaf's public key matches no pin");
 }
 
 /* see tls.h */
@@ -245,10 +254,10 @@ tls_handshake(tls_session *s, int fd, const tls_config *cfg, tls_error *err)
 		MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT)) != 0)
 		return mb_fail(s, r, err);
 	mbedtls_ssl_conf_rng(&s->conf, mbedtls_ctr_drbg_random, &s->drbg);
-	mbedtls_ssl_conf_authmode(&s->conf, cfg->mode == TRUST_INSECURE
-		? MBEDTLS_SSL_VERIFY_NONE : MBEDTLS_SSL_VERIFY_REQUIRED);
+	mbedtls_ssl_conf_authmode(&s->conf, cfg->mode == TRUST_ANCHORS
+		? MBEDTLS_SSL_VERIFY_REQUIRED : MBEDTLS_SSL_VERIFY_NONE);
 	mbedtls_ssl_conf_ca_chain(&s->conf, cfg->trust->ntas > 0 ? &s->ca : NULL, NULL);
-	if (cfg->mode == TRUST_PIN_LEAF || s->no_time)
+	if (s->no_time)
 		mbedtls_ssl_conf_verify(&s->conf, verify_cb, s);
 	if ((r = mbedtls_ssl_setup(&s->ssl, &s->conf)) != 0
 		|| (r = mbedtls_ssl_set_hostname(&s->ssl, cfg->server_name)) != 0)
@@ -258,6 +267,8 @@ tls_handshake(tls_session *s, int fd, const tls_config *cfg, tls_error *err)
 		if (r != MBEDTLS_ERR_SSL_WANT_READ && r != MBEDTLS_ERR_SSL_WANT_WRITE)
 			return mb_fail(s, r, err);
 	s->up = 1;
+	if (cfg->mode == TRUST_PIN_LEAF && check_pin(s, err) != 0)
+		return -1;
 	return 0;
 }
 

@@ -1,11 +1,11 @@
 /*
  * The wolfSSL 5.5 backend of tls.h, as an integrator writes it:
  * wolfSSL_CTX_new(wolfSSLv23_client_method()), each anchor loaded with
- * wolfSSL_CTX_load_verify_buffer() (default load flags: an anchor outside
- * its dates at the device's time is refused at load, and the device goes on
- * with the others, as a loop over a bundle that checks each return does),
- * WOLFSSL_VERIFY_PEER without a callback, wolfSSL_UseSNI() and
- * wolfSSL_check_domain_name() for the name.
+ * wolfSSL_CTX_load_verify_buffer() and the default load flags (one that does
+ * not load is skipped, the device goes on with the others), WOLFSSL_VERIFY_PEER
+ * without a callback, wolfSSL_UseSNI() and wolfSSL_check_domain_name() for
+ * the name. As measured (tests/stacks.tsv, dst-expiry-long-legacy-dst), an
+ * anchor's own dates are not checked, as with BearSSL.
  *
  * Chain building: Debian builds wolfSSL with WOLFSSL_ALT_CERT_CHAINS
  * (wolfssl/options.h), so a presented intermediate that does not verify is
