@@ -83,8 +83,8 @@ FW_STATIC_STACKS := mbedtls wolfssl openssl
 FW_TLS_STATIC_LIBS.mbedtls := -lmbedtls -lmbedx509 -lmbedcrypto
 FW_TLS_STATIC_LIBS.wolfssl := -lwolfssl -lpthread
 FW_TLS_STATIC_LIBS.openssl := -lssl -lcrypto -lpthread
-FW_STATIC_STACK_AGENTS := $(FW_STATIC_STACKS:%=$(FW_OUT)/x86_64/rotsim-agent-%)
-$(FW_OUT)/x86_64/rotsim-agent-%: $(FW_STATIC_SRCS) $(FW_DIR)/tls_%.c $(wildcard $(FW_DIR)/*.h) \
+FW_STATIC_STACK_AGENTS := $(FW_STATIC_STACKS:%=$(BUILD)/firmware/x86_64/rotsim-agent-%)
+$(BUILD)/firmware/x86_64/rotsim-agent-%: $(FW_STATIC_SRCS) $(FW_DIR)/tls_%.c $(wildcard $(FW_DIR)/*.h) \
 		$(FW_DIR)/module.mk
 	@mkdir -p $(@D)
 	$(CC) $(FW_STATIC_CFLAGS) -DAGENT_BUILD_DATE='"$(FW_BUILD_DATE)"' -o $@ \
