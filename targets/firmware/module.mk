@@ -90,10 +90,21 @@ $(BUILD)/firmware/x86_64/rotsim-agent-%: $(FW_STATIC_SRCS) $(FW_DIR)/tls_%.c $(w
 	$(CC) $(FW_STATIC_CFLAGS) -DAGENT_BUILD_DATE='"$(FW_BUILD_DATE)"' -o $@ \
 		$(FW_STATIC_SRCS) $(FW_DIR)/tls_$*.c $(FW_BEARSSL_A) $(FW_TLS_STATIC_LIBS.$*) -lm
 
+# make bench: the handshake benchmark, one binary per stack, on the agent's
+# own TLS layer (net.c and the backend).
+FW_BENCH_OBJS := $(BUILD)/obj/$(FW_DIR)/bench/tlsbench.o $(BUILD)/obj/$(FW_DIR)/net.o \
+	$(BUILD)/obj/$(FW_DIR)/tls_common.o
+FW_BENCH_BINS := $(patsubst %,$(BUILD)/bench/fw-tlsbench-%,bearssl $(FW_STACKS))
+-include $(BUILD)/obj/$(FW_DIR)/bench/tlsbench.d
+$(BUILD)/bench/fw-tlsbench-%: $(FW_BENCH_OBJS) $(BUILD)/obj/$(FW_DIR)/tls_%.o $(FW_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(FW_TLS_LIBS.$*) $(LDLIBS)
+BENCH_SCRIPTS += $(FW_DIR)/bench/bench_stacks.sh
+
 .PHONY: firmware
 firmware: $(FW_AGENT) $(FW_MKBUNDLE) $(FW_STATIC) $(FW_STACK_AGENTS) $(FW_STATIC_STACK_AGENTS)
 all: firmware
-TEST_TOOLS += $(FW_AGENT) $(FW_MKBUNDLE) $(FW_STACK_AGENTS)
+TEST_TOOLS += $(FW_AGENT) $(FW_MKBUNDLE) $(FW_STACK_AGENTS) $(FW_BENCH_BINS)
 
 CHECK_SRCS += $(FW_DIR)/tests/check_firmware_bundle.c $(FW_DIR)/tests/check_firmware_console.c \
 	$(FW_DIR)/tests/check_firmware_flash.c
