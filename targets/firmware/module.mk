@@ -4,7 +4,8 @@
 #                                           on BearSSL
 #   $(BUILD)/bin/rotsim-agent-STACK         the same agent on another TLS stack
 #                                           (mbedtls, wolfssl, openssl, gnutls), linked
-#                                           against Debian's shared libraries
+#                                           against Debian's shared libraries;
+#                                           rotsim-agent-bearssl is a link to rotsim-agent
 #   $(BUILD)/bin/rotsim-mkbundle            makes firmware bundles (image-N.bin)
 #   $(BUILD)/firmware/x86_64/rotsim-agent   the agent for the QEMU guest: static,
 #                                           against libbearssl.a
@@ -27,8 +28,8 @@ FW_TLS_LIBS.mbedtls := -lmbedtls -lmbedx509 -lmbedcrypto
 FW_TLS_LIBS.wolfssl := -lwolfssl
 FW_TLS_LIBS.openssl := -lssl -lcrypto
 FW_TLS_LIBS.gnutls := -lgnutls
-FW_STACK_AGENTS := $(FW_STACKS:%=$(BUILD)/bin/rotsim-agent-%)
-DEPS_PKGS += libmbedtls-dev libwolfssl-dev libssl-dev libgnutls28-dev
+FW_STACK_AGENTS := $(FW_STACKS:%=$(BUILD)/bin/rotsim-agent-%) $(BUILD)/bin/rotsim-agent-bearssl
+DEPS_PKGS += libmbedtls-dev libwolfssl-dev libssl-dev libgnutls28-dev faketime
 
 FW_SIM_SRCS := sim/fw/fw.c sim/time/sntp.c sim/time/simclock.c sim/time/simtime.c \
 	sim/common/util.c sim/common/cfg.c sim/common/tlsnames.c
@@ -53,6 +54,11 @@ $(BUILD)/obj/$(FW_DIR)/agent.o $(BUILD)/obj/$(FW_DIR)/agent_boot.o: \
 $(FW_AGENT): $(FW_AGENT_OBJS) $(BUILD)/obj/$(FW_DIR)/tls_bearssl.o $(FW_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# rotsim-agent-bearssl names the BearSSL agent like the others, so that a
+# target can say bin/rotsim-agent-{tls} for every stack.
+$(BUILD)/bin/rotsim-agent-bearssl: $(FW_AGENT)
+	ln -sf rotsim-agent $@
 
 $(BUILD)/bin/rotsim-agent-%: $(FW_AGENT_OBJS) $(BUILD)/obj/$(FW_DIR)/tls_%.o $(FW_LIB)
 	@mkdir -p $(@D)

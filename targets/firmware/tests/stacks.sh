@@ -75,6 +75,20 @@ outcome() {
 	esac
 }
 
+# A profile that names another stack is refused before anything else.
+mkdir -p "$tmp/profiles"
+{ cat "$PROFILES/root-x1.profile"; echo 'tls = openssl partial-chain'; } > "$tmp/profiles/other.profile"
+port=9
+boot root-x1 "$tmp/dev/other" --profile "$tmp/profiles/other.profile" >/dev/null
+expect_rc 1
+expect_line '^rotsim: profile error=.*tls \\"openssl\\": this agent is built on bearssl'
+expect_no_line '^rotsim: (connect|tls) '
+{ cat "$PROFILES/root-x1.profile"; echo 'tls = openssl bogus'; } > "$tmp/profiles/bogus.profile"
+AGENT=$ROTSIM_BUILD/bin/rotsim-agent-openssl
+boot root-x1 "$tmp/dev/bogus" --profile "$tmp/profiles/bogus.profile" >/dev/null
+expect_rc 1
+expect_line '^rotsim: profile error=.*tls variant \\"bogus\\" \(want default partial-chain no-alt-chains\)'
+
 make_firmware "$tmp/fw" 2 --payload-size 20000
 declare -A ports
 measured=$tmp/measured.tsv
