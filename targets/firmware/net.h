@@ -43,6 +43,7 @@ typedef struct {
 	struct sockaddr_in addr;
 	tls_config tls;			/* server_name, trust, time, variant */
 	int timeout_ms;
+	int nodelay;			/* TCP_NODELAY (the agent leaves it off) */
 	/* State. */
 	int fd;				/* -1 when not connected */
 	int tls_up;
