@@ -26,61 +26,6 @@ typedef struct {
 	size_t next;		/* next case to take */
 } shard;
 
-/* Link (or copy) one file; an existing destination is kept: the PKI and
- * firmware folders are the same in every shard of a run. */
-static int
-link_file(const char *from, const char *to, mode_t mode, char *err, size_t errlen)
-{
-	unsigned char *data;
-	size_t len;
-	int r;
-
-	if (access(to, F_OK) == 0)
-		return 0;
-	if (link(from, to) == 0)
-		return 0;
-	if (util_read_file(from, &data, &len, err, errlen) != 0)
-		return -1;
-	r = util_write_atomic(to, data, len, mode & 0777, err, errlen);
-	free(data);
-	return r;
-}
-
-/* Link the tree under from into to, directory by directory. */
-static int
-link_tree(const char *from, const char *to, char *err, size_t errlen)
-{
-	DIR *d;
-	struct dirent *de;
-	int ret = 0;
-
-	if ((d = opendir(from)) == NULL)
-		return errno == ENOENT ? 0 : util_err(err, errlen, "%s: %s", from, strerror(errno));
-	if (util_mkdirs(to, 0755, err, errlen) != 0) {
-		closedir(d);
-		return -1;
-	}
-	while (ret == 0 && (de = readdir(d)) != NULL) {
-		struct stat st;
-		char *a, *b;
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		a = xasprintf("%s/%s", from, de->d_name);
-		b = xasprintf("%s/%s", to, de->d_name);
-		if (lstat(a, &st) != 0)
-			ret = util_err(err, errlen, "%s: %s", a, strerror(errno));
-		else if (S_ISDIR(st.st_mode))
-			ret = link_tree(a, b, err, errlen);
-		else if (S_ISREG(st.st_mode))
-			ret = link_file(a, b, st.st_mode, err, errlen);
-		/* Sockets, fifos and symbolic links are not evidence. */
-		free(a);
-		free(b);
-	}
-	closedir(d);
-	return ret;
-}
-
 static const char *
 meta_str(const rep_run *r, const char *key)
 {
@@ -213,7 +158,9 @@ rep_merge(const char *const *dirs, size_t ndirs, const char *out, char *err, siz
 		for (j = 0; j < sizeof shared / sizeof shared[0]; j++) {
 			char *a = xasprintf("%s/%s", sh[i].dir, shared[j]);
 			char *b = xasprintf("%s/%s", out, shared[j]);
-			int r = link_tree(a, b, err, errlen);
+			/* The PKI and firmware folders are the same in every shard
+			 * of a run: the first shard's are kept. */
+			int r = util_copy_tree(a, b, UTIL_COPY_LINK | UTIL_COPY_KEEP, err, errlen);
 			free(a);
 			free(b);
 			if (r != 0)

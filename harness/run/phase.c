@@ -29,46 +29,6 @@
 
 /* ---- Small file helpers ---- */
 
-static int
-copy_file(const char *from, const char *to, mode_t mode, char *err, size_t errlen)
-{
-	unsigned char *data;
-	size_t len;
-	int r;
-
-	if (util_read_file(from, &data, &len, err, errlen) != 0)
-		return -1;
-	r = util_write_atomic(to, data, len, mode, err, errlen);
-	free(data);
-	return r;
-}
-
-static int
-copy_dir(const char *from, const char *to, char *err, size_t errlen)
-{
-	DIR *d = opendir(from);
-	struct dirent *de;
-	int ret = 0;
-
-	if (d == NULL)
-		return util_err(err, errlen, "%s: cannot open", from);
-	if (util_mkdirs(to, 0755, err, errlen) != 0) {
-		closedir(d);
-		return -1;
-	}
-	while (ret == 0 && (de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		char *a = xasprintf("%s/%s", from, de->d_name), *b = xasprintf("%s/%s", to,
-			de->d_name);
-		ret = copy_file(a, b, 0644, err, errlen);
-		free(a);
-		free(b);
-	}
-	closedir(d);
-	return ret;
-}
-
 /* ---- One case, in its own process ---- */
 
 static void
@@ -374,9 +334,9 @@ case_main(run_case *c, const run_opts *o)
 	buf_printf(&nb, "%s\n", c->device);
 	const char *prep_err = NULL;
 	if (util_mkdirs(etc, 0755, err, sizeof err) != 0
-		|| prof == NULL || copy_file(prof, profout, 0644, err, sizeof err) != 0
-		|| copy_dir(pkianchors, anchors, err, sizeof err) != 0
-		|| copy_file(pubsrc, pub, 0644, err, sizeof err) != 0
+		|| prof == NULL || util_copy_file(prof, profout, 0644, 0, err, sizeof err) != 0
+		|| util_copy_tree(pkianchors, anchors, 0, err, sizeof err) != 0
+		|| util_copy_file(pubsrc, pub, 0644, 0, err, sizeof err) != 0
 		|| write_text(devname, &nb, err, sizeof err) != 0
 		|| t->drv->prepare(t, c->device, c->dir, etc, err, sizeof err) != 0)
 		prep_err = prof == NULL ? "no profile of this device in the devices directories" : err;

@@ -172,7 +172,7 @@ qemu_prepare(const tgt *t, const char *device, const char *case_dir, const char 
 	if (d->flash != NULL) {
 		char msg[512], *to = xasprintf("%s/flash.img", case_dir);
 		path = tgt_file(t, d->flash, device);
-		int r = tgt_copy_file(path, to, msg, sizeof msg);
+		int r = util_copy_file(path, to, 0644, 0, msg, sizeof msg);
 		free(to);
 		if (r != 0) {
 			util_err(err, errlen, "%s: no factory flash for %s (run make images): %s",

@@ -327,18 +327,3 @@ tgt_reboot_requested(const tgt *t, const tgt_end *end, const char *console, char
 	}
 	return 0;
 }
-
-/* see target.h */
-int
-tgt_copy_file(const char *from, const char *to, char *err, size_t errlen)
-{
-	unsigned char *data;
-	size_t len;
-	int r;
-
-	if (util_read_file(from, &data, &len, err, errlen) != 0)
-		return -1;
-	r = util_write_atomic(to, data, len, 0644, err, errlen);
-	free(data);
-	return r;
-}

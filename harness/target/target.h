@@ -147,8 +147,7 @@ int tgt_reboot_requested(const tgt *t, const tgt_end *end, const char *console,
 extern const tgt_driver tgt_driver_qemu, tgt_driver_native;
 const tgt_driver *tgt_driver_find(const char *name);
 
-/* Helpers shared by the drivers: a copied file (0644), the value of a key. */
-int tgt_copy_file(const char *from, const char *to, char *err, size_t errlen);
+/* A helper the drivers share: the value of a key, allocated, or NULL. */
 char *tgt_get(cfg_section *s, const char *key);
 
 #endif

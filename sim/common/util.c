@@ -521,3 +521,57 @@ util_wipe(void *p, size_t len)
 	if (p != NULL)
 		explicit_bzero(p, len);
 }
+
+/* see util.h */
+int
+util_copy_file(const char *from, const char *to, mode_t mode, int flags, char *err,
+	size_t errlen)
+{
+	unsigned char *data;
+	size_t len;
+	int r;
+
+	if ((flags & UTIL_COPY_KEEP) && access(to, F_OK) == 0)
+		return 0;
+	if ((flags & UTIL_COPY_LINK) && link(from, to) == 0)
+		return 0;
+	if (util_read_file(from, &data, &len, err, errlen) != 0)
+		return -1;
+	r = util_write_atomic(to, data, len, mode & 0777, err, errlen);
+	free(data);
+	return r;
+}
+
+/* see util.h */
+int
+util_copy_tree(const char *from, const char *to, int flags, char *err, size_t errlen)
+{
+	DIR *d;
+	struct dirent *de;
+	int ret = 0;
+
+	if ((d = opendir(from)) == NULL)
+		return errno == ENOENT ? 0 : util_err(err, errlen, "%s: %s", from, strerror(errno));
+	if (util_mkdirs(to, 0755, err, errlen) != 0) {
+		closedir(d);
+		return -1;
+	}
+	while (ret == 0 && (de = readdir(d)) != NULL) {
+		struct stat st;
+		char *a, *b;
+		if (de->d_name[0] == '.')
+			continue;
+		a = xasprintf("%s/%s", from, de->d_name);
+		b = xasprintf("%s/%s", to, de->d_name);
+		if (lstat(a, &st) != 0)
+			ret = util_err(err, errlen, "%s: %s", a, strerror(errno));
+		else if (S_ISDIR(st.st_mode))
+			ret = util_copy_tree(a, b, flags, err, errlen);
+		else if (S_ISREG(st.st_mode))
+			ret = util_copy_file(a, b, st.st_mode, flags, err, errlen);
+		free(a);
+		free(b);
+	}
+	closedir(d);
+	return ret;
+}

@@ -64,6 +64,21 @@ int util_mkdirs(const char *path, mode_t mode, char *err, size_t errlen);
 /* 1 if path names a directory. */
 int util_is_dir(const char *path);
 
+/* Flags of util_copy_file() and util_copy_tree(). */
+#define UTIL_COPY_LINK 1	/* a hard link where the file system allows one */
+#define UTIL_COPY_KEEP 2	/* an existing destination is kept as it is */
+
+/* Copy the regular file from to to (atomically, with mode), or link it with
+ * UTIL_COPY_LINK. Returns 0, or -1 with err. */
+int util_copy_file(const char *from, const char *to, mode_t mode, int flags, char *err,
+	size_t errlen);
+
+/* Copy the tree under from into to, directory by directory: regular files
+ * with their modes (or links, per flags); symbolic links, sockets and fifos
+ * are left out, and names starting with "." too. A missing from is an empty
+ * tree. Returns 0, or -1 with err. */
+int util_copy_tree(const char *from, const char *to, int flags, char *err, size_t errlen);
+
 /*
  * Find a data directory of rotsim's: local (a path relative to the working
  * directory, as in the source tree) if it is a directory, else the first of

@@ -109,6 +109,50 @@ START_TEST(test_buf)
 }
 END_TEST
 
+START_TEST(test_copy_tree)
+{
+	char tmpl[] = "/tmp/rotsim-copy-XXXXXX", err[256];
+	struct stat a, b;
+
+	ck_assert_ptr_nonnull(mkdtemp(tmpl));
+	char *src = xasprintf("%s/src", tmpl), *dst = xasprintf("%s/dst", tmpl);
+	char *lnk = xasprintf("%s/lnk", tmpl), *cmd;
+	cmd = xasprintf("mkdir -p %s/sub && printf one > %s/f && printf two > %s/sub/g && "
+		"printf hid > %s/.hidden && ln -s /etc/passwd %s/link && chmod 0600 %s/sub/g",
+		src, src, src, src, src, src);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+	/* A copy: regular files with their modes, no dot files, no links. */
+	ck_assert_int_eq(util_copy_tree(src, dst, 0, err, sizeof err), 0);
+	cmd = xasprintf("test \"$(cat %s/f)$(cat %s/sub/g)\" = onetwo && test ! -e %s/.hidden "
+		"&& test ! -e %s/link && test \"$(stat -c %%a %s/sub/g)\" = 600", dst, dst, dst, dst,
+		dst);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+	char *f1 = xasprintf("%s/f", src), *f2 = xasprintf("%s/f", dst), *f3 = xasprintf("%s/f", lnk);
+	ck_assert_int_eq(stat(f1, &a), 0);
+	ck_assert_int_eq(stat(f2, &b), 0);
+	ck_assert(a.st_ino != b.st_ino);
+	/* A link where asked, and an existing file kept. */
+	ck_assert_int_eq(util_copy_tree(src, lnk, UTIL_COPY_LINK, err, sizeof err), 0);
+	ck_assert_int_eq(stat(f3, &b), 0);
+	ck_assert(a.st_ino == b.st_ino);
+	ck_assert_int_eq(util_write_atomic(f2, "kept", 4, 0644, err, sizeof err), 0);
+	ck_assert_int_eq(util_copy_file(f1, f2, 0644, UTIL_COPY_KEEP, err, sizeof err), 0);
+	cmd = xasprintf("test \"$(cat %s)\" = kept", f2);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+	/* A missing source tree is an empty one; a missing file is an error. */
+	char *none = xasprintf("%s/none", tmpl);
+	ck_assert_int_eq(util_copy_tree(none, dst, 0, err, sizeof err), 0);
+	ck_assert_int_eq(util_copy_file(none, f2, 0644, 0, err, sizeof err), -1);
+	cmd = xasprintf("rm -rf %s", tmpl);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+	free(src); free(dst); free(lnk); free(f1); free(f2); free(f3); free(none);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -120,6 +164,7 @@ main(void)
 	tcase_add_test(tc, test_sha256);
 	tcase_add_test(tc, test_write_atomic);
 	tcase_add_test(tc, test_buf);
+	tcase_add_test(tc, test_copy_tree);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
