@@ -5,7 +5,8 @@
 # usage: boot-settings.sh       (ROTSIM names the rotsim under test; its build
 #                                directory holds the images)
 # Environment: BENCH_BOOTS (boots per variant, default 5); BENCH_VARIANTS (a
-# file of variants, default: the two below for each QEMU target).
+# file of variants, default: the two below for qemu-x86_64; qemu-aarch64's
+# settings did not change).
 #
 # A variant is one line "NAME TARGET KEY=VALUE;KEY=VALUE...": the target's
 # target.conf with those keys replaced (an empty value empties the key). The
@@ -47,8 +48,6 @@ else
 	cat > "$tmp/variants" <<'VARS'
 old qemu-x86_64 cpu=;append=console=ttyS0 panic=-1 quiet
 new qemu-x86_64
-old qemu-aarch64 cpu=cortex-a53;append=console=ttyAMA0 panic=-1 quiet
-new qemu-aarch64
 VARS
 fi
 
