@@ -1,7 +1,8 @@
-LIB_SRCS += harness/run/proc.c harness/run/target.c harness/run/cpio.c harness/run/runner.c
+LIB_SRCS += harness/run/proc.c harness/run/cpio.c harness/run/scheduler.c harness/run/prepare.c harness/run/phase.c harness/run/record.c harness/run/results.c \
+	harness/run/outdir.c
 CMD_SRCS += harness/run/verb_run.c
 VERBS += run verdict
 CHECK_SRCS += harness/run/tests/check_proc.c
-SCRIPT_TESTS += harness/run/tests/run_native.sh
+SCRIPT_TESTS += harness/run/tests/run_native.sh harness/run/tests/run_paths.sh
 SCRIPT_TESTS += harness/run/tests/run_qemu.sh harness/run/tests/run_interrupt.sh \
-	harness/run/tests/run_hung.sh
+	harness/run/tests/run_hung.sh harness/run/tests/run_interrupt_prep.sh

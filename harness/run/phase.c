@@ -1,0 +1,431 @@
+/*
+ * One case, in its own process: for each phase the update server, the capture
+ * and the device's boots, leaving the evidence in the phase's directory. See
+ * run_int.h.
+ */
+#include "run/run_int.h"
+#include "run/proc.h"
+#include "target/target.h"
+#include "capture/capture.h"
+#include "common/fault.h"
+#include "common/json.h"
+#include "scenario/devices.h"
+#include "time/simtime.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAX_BOOTS 4
+/* How long a device whose console said "done" may take to power off or
+ * reset by itself before the harness powers it off. */
+#define DONE_GRACE_MS 3000
+
+/* ---- Small file helpers ---- */
+
+static int
+copy_file(const char *from, const char *to, mode_t mode, char *err, size_t errlen)
+{
+	unsigned char *data;
+	size_t len;
+	int r;
+
+	if (util_read_file(from, &data, &len, err, errlen) != 0)
+		return -1;
+	r = util_write_atomic(to, data, len, mode, err, errlen);
+	free(data);
+	return r;
+}
+
+static int
+copy_dir(const char *from, const char *to, char *err, size_t errlen)
+{
+	DIR *d = opendir(from);
+	struct dirent *de;
+	int ret = 0;
+
+	if (d == NULL)
+		return util_err(err, errlen, "%s: cannot open", from);
+	if (util_mkdirs(to, 0755, err, errlen) != 0) {
+		closedir(d);
+		return -1;
+	}
+	while (ret == 0 && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		char *a = xasprintf("%s/%s", from, de->d_name), *b = xasprintf("%s/%s", to,
+			de->d_name);
+		ret = copy_file(a, b, 0644, err, errlen);
+		free(a);
+		free(b);
+	}
+	closedir(d);
+	return ret;
+}
+
+/* ---- One case, in its own process ---- */
+
+static void
+case_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+	proc_kill_all();
+}
+
+static char *
+self_exe(void)
+{
+	char buf[4096];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+
+	if (n <= 0)
+		return xstrdup("rotsim");
+	buf[n] = 0;
+	return xstrdup(buf);
+}
+
+/* Does a file contain a string? */
+static int
+file_has(const char *path, const char *needle)
+{
+	unsigned char *data;
+	size_t len;
+	char err[64];
+	int r;
+
+	if (util_read_file(path, &data, &len, err, sizeof err) != 0)
+		return 0;
+	r = memmem(data, len, needle, strlen(needle)) != NULL;
+	free(data);
+	return r;
+}
+
+/* A file's text, NUL-terminated, allocated; NULL if unreadable. */
+static char *
+file_text(const char *path)
+{
+	unsigned char *data;
+	size_t len;
+	char err[64];
+
+	if (util_read_file(path, &data, &len, err, sizeof err) != 0)
+		return NULL;
+	data = xrealloc(data, len + 1);
+	data[len] = 0;
+	return (char *)data;
+}
+
+static void
+append_file(const char *from, const char *to)
+{
+	unsigned char *data;
+	size_t len;
+	char err[64];
+	FILE *f;
+
+	if (util_read_file(from, &data, &len, err, sizeof err) != 0)
+		return;
+	if ((f = fopen(to, "ab")) != NULL) {
+		fwrite(data, 1, len, f);
+		fclose(f);
+	}
+	free(data);
+}
+
+/* The server's arguments for a phase; fault ids become files. */
+static void
+server_argv(const scn_phase *ph, const char *pdir, const char *pkid, const char *fwdir,
+	const char *signing, int sntp, char **argv, char **own, size_t *nown)
+{
+	size_t n = 0, i;
+
+#define ARG(s) (argv[n++] = (s))
+#define OWN(s) (argv[n++] = own[(*nown)++] = (s))
+	OWN(self_exe());
+	ARG("serve");
+	ARG("--listen");
+	ARG("127.0.0.1:0");
+	ARG("--chain");
+	OWN(ph->variant ? xasprintf("%s/chains/%s.%s.pem", pkid, ph->leaf, ph->variant)
+		: xasprintf("%s/chains/%s.pem", pkid, ph->leaf));
+	ARG("--key");
+	OWN(xasprintf("%s/%s.key.pem", pkid, ph->leaf));
+	ARG("--firmware");
+	ARG((char *)fwdir);
+	ARG("--signing-key");
+	ARG((char *)signing);
+	ARG("--time");
+	char date[32];
+	OWN(xstrdup(simtime_format(date, sizeof date, ph->date)));
+	ARG("--events");
+	OWN(xasprintf("%s/server-events.jsonl", pdir));
+	ARG("--keylog");
+	OWN(xasprintf("%s/keylog.txt", pdir));
+	if (sntp) {
+		ARG("--sntp");
+		ARG("127.0.0.1:0");
+	}
+	/* The scenario's faults name PKI ids; the server's name files of the
+	 * phase's PKI directory. The scenario was checked when it was read, so
+	 * a fault that does not translate is passed as written and the server
+	 * refuses it with its own message (in server.log). */
+	for (i = 0; i < ph->nfaults && n < 56; i++) {
+		char ferr[256], *f = fault_server_arg(ph->faults[i], pkid, ferr, sizeof ferr);
+
+		ARG("--fault");
+		OWN(f != NULL ? f : xstrdup(ph->faults[i]));
+	}
+	ARG(NULL);
+#undef ARG
+#undef OWN
+}
+
+/* Run one phase: server, capture, boots. Leaves the evidence in pdir.
+ * Returns 0, or -1 when its evidence could not be written. */
+static int
+run_phase(const run_case *c, const tgt *t, const scn_phase *ph, const char *pdir,
+	const char *pkid, const char *fwdir, const char *signing, long version_before,
+	const char *trust, long image_size)
+{
+	char *argv[64], *own[64], line[256], err[512], exits[256] = "";
+	size_t nown = 0, i;
+	proc srv;
+	int fd = -1, port = 0, sntp_port = 0, boots = 0;
+	int want_sntp = ph->sntp && t->udp;
+	const char *error = NULL;
+	char errbuf[768], caperr[512] = "", werr[512];
+	cap_live *live = NULL;
+	int ret = 0;
+	long long t0 = proc_now_ms();
+	proc_io io;
+
+	memset(&srv, 0, sizeof srv);
+	server_argv(ph, pdir, pkid, fwdir, signing, want_sntp, argv, own, &nown);
+	memset(&io, 0, sizeof io);
+	io.stdout_pipe = 1;
+	io.out_fd = &fd;
+	char *slog = xasprintf("%s/server.log", pdir);
+	io.stderr_path = slog;
+	if (proc_spawn(&srv, "server", argv, &io, err, sizeof err) != 0) {
+		snprintf(errbuf, sizeof errbuf, "the update server did not start: %s", err);
+		error = errbuf;
+		goto done;
+	}
+	if (proc_read_line(fd, line, sizeof line, 10000) < 0
+		|| sscanf(line, "listening 127.0.0.1:%d", &port) != 1) {
+		snprintf(errbuf, sizeof errbuf, "the update server did not start (see %s)", slog);
+		error = errbuf;
+		goto done;
+	}
+	if (want_sntp && (proc_read_line(fd, line, sizeof line, 5000) < 0
+		|| sscanf(line, "sntp %d", &sntp_port) != 1)) {
+		snprintf(errbuf, sizeof errbuf, "the SNTP responder did not start (see %s)", slog);
+		error = errbuf;
+		goto done;
+	}
+	tgt_capture cp;
+	t->drv->capture(t, port, sntp_port, &cp);
+	if (cp.iface[0]) {
+		char *pcap = xasprintf("%s/capture.pcap", pdir);
+		if (cap_live_start(cp.iface, cp.filter, pcap, &live, caperr, sizeof caperr) != 0)
+			live = NULL;
+		free(pcap);
+	}
+	/* The server's port as the device sees it on the wire, for the
+	 * verdict's reading of the capture. */
+	if (write_phase_json(c, ph, pdir, version_before, trust, image_size,
+		t->drv->wire_port(t, port), werr, sizeof werr) != 0) {
+		/* A phase whose plan is not on disk has no evidence to judge. */
+		snprintf(errbuf, sizeof errbuf, "evidence not written: %s", werr);
+		error = errbuf;
+		goto done;
+	}
+	char *console = xasprintf("%s/console.log", pdir);
+	for (boots = 0; boots < MAX_BOOTS && !interrupted; boots++) {
+		tgt_boot_args a;
+		tgt_power *pw = NULL;
+		tgt_end end;
+		int64_t rtc;
+		memset(&a, 0, sizeof a);
+		a.device = c->device;
+		a.case_dir = c->dir;
+		a.boot_dir = pdir;
+		/* A device without an RTC starts at the epoch; a reboot keeps the
+		 * time that passed in the phase. */
+		a.rtc = scn_rtc_time(ph, &rtc) ? rtc + (proc_now_ms() - t0) / 1000 : 0;
+		a.server_port = port;
+		a.sntp_port = sntp_port;
+		a.boot_index = boots;
+		if (t->drv->power_on(t, &a, &pw, err, sizeof err) != 0) {
+			snprintf(errbuf, sizeof errbuf, "%s", err);
+			error = errbuf;
+			break;
+		}
+		char *cons = xasprintf("%s/console-%d.log", pdir, boots);
+		long long start = proc_now_ms(), done_at = -1;
+		int booted = t->booted == NULL, off = 0;
+		while (!interrupted) {
+			if (t->drv->wait(pw, 100)) {
+				off = 1;
+				break;
+			}
+			if (!booted && file_has(cons, t->booted))
+				booted = 1;
+			long long now = proc_now_ms(), el = now - start;
+			/* A device that keeps running after its work (real firmware
+			 * does) is powered off once its console says it is done, after
+			 * a grace period in which it may still power off or reset. */
+			if (booted && t->done != NULL && done_at < 0 && file_has(cons, t->done))
+				done_at = now;
+			if (done_at >= 0 && now - done_at > DONE_GRACE_MS)
+				break;
+			if (!booted && el > t->boot_timeout * 1000LL) {
+				snprintf(errbuf, sizeof errbuf, "the device did not boot: no \"%s\" on its "
+					"console within %d s", t->booted, t->boot_timeout);
+				error = errbuf;
+				break;
+			}
+			if (el > t->run_timeout * 1000LL) {
+				snprintf(errbuf, sizeof errbuf, "the device did not finish within %d s "
+					"(run-timeout)", t->run_timeout);
+				error = errbuf;
+				break;
+			}
+		}
+		t->drv->power_off(pw, &end);
+		if (!booted && file_has(cons, t->booted))
+			booted = 1;
+		snprintf(exits + strlen(exits), sizeof exits - strlen(exits), "%s\"%s\"",
+			boots ? "," : "", end.how);
+		append_file(cons, console);
+		if (error != NULL || (!off && done_at < 0)) {
+			free(cons);
+			boots++;
+			break;
+		}
+		if (!booted) {
+			snprintf(errbuf, sizeof errbuf, "the device powered off without booting: no "
+				"\"%s\" on its console (see %s)", t->booted, cons + strlen(pdir) + 1);
+			error = errbuf;
+			free(cons);
+			boots++;
+			break;
+		}
+		/* Boot again when the device asked for a reboot after installing,
+		 * in a way the description names: a guest reset, an exit status or
+		 * a console line. */
+		char *text = file_text(cons), why[128];
+		int reboot = tgt_reboot_requested(t, &end, text, why, sizeof why);
+		free(text);
+		free(cons);
+		if (!reboot) {
+			boots++;
+			break;
+		}
+	}
+	free(console);
+done:
+	if (live != NULL) {
+		uint64_t pk;
+		if (cap_live_stop(live, &pk, err, sizeof err) != 0)
+			snprintf(caperr, sizeof caperr, "%s", err);
+	}
+	proc_stop(&srv, 5000);
+	if (fd >= 0)
+		close(fd);
+	if (write_run_json(pdir, boots, exits, error, caperr[0] ? caperr : NULL,
+		proc_now_ms() - t0, werr, sizeof werr) != 0)
+		ret = -1;
+	free(slog);
+	for (i = 0; i < nown; i++)
+		free(own[i]);
+	return ret;
+}
+
+/* see run_int.h */
+int
+case_main(run_case *c, const run_opts *o)
+{
+	char err[1024];
+	const tgt *t = c->tgt;
+	size_t i;
+	char *etc = xasprintf("%s/etc", c->dir), *pkid = xasprintf("%s/pki/%s", o->out, c->scn->name);
+	char *signing = o->signing_key != NULL ? xstrdup(o->signing_key)
+		: xasprintf("%s/keys/signing-key.pem", o->out);
+	int ret = 0;
+
+	signal(SIGINT, case_signal);
+	signal(SIGTERM, case_signal);
+	/* The device's configuration: its profile, the PKI's anchor sets, the
+	 * firmware-signing public key and its name. */
+	char *prof = dev_profile_path(c->device);
+	char *anchors = xasprintf("%s/anchors", etc), *pkianchors = xasprintf("%s/anchors", pkid);
+	char *devname = xasprintf("%s/device", etc), *pub = xasprintf("%s/signing-key.pub.pem", etc);
+	char *profout = xasprintf("%s/profile", etc);
+	char *pubsrc = xasprintf("%s/keys/signing-key.pub.pem", o->out);
+	buf_t nb = {0};
+	buf_printf(&nb, "%s\n", c->device);
+	const char *prep_err = NULL;
+	if (util_mkdirs(etc, 0755, err, sizeof err) != 0
+		|| prof == NULL || copy_file(prof, profout, 0644, err, sizeof err) != 0
+		|| copy_dir(pkianchors, anchors, err, sizeof err) != 0
+		|| copy_file(pubsrc, pub, 0644, err, sizeof err) != 0
+		|| write_text(devname, &nb, err, sizeof err) != 0
+		|| t->drv->prepare(t, c->device, c->dir, etc, err, sizeof err) != 0)
+		prep_err = prof == NULL ? "no profile of this device in the devices directories" : err;
+	free(prof); free(anchors); free(pkianchors); free(devname); free(pub);
+	free(profout); free(pubsrc);
+	buf_free(&nb);
+
+	char *v = profile_value(c->device, "version");
+	long version = v ? atol(v) : 1;
+	const char *trust = NULL;
+	free(v);
+	for (i = 0; i < c->scn->nphases; i++) {
+		const scn_phase *ph = &c->scn->phases[i];
+		char *pdir = xasprintf("%s/%02zu-%s", c->dir, i + 1, ph->name);
+		char *fwdir = xasprintf("%s/firmware/%s/%s", o->out, c->scn->name, ph->name);
+		char *img = xasprintf("%s/image-%u.bin", fwdir, ph->firmware);
+		struct stat st;
+		long size = stat(img, &st) == 0 ? (long)st.st_size : -1;
+		/* Evidence that cannot be written makes the case's exit status 3;
+		 * the phase is then judged an error for want of its records. */
+		if (util_mkdirs(pdir, 0755, err, sizeof err) != 0
+			|| write_phase_json(c, ph, pdir, version, trust, size, 0, err, sizeof err) != 0)
+			ret = 3;
+		else if (prep_err != NULL || interrupted || !ph->power) {
+			if (write_run_json(pdir, 0, "", prep_err, NULL, 0, err, sizeof err) != 0)
+				ret = 3;
+		} else if (run_phase(c, t, ph, pdir, pkid, fwdir, signing, version, trust,
+			size) != 0)
+			ret = 3;
+		/* What the device runs next comes from the evidence, by the same
+		 * standard as an update: the whole image sent and the new version
+		 * checked in (an insecure device that installed counts too). Its
+		 * trust store is then the one the new bundle carries, if any. */
+		verdict_result r;
+		if (ph->power && verdict_phase(pdir, &r, err, sizeof err) == 0
+			&& (long)ph->firmware > version && r.reported_version == (long)ph->firmware
+			&& size > 0 && r.image_bytes_sent >= (uint64_t)size) {
+			version = (long)ph->firmware;
+			trust = ph->firmware_trust;
+		}
+		free(pdir);
+		free(fwdir);
+		free(img);
+	}
+	if (interrupted)
+		ret = 2;
+	t->drv->finish(t, c->dir);
+	free(etc);
+	free(pkid);
+	free(signing);
+	return ret;
+}
