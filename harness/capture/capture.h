@@ -233,9 +233,9 @@ const char *cap_ev_name(cap_ev_type t);
  * thread. Returns 0 with *out set, or -1 with err; opening an interface needs
  * root or CAP_NET_RAW, and the message says so.
  *
- * cap_live_stop() stops the thread (within about 200 ms), writes every packet
- * the kernel delivered before the call, flushes and closes the file, and
- * frees l. Returns 0, or -1 with err if writing failed or packets were
+ * cap_live_stop() stops the thread (at once: it wakes the thread's poll),
+ * writes every packet the kernel delivered before the call, flushes and
+ * closes the file, and frees l. Returns 0, or -1 with err if writing failed or packets were
  * dropped by the kernel (the file is complete for what was received).
  * NULL-safe (returns 0). packets, if not NULL, receives the count written.
  */

@@ -3,8 +3,10 @@
  * see on a host interface (the native target on loopback).
  *
  * The capture runs in its own thread: a non-blocking pcap handle in
- * immediate mode, polled with a short timeout so that a stop request is
- * seen within about 100 ms. On stop the thread drains what the kernel
+ * immediate mode, polled together with an eventfd that cap_live_stop()
+ * writes, so a stop is seen at once rather than at the next tick of a poll
+ * timeout (a fixed 100 ms poll cost every phase about that much on its
+ * way out). On stop the thread drains what the kernel
  * already holds before it returns, so every packet that reached the
  * interface before cap_live_stop() was called is written: on loopback the
  * kernel hands a packet to packet sockets while the sender is still in
@@ -16,6 +18,8 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <pcap/pcap.h>
 
@@ -23,13 +27,18 @@
 
 #define LIVE_SNAPLEN 262144
 #define LIVE_BUFFER (32 << 20)
+/* The packet buffer timeout, and the poll period when libpcap offers no
+ * selectable descriptor (then a stop is seen within this time). */
 #define LIVE_POLL_MS 100
+/* A backstop only: packets and the stop request both wake the poll. */
+#define LIVE_IDLE_MS 1000
 
 struct cap_live {
 	pcap_t *pc;
 	pcap_dumper_t *dump;
 	pthread_t thread;
 	int thread_started;
+	int wake;			/* eventfd: written once to stop the thread */
 	atomic_int stop;
 	uint64_t packets;
 	int failed;			/* the loop hit a pcap error */
@@ -49,13 +58,21 @@ static void *
 live_loop(void *arg)
 {
 	cap_live *l = arg;
-	struct pollfd pfd;
-	int rc;
+	struct pollfd pfd[2];
+	int rc, timeout;
 
-	pfd.fd = pcap_get_selectable_fd(l->pc);
-	pfd.events = POLLIN;
+	pfd[0].fd = pcap_get_selectable_fd(l->pc);
+	pfd[0].events = POLLIN;
+	pfd[1].fd = l->wake;
+	pfd[1].events = POLLIN;
+	/* Without a selectable descriptor, poll the wake-up alone with a
+	 * short timeout and read whatever the handle holds each time. */
+	timeout = pfd[0].fd >= 0 ? LIVE_IDLE_MS : LIVE_POLL_MS;
 	while (!atomic_load(&l->stop)) {
-		if (pfd.fd >= 0 && poll(&pfd, 1, LIVE_POLL_MS) < 0 && errno != EINTR)
+		rc = pfd[0].fd >= 0 ? poll(pfd, 2, timeout) : poll(pfd + 1, 1, timeout);
+		if (rc < 0 && errno != EINTR)
+			break;
+		if (pfd[1].revents != 0)
 			break;
 		rc = pcap_dispatch(l->pc, -1, on_packet, (unsigned char *)l);
 		if (rc == PCAP_ERROR) {
@@ -84,6 +101,8 @@ live_free(cap_live *l)
 		pcap_dump_close(l->dump);
 	if (l->pc != NULL)
 		pcap_close(l->pc);
+	if (l->wake >= 0)
+		close(l->wake);
 	free(l);
 }
 
@@ -101,6 +120,11 @@ cap_live_start(const char *iface, const char *bpf_filter, const char *pcap_out,
 	perr[0] = 0;
 	l = xcalloc(1, sizeof *l);
 	atomic_init(&l->stop, 0);
+	l->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (l->wake < 0) {
+		util_err(err, errlen, "live capture: eventfd: %s", strerror(errno));
+		goto fail;
+	}
 	l->pc = pcap_create(iface, perr);
 	if (l->pc == NULL) {
 		util_err(err, errlen, "live capture on %s: %s", iface, perr);
@@ -176,8 +200,14 @@ cap_live_stop(cap_live *l, uint64_t *packets, char *err, size_t errlen)
 	if (l == NULL)
 		return 0;
 	atomic_store(&l->stop, 1);
-	if (l->thread_started)
+	if (l->thread_started) {
+		uint64_t one = 1;
+		/* One write to a fresh eventfd cannot fail; were it to, the
+		 * thread still sees the flag within LIVE_IDLE_MS. */
+		ssize_t w = write(l->wake, &one, sizeof one);
+		(void)w;
 		pthread_join(l->thread, NULL);
+	}
 	if (packets != NULL)
 		*packets = l->packets;
 	if (l->failed) {

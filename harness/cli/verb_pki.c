@@ -3,6 +3,7 @@
  */
 #include "pki/pki.h"
 #include "verbs.h"
+#include "version.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -32,9 +33,10 @@ usage(FILE *f)
 "  --out DIR     where to write (created if needed)\n"
 "  --seed S      key seed (default \"rotsim\"): the same files and seed give\n"
 "                byte-identical keys and certificates\n"
-"  --cache DIR   key cache (default $ROTSIM_CACHE, else $XDG_CACHE_HOME/rotsim,\n"
-"                else ~/.cache/rotsim)\n"
-"  --no-cache    generate every key, keep none\n"
+"  --cache DIR   key and output cache (default $ROTSIM_CACHE, else\n"
+"                $XDG_CACHE_HOME/rotsim, else ~/.cache/rotsim): a run with the\n"
+"                same files, seed and rotsim copies the files it wrote before\n"
+"  --no-cache    generate every key and sign every certificate, keep none\n"
 "  --check       only read and check the files; write nothing\n"
 "  -q, --quiet   no progress lines\n"
 "\n"
@@ -66,7 +68,8 @@ verb_pki(int argc, char **argv)
 	const char *out = NULL, *seed = "rotsim";
 	char *cache = NULL;
 	int no_cache = 0, check = 0, quiet = 0, ch, ret = 2, i;
-	char err[1024];
+	char err[1024], key[65];
+	pki_inputs in;
 	pki p;
 
 	pki_init(&p);
@@ -96,17 +99,29 @@ verb_pki(int argc, char **argv)
 		fprintf(stderr, "rotsim pki: --cache and --no-cache together\n");
 		goto done;
 	}
+	/* Each file is read once: the bytes parsed are the bytes hashed for
+	 * the output cache. */
+	pki_inputs_init(&in, seed, rotsim_version);
 	for (i = optind; i < argc; i++) {
-		cfg_doc doc;
-		if (cfg_parse_file(&doc, argv[i], err, sizeof err) != 0
-			|| pki_add_doc(&p, &doc, 1, err, sizeof err) != 0) {
+		cfg_doc doc = {0};
+		unsigned char *text = NULL;
+		size_t len = 0;
+		int r = util_read_file(argv[i], &text, &len, err, sizeof err);
+		if (r == 0) {
+			pki_inputs_add(&in, text, len);
+			r = cfg_parse(&doc, argv[i], (const char *)text, len, err, sizeof err);
+		}
+		if (r == 0)
+			r = pki_add_doc(&p, &doc, 1, err, sizeof err);
+		free(text);
+		cfg_free(&doc);
+		if (r != 0) {
 			fprintf(stderr, "%s\n", err);
-			cfg_free(&doc);
 			ret = 1;
 			goto done;
 		}
-		cfg_free(&doc);
 	}
+	pki_inputs_key(&in, key);
 	if (pki_resolve(&p, err, sizeof err) != 0) {
 		fprintf(stderr, "%s\n", err);
 		ret = 1;
@@ -120,6 +135,21 @@ verb_pki(int argc, char **argv)
 	}
 	if (!no_cache && cache == NULL)
 		cache = pki_default_cache();
+	if (!no_cache && cache != NULL) {
+		int r = pki_cache_get(cache, key, out, err, sizeof err);
+		if (r < 0) {
+			fprintf(stderr, "rotsim pki: %s\n", err);
+			goto done;
+		}
+		if (r == 1) {
+			if (!quiet)
+				fprintf(stderr, "rotsim pki: wrote %zu certificates, %zu anchor sets "
+					"to %s (every file from the output cache: 0 generated, 0 signed)\n",
+					p.ncerts, p.nsets, out);
+			ret = 0;
+			goto done;
+		}
+	}
 	if (pki_build(&p, seed, no_cache ? NULL : cache, quiet ? NULL : progress, NULL,
 		err, sizeof err) != 0) {
 		fprintf(stderr, "rotsim pki: %s\n", err);
@@ -129,6 +159,10 @@ verb_pki(int argc, char **argv)
 		fprintf(stderr, "rotsim pki: %s\n", err);
 		goto done;
 	}
+	/* The files are written; a cache that cannot keep them is worth a
+	 * warning, not a failure. */
+	if (!no_cache && cache != NULL && pki_cache_put(&p, cache, key, err, sizeof err) != 0)
+		fprintf(stderr, "rotsim pki: warning: output not cached: %s\n", err);
 	if (!quiet) {
 		size_t gen = 0, k;
 		for (k = 0; k < p.nkeys; k++)

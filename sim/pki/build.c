@@ -476,54 +476,31 @@ pki_anchors_pins(const pki_anchor_set *s, buf_t *out)
 	}
 }
 
-static int
-write_buf(const char *dir, const char *name, const buf_t *b, mode_t mode,
-	char *err, size_t errlen)
-{
-	char *path = xasprintf("%s/%s", dir, name);
-	int r = util_write_atomic(path, b->data, b->len, mode, err, errlen);
-
-	free(path);
-	return r;
-}
-
 /* see pki.h */
 int
-pki_write(const pki *p, const char *dir, char *err, size_t errlen)
+pki_each_output(const pki *p, pki_output_fn fn, void *ctx, char *err, size_t errlen)
 {
-	char *sub = NULL, *name = NULL;
+	char *name = NULL;
 	buf_t b = {0}, manifest = {0};
 	size_t i, j;
 	int ret = -1;
 
 	if (!p->built)
-		return util_err(err, errlen, "pki_write: the hierarchy is not built");
-	if (util_mkdirs(dir, 0755, err, errlen) != 0)
-		goto out;
-	sub = xasprintf("%s/chains", dir);
-	if (util_mkdirs(sub, 0755, err, errlen) != 0)
-		goto out;
-	free(sub);
-	sub = xasprintf("%s/anchors", dir);
-	if (util_mkdirs(sub, 0755, err, errlen) != 0)
-		goto out;
-
+		return util_err(err, errlen, "pki_each_output: the hierarchy is not built");
 	for (i = 0; i < p->ncerts; i++) {
 		const pki_cert *c = p->certs[i];
 		unsigned char h[32];
 		char hex[65], nb[32], na[32];
 
-		b.len = 0;
-		buf_append(&b, c->der, c->der_len);
 		free(name);
 		name = xasprintf("%s.crt.der", c->id);
-		if (write_buf(dir, name, &b, 0644, err, errlen) != 0)
+		if (fn(ctx, name, 0644, c->der, c->der_len, err, errlen) != 0)
 			goto out;
 		b.len = 0;
 		pki_cert_pem(c, &b);
 		free(name);
 		name = xasprintf("%s.crt.pem", c->id);
-		if (write_buf(dir, name, &b, 0644, err, errlen) != 0)
+		if (fn(ctx, name, 0644, b.data, b.len, err, errlen) != 0)
 			goto out;
 		b.len = 0;
 		buf_t der = {0};
@@ -533,7 +510,7 @@ pki_write(const pki *p, const char *dir, char *err, size_t errlen)
 		buf_free(&der);
 		free(name);
 		name = xasprintf("%s.key.pem", c->id);
-		int r = write_buf(dir, name, &b, 0600, err, errlen);
+		int r = fn(ctx, name, 0600, b.data, b.len, err, errlen);
 		util_wipe(b.data, b.len);
 		if (r != 0)
 			goto out;
@@ -544,7 +521,7 @@ pki_write(const pki *p, const char *dir, char *err, size_t errlen)
 			free(name);
 			name = ch->name ? xasprintf("chains/%s.%s.pem", c->id, ch->name)
 				: xasprintf("chains/%s.pem", c->id);
-			if (write_buf(dir, name, &b, 0644, err, errlen) != 0)
+			if (fn(ctx, name, 0644, b.data, b.len, err, errlen) != 0)
 				goto out;
 		}
 		util_sha256(h, c->der, c->der_len);
@@ -569,20 +546,37 @@ pki_write(const pki *p, const char *dir, char *err, size_t errlen)
 			outs[j].fn(s, &b);
 			free(name);
 			name = xasprintf("anchors/%s.%s", s->name, outs[j].ext);
-			if (write_buf(dir, name, &b, 0644, err, errlen) != 0)
+			if (fn(ctx, name, 0644, b.data, b.len, err, errlen) != 0)
 				goto out;
 		}
 	}
 	b.len = 0;
 	buf_puts(&b, "# id\tkind\tsha256\tnot-before\tnot-after\tkey\tsubject\tissuer\n");
 	buf_append(&b, manifest.data, manifest.len);
-	if (write_buf(dir, "manifest.txt", &b, 0644, err, errlen) != 0)
+	if (fn(ctx, "manifest.txt", 0644, b.data, b.len, err, errlen) != 0)
 		goto out;
 	ret = 0;
 out:
-	free(sub);
 	free(name);
 	buf_free(&b);
 	buf_free(&manifest);
 	return ret;
+}
+
+static int
+write_one(void *ctx, const char *name, mode_t mode, const unsigned char *data, size_t len,
+	char *err, size_t errlen)
+{
+	return pki_write_file(ctx, name, mode, data, len, err, errlen);
+}
+
+/* see pki.h */
+int
+pki_write(const pki *p, const char *dir, char *err, size_t errlen)
+{
+	if (!p->built)
+		return util_err(err, errlen, "pki_write: the hierarchy is not built");
+	if (pki_out_dirs(dir, err, errlen) != 0)
+		return -1;
+	return pki_each_output(p, write_one, (void *)dir, err, errlen);
 }

@@ -20,6 +20,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "common/cfg.h"
 #include "common/util.h"
@@ -165,8 +166,88 @@ int pki_build(pki *p, const char *seed, const char *cache_dir,
  * NULL when none of them is set. */
 char *pki_default_cache(void);
 
-/* Write every output file under dir (created if needed). */
+/* Write every output file under dir (created if needed). Each file appears
+ * whole or not at all (a temporary name renamed into place); files are not
+ * flushed to the disk one by one, since they can be built again. */
 int pki_write(const pki *p, const char *dir, char *err, size_t errlen);
+
+/*
+ * One output file, for pki_each_output(): its name under the output directory
+ * ("ID.crt.pem", "chains/ID.pem", "anchors/NAME.h", ...), its mode (0600 for
+ * private keys, 0644 otherwise) and its bytes, valid during the call only.
+ * Returns 0, or non-zero with err to stop.
+ */
+typedef int (*pki_output_fn)(void *ctx, const char *name, mode_t mode,
+	const unsigned char *data, size_t len, char *err, size_t errlen);
+
+/* Call fn for every file pki_write() writes (after pki_build), in the same
+ * order; private keys' bytes are wiped after the call. 0, or -1 with err. */
+int pki_each_output(const pki *p, pki_output_fn fn, void *ctx, char *err, size_t errlen);
+
+/* Make dir and its chains/ and anchors/ (mode 0755). 0 or -1 with err. */
+int pki_out_dirs(const char *dir, char *err, size_t errlen);
+/* Write dir/name whole (a temporary name with O_EXCL|O_NOFOLLOW, then rename:
+ * a symlink planted at the name is replaced, never followed) with mode.
+ * 0 or -1 with "PATH: reason". */
+int pki_write_file(const char *dir, const char *name, mode_t mode,
+	const unsigned char *data, size_t len, char *err, size_t errlen);
+
+/*
+ * The output cache: a built hierarchy's files kept whole under
+ * CACHE/pki-v1/KEY/, KEY being the SHA-256 of everything the files depend on:
+ * the input files' contents in order, the seed, rotsim's version and the code
+ * that builds them (a hash of its sources, taken at build time). A warm build
+ * copies the files out and signs nothing.
+ *
+ *   pki_inputs in;
+ *   pki_inputs_init(&in, seed, version);
+ *   pki_inputs_add(&in, text, len);          once per input file
+ *   pki_inputs_key(&in, key);
+ *   pki_cache_get(cache, key, dir, ...)      1: done; 0: build, pki_write,
+ *   pki_cache_put(&p, cache, key, ...)         then keep the result
+ *
+ * An entry holds an index (the names, modes, sizes and SHA-256 of the files)
+ * and the files; it is written under a temporary name and renamed into place,
+ * so a reader sees all of it or nothing. Entries are read through descriptors
+ * opened with O_NOFOLLOW below the cache directory, and every file is checked
+ * against the index before anything is written: a planted link, a truncated or
+ * altered file makes the entry a miss, and pki_cache_put() replaces it.
+ */
+typedef struct {
+	br_sha256_context h;
+} pki_inputs;
+
+void pki_inputs_init(pki_inputs *in, const char *seed, const char *version);
+void pki_inputs_add(pki_inputs *in, const void *data, size_t len);
+/* The key as 64 lower-case hex digits. */
+void pki_inputs_key(const pki_inputs *in, char key[65]);
+
+/* Copy the entry key into dir, with the recorded modes. Returns 1 when every
+ * file was written, 0 when there is no good entry (nothing written), -1 with
+ * err when dir could not be written. */
+int pki_cache_get(const char *cache_dir, const char *key, const char *dir,
+	char *err, size_t errlen);
+
+/* Keep p's outputs (after pki_build) as the entry key, replacing a bad one.
+ * Directories 0700, files 0600. 0, or -1 with err (nothing is published). */
+int pki_cache_put(const pki *p, const char *cache_dir, const char *key,
+	char *err, size_t errlen);
+
+/* One line of an entry's index. */
+typedef struct {
+	char *name;		/* output name, checked as pki_each_output() makes them */
+	mode_t mode;		/* 0600 or 0644 */
+	size_t size;
+	unsigned char sha256[32];
+} pki_cache_file;
+
+/* Parse an index (at most PKI_CACHE_MAX_FILES lines). Returns 0 with *files
+ * (allocated with xmalloc(), free with pki_cache_files_free()) and *n, or -1
+ * with "index:LINE: what". */
+#define PKI_CACHE_MAX_FILES 100000
+int pki_cache_index_parse(const char *text, size_t len, pki_cache_file **files, size_t *n,
+	char *err, size_t errlen);
+void pki_cache_files_free(pki_cache_file *files, size_t n);
 
 /* Lookups; NULL when there is none. */
 pki_cert *pki_find(const pki *p, const char *id);

@@ -14,3 +14,6 @@ CHECK_SRCS += targets/qemu-x86_64/tests/check_targetconf.c
 SCRIPT_TESTS += targets/qemu-x86_64/tests/repro.sh targets/qemu-x86_64/tests/boot.sh \
 	targets/qemu-x86_64/tests/cleanup.sh
 bench: images
+# Boot times with the target settings of this tree next to the settings they
+# replaced, measured in the same run (python3 is in DEPS_PKGS).
+BENCH_SCRIPTS += targets/qemu-x86_64/bench/boot-settings.sh

@@ -3,8 +3,9 @@
  *
  * It proves the image and the boot path, not TLS: it says which device it is
  * (from the payload the initramfs carries), reads the flash header from the
- * virtio-blk disk, then makes one plain HTTP request to the update server's
- * forwarded address and reports the status line. Each step is one console
+ * virtio-blk disk, says whether the kernel's random pool is ready (a TLS
+ * client blocks on it otherwise), then makes one plain HTTP request to the
+ * update server's forwarded address and reports the status line. Each step is one console
  * line, "rotsim: event NAME key=value ...", as the real agent will print them.
  *
  * usage: testagent [-a ADDR] [-p PORT] [-f FLASH] [PATH]
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -162,6 +164,23 @@ out:
 	return ret;
 }
 
+/*
+ * Whether the random pool was ready when the agent started: getrandom() with
+ * GRND_NONBLOCK fails with EAGAIN until the kernel's CRNG is seeded. A guest
+ * without an entropy source at boot (rdrand on x86_64, the device tree's
+ * rng-seed on the virt board) waits about a second here before its first
+ * ClientHello; the target descriptions give it one.
+ */
+static void
+report_entropy(void)
+{
+	unsigned char b[16];
+	ssize_t n = getrandom(b, sizeof b, GRND_NONBLOCK);
+
+	printf("rotsim: event entropy ready=%s\n", n == (ssize_t)sizeof b ? "yes"
+		: n < 0 && errno == EAGAIN ? "no" : "error");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -182,6 +201,7 @@ main(int argc, char **argv)
 		path = argv[optind];
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	report_device();
+	report_entropy();
 	if (report_flash(flash) != 0)
 		bad = 1;
 	if (fetch(addr, port, path) != 0)

@@ -23,6 +23,9 @@ grep -Eq "^rotsim: booted .* arch=$QEMU_ARCH " "$c" || fail "the guest is not $Q
 grep -q '^rotsim: event flash path=/dev/vda layout=1 slot-size=4194304 slot-a=1048576 slot-b=5242880' "$c" ||
 	fail "flash header not read in the guest"
 grep -q '^rotsim: event agent-start agent=testagent device=test' "$c" || fail "payload not in the initramfs"
+# The target gives the guest an entropy source at boot: its random pool is
+# ready when the agent starts, so no TLS client waits for it.
+grep -q '^rotsim: event entropy ready=yes' "$c" || fail "the guest's random pool was not ready at boot"
 # (c) the guest reached the server through the forward, and the server saw it.
 grep -q '^rotsim: event fetch addr=10.0.2.100 port=443 path=/probe status=200 ' "$c" || fail "guest fetch failed"
 grep -q '^request GET /probe user-agent=rotsim-testagent$' "$SERVER_LOG" || fail "server saw no request"
