@@ -6,6 +6,7 @@
 #include "run/run_int.h"
 #include "common/util.h"
 #include "fw/fw.h"
+#include "version.h"
 #include "common/bundle.h"
 
 #include <errno.h>
@@ -42,9 +43,42 @@ prepare_scenario(scenario *s, const run_opts *o, char *err, size_t errlen)
 	int ret = -1;
 
 	char *cache = o->cache != NULL ? xstrdup(o->cache) : pki_default_cache();
-	int r = pki_build(&s->pki, o->seed, cache, NULL, NULL, err, errlen);
+	char key[65];
+	int hit = 0, r;
+	/* The built hierarchy is cached by the hash of its inputs (the scenario
+	 * file, which may hold PKI sections, and its .pki file), the seed and
+	 * this rotsim: a warm run signs nothing. */
+	pki_inputs in;
+	pki_inputs_init(&in, o->seed, rotsim_version);
+	const char *inputs[2] = { s->path, s->pki_path };
+	for (i = 0; i < 2; i++) {
+		unsigned char *text;
+		size_t len;
+		if (inputs[i] == NULL)
+			continue;
+		if (util_read_file(inputs[i], &text, &len, err, errlen) != 0) {
+			free(cache);
+			goto out;
+		}
+		pki_inputs_add(&in, text, len);
+		free(text);
+	}
+	pki_inputs_key(&in, key);
+	if (cache != NULL && (hit = pki_cache_get(cache, key, pkidir, err, errlen)) < 0) {
+		free(cache);
+		goto out;
+	}
+	r = 0;
+	if (!hit) {
+		r = pki_build(&s->pki, o->seed, cache, NULL, NULL, err, errlen);
+		if (r == 0)
+			r = pki_write(&s->pki, pkidir, err, errlen);
+		/* A cache that cannot be written costs speed, not the run. */
+		if (r == 0 && cache != NULL)
+			pki_cache_put(&s->pki, cache, key, NULL, 0);
+	}
 	free(cache);
-	if (r != 0 || pki_write(&s->pki, pkidir, err, errlen) != 0)
+	if (r != 0)
 		goto out;
 	for (i = 0; i < s->nphases; i++) {
 		scn_phase *ph = &s->phases[i];
@@ -77,7 +111,24 @@ prepare_scenario(scenario *s, const run_opts *o, char *err, size_t errlen)
 		payload_for(s->name, ph->firmware, &payload);
 		sp.data = payload.data;
 		sp.len = payload.len;
-		if (ph->firmware_trust != NULL) {
+		if (ph->firmware_trust != NULL && hit) {
+			/* From the cache: the anchor set as written. */
+			unsigned char *pem;
+			size_t plen;
+			char *apath = xasprintf("%s/anchors/%s.pem", pkidir, ph->firmware_trust);
+			r = util_read_file(apath, &pem, &plen, err, errlen);
+			free(apath);
+			if (r != 0) {
+				buf_free(&payload);
+				free(fwdir);
+				free(img);
+				goto out;
+			}
+			buf_append(&anchors, pem, plen);
+			free(pem);
+			sa.data = anchors.data;
+			sa.len = anchors.len;
+		} else if (ph->firmware_trust != NULL) {
 			pki_anchors_pem(pki_find_anchors(&s->pki, ph->firmware_trust), &anchors);
 			sa.data = anchors.data;
 			sa.len = anchors.len;
