@@ -41,12 +41,13 @@ load_named(scenario *s, const char *name, char *err, size_t errlen)
 }
 
 static int
-parse_common(int argc, char **argv, const char **dir, const char **tag, int *help,
-	void (*usage)(FILE *))
+parse_common(int argc, char **argv, const char **dir, const char **tag, int *names_only,
+	int *help, void (*usage)(FILE *))
 {
 	static const struct option opts[] = {
 		{ "scenarios", required_argument, NULL, 'd' },
 		{ "tag", required_argument, NULL, 't' },
+		{ "names", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -62,6 +63,13 @@ parse_common(int argc, char **argv, const char **dir, const char **tag, int *hel
 				return -1;
 			}
 			*dir = optarg;
+			break;
+		case 'N':
+			if (names_only == NULL) {
+				usage(stderr);
+				return -1;
+			}
+			*names_only = 1;
 			break;
 		case 't':
 			if (tag == NULL) {
@@ -80,12 +88,13 @@ parse_common(int argc, char **argv, const char **dir, const char **tag, int *hel
 static void
 list_usage(FILE *f)
 {
-	fprintf(f, "usage: rotsim list [--tag TAG] [--scenarios DIR]\n\n"
+	fprintf(f, "usage: rotsim list [--tag TAG] [--names] [--scenarios DIR]\n\n"
 		"List the named scenarios (DIR/*.scn) with the event each replays, its tags\n"
 		"and its summary; \"*\" marks the default set (tag \"default\": what rotsim run\n"
 		"runs with no name). A scenario with an error is listed with the error\n"
 		"(FILE:LINE) and makes the exit status 1.\n\n"
 		"  --tag TAG        only the scenarios with this tag\n"
+		"  --names          only the names, one per line (for scripts)\n"
 		"  --scenarios DIR  also look for scenarios in DIR (besides $ROTSIM_PATH's\n"
 		"                   DIR/scenarios, $ROTSIM_SCENARIOS and the stock ones)\n");
 }
@@ -97,9 +106,9 @@ verb_list(int argc, char **argv)
 	const char *dirarg = NULL, *tag = NULL;
 	char *dir = NULL, **names = NULL, err[1024];
 	long n, i, shown = 0;
-	int help, bad = 0;
+	int help, bad = 0, names_only = 0;
 
-	if (parse_common(argc, argv, &dirarg, &tag, &help, list_usage) != 0)
+	if (parse_common(argc, argv, &dirarg, &tag, &names_only, &help, list_usage) != 0)
 		return 2;
 	if (help)
 		return 0;
@@ -116,6 +125,12 @@ verb_list(int argc, char **argv)
 			continue;
 		}
 		if (tag != NULL && !scn_has_tag(&s, tag)) {
+			scn_free(&s);
+			continue;
+		}
+		if (names_only) {
+			printf("%s\n", s.name);
+			shown++;
 			scn_free(&s);
 			continue;
 		}
@@ -159,7 +174,7 @@ verb_show(int argc, char **argv)
 	scenario s;
 	buf_t out = {0};
 
-	if (parse_common(argc, argv, &dirarg, NULL, &help, show_usage) != 0)
+	if (parse_common(argc, argv, &dirarg, NULL, NULL, &help, show_usage) != 0)
 		return 2;
 	if (help)
 		return 0;

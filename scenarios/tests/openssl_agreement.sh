@@ -205,7 +205,7 @@ fi
 if [ $# -gt 0 ]; then
 	names=("$@")
 else
-	mapfile -t names < <("$rotsim" list --scenarios "$scn_dir" | awk '/^[^ ]/ { print $1 }')
+	mapfile -t names < <("$rotsim" list --names --scenarios "$scn_dir")
 fi
 [ ${#names[@]} -gt 0 ] || die "no scenario"
 status=0 compared=0

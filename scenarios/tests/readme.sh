@@ -83,7 +83,7 @@ want=$(printf '%s\n' "${profiles[@]}" | sort)
 have=$(printf '%s\n' "${cols[@]}" | sort)
 [ "$want" = "$have" ] || fail "README profile columns ($(echo ${cols[*]})) are not the profiles ($(echo $want))"
 
-names=$("$rotsim" list --scenarios "$scn_dir" | awk '/^[^ ]/ { print $1 }')
+names=$("$rotsim" list --names --scenarios "$scn_dir")
 [ -n "$names" ] || die "rotsim list shows no scenario"
 
 if [ "$mode" = --print ]; then

@@ -31,7 +31,10 @@ FW_TLS_LIBS.wolfssl := -lwolfssl
 FW_TLS_LIBS.openssl := -lssl -lcrypto
 FW_TLS_LIBS.gnutls := -lgnutls
 FW_STACK_AGENTS := $(FW_STACKS:%=$(BUILD)/bin/rotsim-agent-%) $(BUILD)/bin/rotsim-agent-bearssl
-DEPS_PKGS += libmbedtls-dev libwolfssl-dev libssl-dev libgnutls28-dev faketime
+DEPS_BUILD += libmbedtls-dev libwolfssl-dev libssl-dev libgnutls28-dev
+DEPS_TEST += faketime
+# What the agents on the other stacks load at run time.
+DEPS_RUN += libgnutls30 libmbedcrypto7 libmbedtls14 libmbedx509-1 libssl3 libwolfssl35
 
 FW_SIM_SRCS := sim/fw/fw.c sim/time/sntp.c sim/time/simclock.c sim/time/simtime.c \
 	sim/common/util.c sim/common/cfg.c sim/common/tlsnames.c sim/common/bundle.c \
