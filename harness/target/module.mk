@@ -1,4 +1,7 @@
-# targets: target descriptions and their drivers (qemu, native), one file
-# per driver behind harness/target/target.h.
+# targets: target descriptions and their drivers (qemu, native, board), one
+# file per driver behind harness/target/target.h.
 LIB_SRCS += harness/target/target.c harness/target/qmp.c harness/target/qemu.c \
-	harness/target/native.c
+	harness/target/native.c harness/target/board.c
+# ser2net: the board tests reach their QEMU board's serial port only through it.
+DEPS_PKGS += ser2net
+CHECK_SRCS += harness/target/tests/check_board.c
