@@ -9,14 +9,13 @@
  * and targets/README.md.
  */
 #include "target/target.h"
+#include "target/board_console.h"
 #include "common/json.h"
 #include "run/proc.h"
 #include "time/simtime.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,28 +23,25 @@
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
-enum { CON_SERIAL, CON_TCP, CON_COMMAND };
 enum { CLK_NONE, CLK_POWER_ON, CLK_CONSOLE, CLK_NTP };
 
-/* A console log stops growing here: a babbling board cannot fill the disk. */
-#define CONSOLE_MAX (64L << 20)
 #define POOL_MAX 64
 
 typedef struct {
-	int con;			/* CON_* */
+	int con;			/* BCON_* (board_console.h) */
 	char *console;			/* the part after "serial:", "tcp:", "command:" */
 	char *power_on, *power_off, *power_cycle, *deploy, *deploy_image, *reset;
+	char *acquire, *release;	/* the lab's own reservation (labgrid places) */
 	int clock;			/* CLK_* */
 	char *clock_cmd;		/* clock = console:COMMAND */
 	char *lock, *pool, *dir;
 	int pool_size, loopback;
 	int power_timeout, deploy_timeout, lock_timeout;
 	/* The case this process runs (set by prepare, one case per process). */
-	int slot, lock_fd;
+	int slot, lock_fd, acquired;
 	char image_sha[65];
 } board_desc;
 
@@ -54,14 +50,13 @@ struct tgt_power {
 	board_desc *d;
 	char **off_argv;		/* power-off, expanded for this boot */
 	char *boot_dir, *blog;		/* board-N.log: the driver's own notes */
-	int idx, log_fd, rfd, wfd;	/* console log; console read and write ends */
-	proc cp;			/* console = command: */
-	long long next_try, logged;
+	int idx, log_fd;		/* console-N.log */
+	bcon con;
+	char *con_spec;
+	char **con_argv;
 	pid_t wd;			/* the watchdog */
 	int wd_fd;
-	char win[4096];			/* console tail, for the "booted" match */
-	size_t winlen;
-	int clock_sent, lost;
+	int clock_sent;
 	char date[32], epoch[24];
 };
 
@@ -76,7 +71,7 @@ board_free(tgt *t)
 		close(d->lock_fd);
 	free(d->console); free(d->power_on); free(d->power_off); free(d->power_cycle);
 	free(d->deploy); free(d->deploy_image); free(d->reset); free(d->clock_cmd);
-	free(d->lock); free(d->pool); free(d->dir);
+	free(d->lock); free(d->pool); free(d->dir); free(d->acquire); free(d->release);
 	free(d);
 	t->priv = NULL;
 }
@@ -186,6 +181,8 @@ static const struct {
 	{ "power-cycle", offsetof(board_desc, power_cycle), POWER_NAMES, 0 },
 	{ "deploy", offsetof(board_desc, deploy), DEPLOY_NAMES, 0 },
 	{ "reset", offsetof(board_desc, reset), DEPLOY_NAMES, 0 },
+	{ "acquire", offsetof(board_desc, acquire), LOCK_NAMES, 0 },
+	{ "release", offsetof(board_desc, release), LOCK_NAMES, 0 },
 };
 
 static int
@@ -252,9 +249,9 @@ board_load(tgt *t, cfg_section *s, char *err, size_t errlen)
 	}
 	d->console = xstrdup(v + strlen(cons[d->con]));
 	free(v);
-	if ((d->con == CON_TCP && strrchr(d->console, ':') == NULL) || (d->con == CON_COMMAND
+	if ((d->con == BCON_TCP && strrchr(d->console, ':') == NULL) || (d->con == BCON_COMMAND
 		&& expand(t, "console", d->console, &bv, LOCK_NAMES, &argv, err, errlen) != 0)) {
-		if (d->con == CON_TCP)
+		if (d->con == BCON_TCP)
 			util_err(err, errlen, "%s: console: tcp:%s: want tcp:HOST:PORT", t->conf_path,
 				d->console);
 		v = NULL;
@@ -348,7 +345,31 @@ tail_line(const char *path, char *out, size_t len)
 	free(data);
 }
 
-static void console_pump(tgt_power *pw, int timeout_ms);
+/*
+ * Read the console; with clock = console:, type the phase's date once it
+ * shows "booted" (at once without a "booted" pattern).
+ */
+static void
+console_pump(tgt_power *pw, int timeout_ms)
+{
+	const char *names[] = { "date", "epoch" }, *vals[] = { pw->date, pw->epoch };
+	char **argv = NULL, msg[128];
+	size_t argc = 0;
+	buf_t b = {0};
+
+	bcon_pump(&pw->con, timeout_ms);
+	if (pw->d->clock != CLK_CONSOLE || pw->clock_sent || pw->con.wfd < 0
+		|| (pw->t->booted != NULL && !pw->con.matched))
+		return;
+	pw->clock_sent = 1;
+	if (tgt_expand_words(pw->d->clock_cmd, names, vals, 2, &argv, &argc, msg, sizeof msg) == 0)
+		for (size_t i = 0; i < argc; i++)
+			buf_printf(&b, "%s%s", i ? " " : "", argv[i]);
+	argv_free(argv);
+	buf_putc(&b, '\n');
+	bcon_type(&pw->con, buf_cstr(&b));
+	buf_free(&b);
+}
 
 /*
  * Run one of the board's commands with its output in log, within timeout
@@ -503,6 +524,17 @@ board_prepare(const tgt *t, const char *device, const char *case_dir, const char
 		util_hex(d->image_sha, h, 32);
 		bv.v[7] = img;
 	}
+	if (d->acquire != NULL) {
+		log = xasprintf("%s/acquire.log", case_dir);
+		if (expand(t, "acquire", d->acquire, &bv, LOCK_NAMES, &argv, err, errlen) != 0
+			|| run_cmd("acquire", argv, log, d->power_timeout, NULL, err, errlen) != 0)
+			goto out;
+		d->acquired = 1;
+		argv_free(argv);
+		argv = NULL;
+		free(log);
+		log = NULL;
+	}
 	if (d->reset != NULL) {
 		log = xasprintf("%s/reset.log", case_dir);
 		if (expand(t, "reset", d->reset, &bv, DEPLOY_NAMES, &argv, err, errlen) != 0
@@ -535,7 +567,18 @@ static void
 board_finish(const tgt *t, const char *case_dir)
 {
 	board_desc *d = t->priv;
+	board_vars bv;
+	char **argv = NULL, err[256];
 
+	if (d->acquired && d->release != NULL) {
+		char *log = xasprintf("%s/release.log", case_dir);
+		vars_init(&bv, t, d->slot);
+		if (expand(t, "release", d->release, &bv, LOCK_NAMES, &argv, err, sizeof err) == 0)
+			run_cmd("release", argv, log, d->power_timeout, NULL, err, sizeof err);
+		argv_free(argv);
+		free(log);
+	}
+	d->acquired = 0;
 	if (d->lock_fd >= 0)
 		close(d->lock_fd);
 	d->lock_fd = -1;
@@ -544,8 +587,9 @@ board_finish(const tgt *t, const char *case_dir)
 
 /* Append a note to board-N.log. */
 static void
-note(tgt_power *pw, const char *fmt, const char *arg)
+note(void *ctx, const char *fmt, const char *arg)
 {
+	tgt_power *pw = ctx;
 	FILE *f = fopen(pw->blog, "a");
 
 	if (f == NULL)
@@ -556,309 +600,42 @@ note(tgt_power *pw, const char *fmt, const char *arg)
 	fclose(f);
 }
 
-static const struct { int baud; speed_t speed; } bauds[] = {
-	{ 9600, B9600 }, { 19200, B19200 }, { 38400, B38400 }, { 57600, B57600 },
-	{ 115200, B115200 }, { 230400, B230400 }, { 460800, B460800 }, { 921600, B921600 },
-	{ 1000000, B1000000 }, { 1500000, B1500000 }, { 3000000, B3000000 },
-};
-
-/* serial:DEVICE[,BAUD]: raw, 8N1, no flow control. */
-static int
-open_serial(const char *spec, char *err, size_t errlen)
-{
-	char *dev = xstrdup(spec), *comma = strchr(dev, ',');
-	int baud = 115200, fd = -1;
-	size_t i;
-	struct termios tio;
-
-	if (comma != NULL) {
-		*comma = 0;
-		baud = atoi(comma + 1);
-	}
-	for (i = 0; i < sizeof bauds / sizeof *bauds; i++)
-		if (bauds[i].baud == baud)
-			break;
-	if (i == sizeof bauds / sizeof *bauds) {
-		util_err(err, errlen, "serial %s: unsupported baud rate %d", dev, baud);
-		goto out;
-	}
-	fd = open(dev, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0 || tcgetattr(fd, &tio) != 0) {
-		util_err(err, errlen, "serial %s: %s", dev, strerror(errno));
-		goto fail;
-	}
-	cfmakeraw(&tio);
-	tio.c_cflag &= ~(tcflag_t)(CSIZE | PARENB | CSTOPB | CRTSCTS);
-	tio.c_cflag |= CS8 | CLOCAL | CREAD;
-	tio.c_iflag &= ~(tcflag_t)(IXON | IXOFF | IXANY);
-	cfsetispeed(&tio, bauds[i].speed);
-	cfsetospeed(&tio, bauds[i].speed);
-	if (tcsetattr(fd, TCSANOW, &tio) == 0)
-		goto out;
-	util_err(err, errlen, "serial %s: %s", dev, strerror(errno));
-fail:
-	if (fd >= 0)
-		close(fd);
-	fd = -1;
-out:
-	free(dev);
-	return fd;
-}
-
-/* tcp:HOST:PORT (ser2net raw), connected within a second. */
-static int
-open_tcp(const char *spec, char *err, size_t errlen)
-{
-	char *host = xstrdup(spec), *colon = strrchr(host, ':');
-	struct addrinfo hints, *res = NULL, *ai;
-	int fd = -1, r;
-
-	*colon = 0;
-	memset(&hints, 0, sizeof hints);
-	hints.ai_socktype = SOCK_STREAM;
-	if ((r = getaddrinfo(host, colon + 1, &hints, &res)) != 0) {
-		util_err(err, errlen, "tcp %s: %s", spec, gai_strerror(r));
-		goto out;
-	}
-	util_err(err, errlen, "tcp %s: no address", spec);
-	for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
-		int e = 0;
-		fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			continue;
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-			struct pollfd p = { fd, POLLOUT, 0 };
-			socklen_t sl = sizeof e;
-			e = errno;
-			if (e == EINPROGRESS && (poll(&p, 1, 1000) != 1
-				|| getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &sl) != 0))
-				e = ETIMEDOUT;
-		}
-		if (e != 0) {
-			util_err(err, errlen, "tcp %s: %s", spec, strerror(e));
-			close(fd);
-			fd = -1;
-		}
-	}
-out:
-	if (res != NULL)
-		freeaddrinfo(res);
-	free(host);
-	return fd;
-}
-
-/* command:COMMAND: its stdin and stdout are the console. */
-static int
-open_command(tgt_power *pw, char *err, size_t errlen)
-{
-	char **argv = NULL, *in = NULL, *blog = pw->blog;
-	board_vars bv;
-	int p[2] = { -1, -1 }, ret = -1;
-	proc_io io;
-
-	vars_init(&bv, pw->t, pw->d->slot);
-	if (expand(pw->t, "console", pw->d->console, &bv, LOCK_NAMES, &argv, err, errlen) != 0)
-		return -1;
-	if (pipe2(p, O_CLOEXEC) != 0) {
-		util_err(err, errlen, "console: pipe: %s", strerror(errno));
-		goto out;
-	}
-	in = xasprintf("/proc/self/fd/%d", p[0]);
-	memset(&io, 0, sizeof io);
-	io.stdin_path = in;
-	io.stdout_pipe = 1;
-	io.out_fd = &pw->rfd;
-	io.stderr_path = blog;
-	io.append = 1;
-	if (proc_spawn(&pw->cp, "console", argv, &io, err, errlen) != 0)
-		goto out;
-	fcntl(pw->rfd, F_SETFL, O_NONBLOCK);
-	pw->wfd = p[1];
-	p[1] = -1;
-	ret = 0;
-out:
-	if (p[0] >= 0)
-		close(p[0]);
-	if (p[1] >= 0)
-		close(p[1]);
-	free(in);
-	argv_free(argv);
-	return ret;
-}
-
-static int
-console_open(tgt_power *pw, char *err, size_t errlen)
-{
-	char *spec;
-
-	if (pw->d->con == CON_COMMAND)
-		return open_command(pw, err, errlen);
-	spec = expand_one(pw->t, pw->d->console, pw->d->slot);
-	pw->rfd = pw->d->con == CON_SERIAL ? open_serial(spec, err, errlen)
-		: open_tcp(spec, err, errlen);
-	pw->wfd = pw->rfd;
-	free(spec);
-	return pw->rfd >= 0 ? 0 : -1;
-}
-
-static void
-console_close(tgt_power *pw)
-{
-	if (pw->wfd >= 0 && pw->wfd != pw->rfd)
-		close(pw->wfd);
-	if (pw->rfd >= 0)
-		close(pw->rfd);
-	pw->rfd = pw->wfd = -1;
-	if (pw->cp.pid > 0)
-		proc_stop(&pw->cp, 1000);
-}
-
-/* Type text on the console; a closed console must not kill the harness
- * with SIGPIPE. */
-static void
-console_type(tgt_power *pw, const char *text)
-{
-	sigset_t s, old;
-	struct timespec zero = { 0, 0 };
-	size_t len = strlen(text), off = 0;
-
-	sigemptyset(&s);
-	sigaddset(&s, SIGPIPE);
-	sigprocmask(SIG_BLOCK, &s, &old);
-	while (off < len && pw->wfd >= 0) {
-		ssize_t n = write(pw->wfd, text + off, len - off);
-		if (n > 0) {
-			off += (size_t)n;
-			continue;
-		}
-		if (n < 0 && errno == EAGAIN) {
-			struct pollfd p = { pw->wfd, POLLOUT, 0 };
-			if (poll(&p, 1, 1000) == 1)
-				continue;
-		}
-		break;
-	}
-	if (sigtimedwait(&s, NULL, &zero) < 0)
-		errno = 0;
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	note(pw, "typed on the console: %s", text);
-}
-
-/* After "booted" shows (at once without it), clock = console: types the
- * phase's date. The window keeps the console's tail across reads. */
-static void
-console_match(tgt_power *pw, const char *data, size_t n)
-{
-	const char *want = pw->t->booted;
-	size_t wl = want ? strlen(want) : 0;
-
-	if (pw->d->clock != CLK_CONSOLE || pw->clock_sent)
-		return;
-	if (want != NULL) {
-		if (n > sizeof pw->win - pw->winlen) {
-			size_t keep = wl < sizeof pw->win / 2 ? wl : sizeof pw->win / 2;
-			keep = keep < pw->winlen ? keep : pw->winlen;
-			memmove(pw->win, pw->win + pw->winlen - keep, keep);
-			pw->winlen = keep;
-			if (n > sizeof pw->win - keep) {
-				data += n - (sizeof pw->win - keep);
-				n = sizeof pw->win - keep;
-			}
-		}
-		memcpy(pw->win + pw->winlen, data, n);
-		pw->winlen += n;
-		if (memmem(pw->win, pw->winlen, want, wl) == NULL)
-			return;
-	}
-	pw->clock_sent = 1;
-	const char *names[] = { "date", "epoch" }, *vals[] = { pw->date, pw->epoch };
-	char **argv = NULL, msg[128];
-	size_t argc = 0;
-	buf_t b = {0};
-	if (tgt_expand_words(pw->d->clock_cmd, names, vals, 2, &argv, &argc, msg, sizeof msg) == 0)
-		for (size_t i = 0; i < argc; i++)
-			buf_printf(&b, "%s%s", i ? " " : "", argv[i]);
-	argv_free(argv);
-	buf_putc(&b, '\n');
-	console_type(pw, buf_cstr(&b));
-	buf_free(&b);
-}
-
-/*
- * Read the console into console-N.log for up to timeout_ms. A console that
- * closes (ser2net dropped us, the serial adapter went away) is opened again
- * every second: the board may still be running.
- */
-static void
-console_pump(tgt_power *pw, int timeout_ms)
-{
-	long long end = proc_now_ms() + timeout_ms;
-	char buf[16384], msg[256];
-
-	for (;;) {
-		long long now = proc_now_ms(), left = end - now;
-		if (pw->rfd < 0 && now >= pw->next_try && pw->d->con != CON_COMMAND) {
-			pw->next_try = now + (pw->lost ? 1000 : 200);
-			if (console_open(pw, msg, sizeof msg) == 0) {
-				note(pw, "console connected%s", pw->lost ? " again" : "");
-				if (pw->d->clock == CLK_CONSOLE && pw->t->booted == NULL)
-					console_match(pw, "", 0);
-			}
-		}
-		if (pw->rfd < 0) {
-			struct timespec ts = { 0, (left > 50 ? 50 : left > 0 ? left : 0) * 1000000L };
-			nanosleep(&ts, NULL);
-		} else {
-			struct pollfd p = { pw->rfd, POLLIN, 0 };
-			if (poll(&p, 1, left > 0 ? (int)left : 0) == 1) {
-				ssize_t n = read(pw->rfd, buf, sizeof buf);
-				if (n > 0) {
-					if (pw->logged < CONSOLE_MAX && write(pw->log_fd, buf, (size_t)n) == n)
-						pw->logged += n;
-					console_match(pw, buf, (size_t)n);
-				} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-					note(pw, "console closed: %s", n == 0 ? "end of file"
-						: strerror(errno));
-					pw->lost = 1;
-					console_close(pw);
-				}
-			}
-		}
-		if (proc_now_ms() >= end)
-			return;
-	}
-}
-
 /*
  * The watchdog: a shell that reads one line from a socket the harness holds.
- * "stop" ends it quietly; the end of the socket (the harness died, even by
- * SIGKILL) makes it run power-off and then exit, releasing the board's lock,
- * which it holds as fd 3 until the board is off. It is in a session of its
- * own, so the signals of the terminal do not reach it.
+ * "stop" ends it quietly; "off" makes it run power-off (into power-off-N.log)
+ * and exit with its status; the end of the socket (the harness died, even by
+ * SIGKILL) makes it run power-off too (into watchdog-N.log). It holds the
+ * board's lock as fd 3 until the board is off. It is in a session of its own
+ * and outside the harness's process registry, so neither the terminal's
+ * signals nor the harness's kill-everything on Ctrl-C stop a power-off
+ * half-way: the harness's own power-off goes through it for that reason.
  */
 static int
 watchdog_start(tgt_power *pw, char *err, size_t errlen)
 {
 	static const char script[] = "read -r x; [ \"$x\" = stop ] && exit 0; t=$1 log=$2; "
-		"shift 2; echo \"the harness is gone: powering the board off\" >>\"$log\"; "
+		"[ \"$x\" = off ] && log=$3; shift 3; [ \"$x\" = off ] || echo \"the harness is "
+		"gone: powering the board off\" >>\"$log\"; "
 		"timeout -k 2 \"$t\" \"$@\" >>\"$log\" 2>&1 </dev/null 3>&-";
 	size_t n = 0, i;
-	char **argv, tmo[16], *log;
+	char **argv, tmo[16], *log, *offlog;
 	int sv[2];
 	pid_t pid;
 
 	while (pw->off_argv[n] != NULL)
 		n++;
-	argv = xcalloc(n + 7, sizeof *argv);
+	argv = xcalloc(n + 8, sizeof *argv);
 	snprintf(tmo, sizeof tmo, "%d", pw->d->power_timeout);
 	log = xasprintf("%s/watchdog-%d.log", pw->boot_dir, pw->idx);
+	offlog = xasprintf("%s/power-off-%d.log", pw->boot_dir, pw->idx);
 	argv[0] = "sh"; argv[1] = "-c"; argv[2] = (char *)script; argv[3] = "rotsim-watchdog";
-	argv[4] = tmo; argv[5] = log;
+	argv[4] = tmo; argv[5] = log; argv[6] = offlog;
 	for (i = 0; i < n; i++)
-		argv[6 + i] = pw->off_argv[i];
+		argv[7 + i] = pw->off_argv[i];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
 		free(argv);
 		free(log);
+		free(offlog);
 		return util_err(err, errlen, "watchdog: %s", strerror(errno));
 	}
 	pid = fork();
@@ -882,6 +659,7 @@ watchdog_start(tgt_power *pw, char *err, size_t errlen)
 	close(sv[1]);
 	free(argv);
 	free(log);
+	free(offlog);
 	if (pid < 0) {
 		close(sv[0]);
 		return util_err(err, errlen, "watchdog: fork: %s", strerror(errno));
@@ -898,27 +676,42 @@ watchdog_stop(tgt_power *pw)
 
 	if (pw->wd <= 0)
 		return;
-	if (send(pw->wd_fd, "stop\n", 5, MSG_NOSIGNAL) < 0)
-		note(pw, "watchdog: %s", strerror(errno));
+	/* It reads the line and exits at once. */
+	if (send(pw->wd_fd, "stop\n", 5, MSG_NOSIGNAL) != 5)
+		kill(pw->wd, SIGKILL);
 	close(pw->wd_fd);
-	for (int i = 0; i < 100 && waitpid(pw->wd, &st, WNOHANG) == 0; i++) {
-		struct timespec ts = { 0, 20 * 1000000L };
-		nanosleep(&ts, NULL);
-		if (i == 99) {
-			kill(pw->wd, SIGKILL);
-			waitpid(pw->wd, &st, 0);
-		}
-	}
+	waitpid(pw->wd, &st, 0);
 	pw->wd = 0;
 }
 
-/* Run power-off (on every way out of a power-on). */
+/* Run power-off (on every way out of a power-on), through the watchdog,
+ * reading the console meanwhile. */
 static int
 power_off_now(tgt_power *pw, char *err, size_t errlen)
 {
-	char *log = xasprintf("%s/power-off-%d.log", pw->boot_dir, pw->idx);
-	int r = run_cmd("power-off", pw->off_argv, log, pw->d->power_timeout, pw, err, errlen);
+	char *log = xasprintf("%s/power-off-%d.log", pw->boot_dir, pw->idx), last[200], st[64];
+	long long end = proc_now_ms() + (pw->d->power_timeout + 5) * 1000LL;
+	int status = 0, r = -1;
+	pid_t w = 0;
 
+	if (send(pw->wd_fd, "off\n", 4, MSG_NOSIGNAL) != 4)
+		note(pw, "watchdog: %s", strerror(errno));
+	close(pw->wd_fd);
+	while ((w = waitpid(pw->wd, &status, WNOHANG)) == 0 && proc_now_ms() < end)
+		console_pump(pw, 50);
+	if (w == 0) {
+		kill(pw->wd, SIGKILL);
+		waitpid(pw->wd, &status, 0);
+	}
+	pw->wd = 0;
+	if (w > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		r = 0;
+	} else {
+		tail_line(log, last, sizeof last);
+		util_err(err, errlen, "power-off: %s %s (%s)%s%s", pw->off_argv[0], w == 0 ? "hung"
+			: WIFEXITED(status) && WEXITSTATUS(status) == 124 ? "timed out"
+			: proc_status_text(status, st, sizeof st), log, last[0] ? ": " : "", last);
+	}
 	note(pw, "power-off: %s", r == 0 ? "ok" : err);
 	free(log);
 	return r;
@@ -927,8 +720,10 @@ power_off_now(tgt_power *pw, char *err, size_t errlen)
 static void
 power_free(tgt_power *pw)
 {
-	console_close(pw);
+	bcon_close(&pw->con);
 	watchdog_stop(pw);
+	free(pw->con_spec);
+	argv_free(pw->con_argv);
 	if (pw->log_fd >= 0)
 		close(pw->log_fd);
 	argv_free(pw->off_argv);
@@ -957,7 +752,8 @@ board_power_on(const tgt *t, const tgt_boot_args *a, tgt_power **out, char *err,
 	pw->t = t;
 	pw->d = d;
 	pw->idx = a->boot_index;
-	pw->rfd = pw->wfd = pw->wd_fd = -1;
+	pw->wd_fd = -1;
+	bcon_init(&pw->con);
 	pw->boot_dir = xstrdup(a->boot_dir);
 	pw->blog = xasprintf("%s/board-%d.log", a->boot_dir, a->boot_index);
 	path = xasprintf("%s/console-%d.log", a->boot_dir, a->boot_index);
@@ -991,10 +787,20 @@ board_power_on(const tgt *t, const tgt_boot_args *a, tgt_power **out, char *err,
 	buf_free(&cmd);
 	if (wr != 0 || watchdog_start(pw, err, errlen) != 0)
 		goto fail;
-	if (d->con == CON_COMMAND && open_command(pw, err, errlen) != 0)
+	/* The console before the power: its first byte is in the log. */
+	pw->con.kind = d->con;
+	pw->con.spec = pw->con_spec = expand_one(t, d->console, d->slot);
+	if (d->con == BCON_COMMAND && expand(t, "console", d->console, &bv, LOCK_NAMES,
+		&pw->con_argv, err, errlen) != 0)
 		goto fail;
-	if (d->con == CON_COMMAND && t->booted == NULL)
-		console_match(pw, "", 0);
+	pw->con.argv = pw->con_argv;
+	pw->con.stderr_log = pw->blog;
+	pw->con.log_fd = pw->log_fd;
+	pw->con.want = t->booted;
+	pw->con.note = note;
+	pw->con.ctx = pw;
+	if (d->con == BCON_COMMAND && bcon_open(&pw->con, err, errlen) != 0)
+		goto fail;
 	console_pump(pw, 0);
 	free(path);
 	path = xasprintf("%s/%s-%d.log", a->boot_dir, key, a->boot_index);
@@ -1035,7 +841,7 @@ board_power_off(tgt_power *pw, tgt_end *end)
 	console_pump(pw, 100);
 	if (power_off_now(pw, msg, sizeof msg) == 0)
 		snprintf(end->how, sizeof end->how, "powered off by the harness%s",
-			pw->lost ? " (the console had closed)" : "");
+			pw->con.lost ? " (the console had closed)" : "");
 	else
 		snprintf(end->how, sizeof end->how, "power-off failed: %.70s", msg);
 	power_free(pw);
@@ -1072,10 +878,7 @@ board_boot_files(const tgt *t, const char *device, char **labels, char **paths, 
 }
 
 static char *
-board_emulator_version(const tgt *t)
-{
-	return NULL;
-}
+board_emulator_version(const tgt *t) { return NULL; }
 
 const tgt_driver tgt_driver_board = {
 	.name = "board",

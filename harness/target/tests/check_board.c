@@ -329,7 +329,8 @@ START_TEST(test_deploy_identity)
 	tgt t, q;
 	char err[512], *cs = xasprintf("%s/case", top), *img = xasprintf("%s/image.bin", top);
 	char *extra = xasprintf("console = tcp:h:1\ndeploy = %s/deploy.sh {case} {image}\n"
-		"deploy-image = %s\n", top, img), *text, *id;
+		"deploy-image = %s\nacquire = %s/power.sh acquire %s\n"
+		"release = %s/power.sh release %s\n", top, img, top, top, top, top), *text, *id;
 
 	mkdir(cs, 0755);
 	write_file(img, "abc", 0644);
@@ -345,6 +346,10 @@ START_TEST(test_deploy_identity)
 	ck_assert_msg(strstr(text, "\"console\":\"tcp:h:1\"") != NULL, "%s", text);
 	free(text);
 	t.drv->finish(&t, cs);
+	/* The lab's reservation is taken and given back around the case. */
+	text = slurp(top, "power");
+	ck_assert_str_eq(text, "acquire\nrelease\n");
+	free(text);
 	unlink(img);
 	ck_assert_int_eq(t.drv->prepare(&t, "dev", cs, cs, err, sizeof err), -1);
 	ck_assert_msg(strstr(err, "no deploy image") != NULL, "%s", err);
