@@ -16,7 +16,11 @@
 #   board.sh off STATE                power off: QEMU and ser2net stopped
 #
 # QEMU starts with its CPU stopped and runs once a console client is
-# connected (or after 5 s), so the console holds every byte of the boot.
+# connected (or after 5 s), so the console holds every byte of the boot. A
+# guest that reboots or powers off halts with its power on, as a board whose
+# reset needs a power cycle does: QEMU stays, and with it the pty, so no
+# byte the guest wrote is lost when it stops (an exiting QEMU drops what its
+# pty still held).
 set -euo pipefail
 
 die() { echo "board.sh: $*" >&2; exit 1; }
@@ -70,7 +74,8 @@ on)
 	fi
 	rm -f "$s/mon.sock"
 	: > "$s/qemu.log"
-	setsid qemu-system-x86_64 -nographic -nodefaults -no-user-config -no-reboot -S \
+	setsid qemu-system-x86_64 -nographic -nodefaults -no-user-config -S \
+		-action reboot=shutdown,shutdown=pause \
 		-M q35 -m 256 -accel tcg -rtc "base=$date" \
 		-kernel "$s/vmlinuz" -initrd "$s/initrd.img" \
 		-append "console=ttyS0 panic=-1 quiet" \
