@@ -35,6 +35,8 @@ typedef struct {
 	const char *seed;		/* PKI seed */
 	const char *build_dir;		/* where images and the agent are */
 	const char *cache;		/* key cache, NULL for the default */
+	const char *signing_key;	/* the firmware-signing key (P-256 PEM), or NULL:
+					 * a fresh key in OUT/keys/ */
 	int jobs;			/* cases at once */
 	int shard_k, shard_n;		/* the shard the plan holds, for the record */
 	const char **targets;		/* the targets' names, for messages */
@@ -60,14 +62,11 @@ int results_open(const char *dir, int force, int *lockfd, char *err, size_t errl
 
 /*
  * Decide every phase under a results directory again, from its evidence, and
- * compare with summary.json. Prints disagreements to stdout. Returns 0 when
+ * compare with summary.json. Tells say() every disagreement (every verdict when
+ * verbose) and a closing count. Returns 0 when
  * all agree, 1 when some differ, 2 when the directory cannot be read.
  */
-int run_reverdict(const char *dir, int verbose, char *err, size_t errlen);
-
-/* Write summary.json, junit.xml and summary.txt for results[0..n) under dir.
- * meta is a JSON object's members (without braces) for summary.json. */
-int run_write_results(const char *dir, const verdict_result *res, char *const *evidence,
-	size_t n, const char *meta, char *err, size_t errlen);
+int run_reverdict(const char *dir, int verbose, void (*say)(void *ctx, const char *line),
+	void *ctx, char *err, size_t errlen);
 
 #endif

@@ -4,6 +4,8 @@
  * rotsim verdict DIR
  */
 #include "run/runner.h"
+#include "fw/fw.h"
+#include "paths.h"
 #include "plan/plan.h"
 #include "target/target.h"
 #include "scenario/devices.h"
@@ -28,8 +30,9 @@ run_usage(FILE *f)
 	fprintf(f,
 "usage: rotsim run [NAME ... | --all | --tag TAG] [--target T ...] [--device D ...]\n"
 "                  [-j N] [--shard K/N] [--out DIR] [--force] [--seed S]\n"
-"                  [--scenarios DIR] [--build DIR] [--cache DIR] [--dry-run]\n"
-"                  [--no-report] [-q]\n"
+"                  [--scenarios DIR] [--targets DIR] [--devices DIR]\n"
+"                  [--build DIR] [--cache DIR] [--dry-run]\n"
+"                  [--signing-key FILE] [--no-report] [-q]\n"
 "\n"
 "Run named scenarios (scenarios/NAME.scn; with no name, those tagged \"default\")\n"
 "on a target: for every device of a scenario and every phase, start the update\n"
@@ -49,8 +52,15 @@ run_usage(FILE *f)
 "  --dry-run        print the cases the run would run (index, scenario,\n"
 "                   device@target) and exit\n"
 "  --no-report      do not write report.html, report.md and report.json\n"
+"  --signing-key F  sign manifests and bundles with this P-256 key (PEM), the\n"
+"                   one the device's firmware trusts; default: a fresh key per\n"
+"                   run, whose public half the device's configuration carries\n"
 "  --seed S         PKI key seed (default \"rotsim\")\n"
-"  --scenarios DIR  where scenarios are\n"
+"  --scenarios DIR  also look for scenarios (NAME.scn) in DIR (repeatable)\n"
+"  --targets DIR    also look for targets (NAME/target.conf) in DIR\n"
+"  --devices DIR    also look for devices (NAME.profile) in DIR, after the\n"
+"                   stock ones; ROTSIM_PATH=D1:D2 adds D/scenarios, D/targets\n"
+"                   and D/devices of each\n"
 "  --build DIR      where images and the agent are (default: beside rotsim)\n"
 "  --cache DIR      PKI key cache\n"
 "  -q, --quiet      no line per case\n"
@@ -190,13 +200,16 @@ verb_run(int argc, char **argv)
 		{ "force", no_argument, NULL, 'F' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "tag", required_argument, NULL, 'T' },
+		{ "targets", required_argument, NULL, 'U' },
+		{ "devices", required_argument, NULL, 'V' },
 		{ "no-report", no_argument, NULL, 'R' },
+		{ "signing-key", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	run_opts o;
-	const char *targets[8], *devices[64], *scndir_arg = NULL, *out = NULL, *tag = NULL;
-	char *scndir = NULL, *build = NULL, err[2048], **names = NULL, **devs = NULL;
+	const char *targets[8], *devices[64], *out = NULL, *tag = NULL;
+	char *signing_abs = NULL, *build = NULL, err[2048], **names = NULL, **devs = NULL;
 	size_t ndevs = 0, nnames = 0, i, nscn = 0;
 	scenario *scns = NULL;
 	int all = 0, ch, ret = 2, force = 0, no_report = 0, dry_run = 0, lockfd = -1;
@@ -205,7 +218,6 @@ verb_run(int argc, char **argv)
 	plan pl;
 	term tm;
 	run_observer obs;
-	long n;
 
 	memset(&o, 0, sizeof o);
 	memset(&tm, 0, sizeof tm);
@@ -256,7 +268,14 @@ verb_run(int argc, char **argv)
 			break;
 		case 'o': out = optarg; break;
 		case 'S': o.seed = optarg; break;
-		case 'D': scndir_arg = optarg; break;
+		case 'D': case 'U': case 'V':
+			if (paths_add(ch == 'D' ? PATHS_SCENARIOS : ch == 'U' ? PATHS_TARGETS
+				: PATHS_DEVICES, optarg, err, sizeof err) != 0) {
+				fprintf(stderr, "rotsim run: %s\n", err);
+				free(build);
+				return 2;
+			}
+			break;
 		case 'b': free(build); build = xstrdup(optarg); break;
 		case 'c': o.cache = optarg; break;
 		case 'q': tm.quiet = 1; break;
@@ -264,6 +283,7 @@ verb_run(int argc, char **argv)
 		case 'n': dry_run = 1; break;
 		case 'T': tag = optarg; break;
 		case 'R': no_report = 1; break;
+		case 'K': o.signing_key = optarg; break;
 		case 'h': run_usage(stdout); free(build); return 0;
 		default: run_usage(stderr); free(build); return 2;
 		}
@@ -278,41 +298,43 @@ verb_run(int argc, char **argv)
 	if (build == NULL)
 		build = tgt_build_dir();
 	o.build_dir = build;
-	if ((scndir = scn_dir(scndir_arg, argv[0], err, sizeof err)) == NULL) {
-		fprintf(stderr, "rotsim run: %s\n", err);
-		goto done;
-	}
 	if (optind < argc) {
 		for (i = (size_t)optind; i < (size_t)argc; i++) {
 			names = xrealloc(names, (nnames + 1) * sizeof *names);
 			names[nnames++] = xstrdup(argv[i]);
 		}
 	} else {
-		if ((n = scn_list(scndir, &names, err, sizeof err)) < 0) {
-			fprintf(stderr, "rotsim run: %s\n", err);
+		nnames = paths_names(PATHS_SCENARIOS, ".scn", &names);
+		if (nnames == 0) {
+			fprintf(stderr, "rotsim run: no scenario in the scenarios directories "
+				"(--scenarios DIR, $ROTSIM_PATH, the stock scenarios/)\n");
 			goto done;
 		}
-		nnames = (size_t)n;
 	}
 	if (dev_known_profiles(&devs, &ndevs) != 0) {
 		fprintf(stderr, "rotsim run: no device profiles (targets/firmware/profiles)\n");
 		goto done;
 	}
+	char *shadow = paths_shadowed_device();
+	if (shadow != NULL) {
+		fprintf(stderr, "rotsim run: %s has the name of a stock device: give it another "
+			"name (a device can say like = NAME to share the stock expectations)\n", shadow);
+		free(shadow);
+		goto done;
+	}
 	/* Every scenario is read and checked before anything runs. */
 	for (i = 0; i < nnames; i++) {
 		char *path = strchr(names[i], '/') ? xstrdup(names[i])
-			: xasprintf("%s/%s.scn", scndir, names[i]);
+			: paths_find(PATHS_SCENARIOS, names[i], ".scn");
 		scenario s;
-		if (access(path, R_OK) != 0) {
+		if (path == NULL || access(path, R_OK) != 0) {
 			char **known = NULL;
-			long nk = scn_list(scndir, &known, err, sizeof err);
-			const char *near = nk > 0 ? plan_closest(names[i], (const char *const *)known,
-				(size_t)nk) : NULL;
-			fprintf(stderr, "rotsim run: no scenario \"%s\" (%s)%s%s%s; rotsim list shows "
-				"them\n", names[i], path, near ? "; did you mean \"" : "",
-				near ? near : "", near ? "\"?" : "");
-			if (nk > 0)
-				cfg_list_free(known, (size_t)nk);
+			size_t nk = paths_names(PATHS_SCENARIOS, ".scn", &known);
+			const char *near = plan_closest(names[i], (const char *const *)known, nk);
+			fprintf(stderr, "rotsim run: no scenario \"%s\"%s%s%s (rotsim list shows them)\n",
+				names[i], near ? "; did you mean \"" : "", near ? near : "",
+				near ? "\"?" : "");
+			cfg_list_free(known, nk);
 			free(path);
 			goto done;
 		}
@@ -341,15 +363,12 @@ verb_run(int argc, char **argv)
 	/* Targets and the plan, checked before anything is created. */
 	for (i = 0; i < o.ntargets; i++) {
 		if (tgt_load(&tgts[ntgts], targets[i], build, err, sizeof err) != 0) {
-			char **known = NULL, *tdir = tgt_dir();
-			long nk = tdir ? util_list_dir(tdir, "", &known, NULL, 0) : -1;
-			const char *near = nk > 0 ? plan_closest(targets[i], (const char *const *)known,
-				(size_t)nk) : NULL;
+			char **known = NULL;
+			size_t nk = paths_names(PATHS_TARGETS, "/target.conf", &known);
+			const char *near = plan_closest(targets[i], (const char *const *)known, nk);
 			fprintf(stderr, "rotsim run: %s%s%s%s\n", err, near ? " (did you mean \"" : "",
 				near ? near : "", near ? "\"?)" : "");
-			if (nk > 0)
-				cfg_list_free(known, (size_t)nk);
-			free(tdir);
+			cfg_list_free(known, nk);
 			goto done;
 		}
 		ntgts++;
@@ -358,6 +377,18 @@ verb_run(int argc, char **argv)
 		o.shard_k, o.shard_n, err, sizeof err) != 0) {
 		fprintf(stderr, "rotsim run: %s\n", err);
 		goto done;
+	}
+	if (o.signing_key != NULL) {
+		fw_key k;
+		char *abs = realpath(o.signing_key, NULL);
+		if (abs == NULL || fw_key_load(&k, abs, err, sizeof err) != 0) {
+			fprintf(stderr, "rotsim run: --signing-key %s: %s\n", o.signing_key,
+				abs == NULL ? strerror(errno) : err);
+			free(abs);
+			goto done;
+		}
+		fw_key_wipe(&k);
+		o.signing_key = signing_abs = abs;
 	}
 	if (dry_run) {
 		for (i = 0; i < pl.n; i++)
@@ -413,6 +444,7 @@ verb_run(int argc, char **argv)
 	free(sum);
 	free(outdir);
 done:
+	free(signing_abs);
 	if (lockfd >= 0)
 		close(lockfd);
 	plan_free(&pl);
@@ -423,9 +455,14 @@ done:
 	free(scns);
 	cfg_list_free(names, nnames);
 	cfg_list_free(devs, ndevs);
-	free(scndir);
 	free(build);
 	return ret;
+}
+
+static void
+say_line(void *ctx, const char *line)
+{
+	fprintf(ctx, "%s\n", line);
 }
 
 static void
@@ -462,7 +499,7 @@ verb_verdict(int argc, char **argv)
 		fprintf(stderr, "rotsim verdict: give one results directory\n");
 		return 2;
 	}
-	r = run_reverdict(argv[optind], verbose, err, sizeof err);
+	r = run_reverdict(argv[optind], verbose, say_line, stdout, err, sizeof err);
 	if (r == 2)
 		fprintf(stderr, "rotsim verdict: %s\n", err);
 	return r;

@@ -1,7 +1,5 @@
 LIB_SRCS += sim/fw/fw.c
-CMD_SRCS += sim/fw/verb_sign.c
-VERBS += sign
 CHECK_SRCS += sim/fw/tests/check_fw.c
 FUZZ_SRCS += sim/fw/fuzz/fuzz_manifest.c
 SCRIPT_TESTS += sim/fw/tests/sign.sh
-DEPS_PKGS += xxd
+DEPS_TEST += xxd
