@@ -14,7 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const tgt_driver *const drivers[] = { &tgt_driver_qemu, &tgt_driver_native, NULL };
+static const tgt_driver *const drivers[] = { &tgt_driver_qemu, &tgt_driver_native,
+	&tgt_driver_board, NULL };
 
 /* see target.h */
 const tgt_driver *
@@ -305,6 +306,22 @@ tgt_image_hashes(const tgt *t, const char *device, buf_t *out, int first)
 		free(paths[i]);
 	}
 	return first;
+}
+
+/* see target.h */
+char *
+tgt_identity(const tgt *t, const char *device)
+{
+	buf_t b = {0};
+
+	if (t->drv->identity != NULL)
+		return t->drv->identity(t, device);
+	buf_puts(&b, "{\"target\":");
+	json_put_str(&b, t->name);
+	buf_puts(&b, ",\"driver\":");
+	json_put_str(&b, t->drv->name);
+	buf_puts(&b, "}");
+	return buf_cstr(&b);
 }
 
 /* see target.h */

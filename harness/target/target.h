@@ -2,7 +2,8 @@
  * Targets: how a device is powered, clocked, connected, listened to and
  * captured. A target is described by targets/NAME/target.conf (section syntax;
  * every key is documented in targets/README.md) and run by one driver: qemu
- * (harness/target/qemu.c) or native (harness/target/native.c). Nothing outside
+ * (harness/target/qemu.c), native (harness/target/native.c) or board
+ * (harness/target/board.c). Nothing outside
  * a driver's file knows which driver runs a target: the runner powers a device
  * on, waits, and asks what happened through this interface only.
  *
@@ -106,6 +107,10 @@ struct tgt_driver {
 		size_t max);
 	/* The emulator's version line, allocated, or NULL. */
 	char *(*emulator_version)(const tgt *t);
+	/* Optional: what identifies the device's hardware for the report (a
+	 * board: its pool, console, lock, deploy image hash), as one JSON object,
+	 * allocated. NULL: tgt_identity's generic record. */
+	char *(*identity)(const tgt *t, const char *device);
 };
 
 /* Read NAME/target.conf from the targets directories (harness/paths.h). build_dir is where relative paths of the
@@ -143,8 +148,12 @@ int tgt_image_hashes(const tgt *t, const char *device, buf_t *out, int first);
 int tgt_reboot_requested(const tgt *t, const tgt_end *end, const char *console,
 	char *why, size_t whylen);
 
+/* The target's identity as one JSON object ({"target", "driver", ...}),
+ * allocated with xmalloc(); for the report's record of what ran a case. */
+char *tgt_identity(const tgt *t, const char *device);
+
 /* The drivers, and the one for a name (NULL if none). */
-extern const tgt_driver tgt_driver_qemu, tgt_driver_native;
+extern const tgt_driver tgt_driver_qemu, tgt_driver_native, tgt_driver_board;
 const tgt_driver *tgt_driver_find(const char *name);
 
 /* A helper the drivers share: the value of a key, allocated, or NULL. */
