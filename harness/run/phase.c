@@ -1,0 +1,411 @@
+/*
+ * One case, in its own process: for each phase the update server, the capture
+ * and the device's boots, leaving the evidence in the phase's directory. See
+ * run_int.h.
+ */
+#include "run/run_int.h"
+#include "run/proc.h"
+#include "run/target.h"
+#include "capture/capture.h"
+#include "common/json.h"
+#include "scenario/devices.h"
+#include "time/simtime.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAX_BOOTS 4
+
+/* ---- Small file helpers ---- */
+
+static int
+copy_file(const char *from, const char *to, mode_t mode, char *err, size_t errlen)
+{
+	unsigned char *data;
+	size_t len;
+	int r;
+
+	if (util_read_file(from, &data, &len, err, errlen) != 0)
+		return -1;
+	r = util_write_atomic(to, data, len, mode, err, errlen);
+	free(data);
+	return r;
+}
+
+static int
+copy_dir(const char *from, const char *to, char *err, size_t errlen)
+{
+	DIR *d = opendir(from);
+	struct dirent *de;
+	int ret = 0;
+
+	if (d == NULL)
+		return util_err(err, errlen, "%s: cannot open", from);
+	if (util_mkdirs(to, 0755, err, errlen) != 0) {
+		closedir(d);
+		return -1;
+	}
+	while (ret == 0 && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		char *a = xasprintf("%s/%s", from, de->d_name), *b = xasprintf("%s/%s", to,
+			de->d_name);
+		ret = copy_file(a, b, 0644, err, errlen);
+		free(a);
+		free(b);
+	}
+	closedir(d);
+	return ret;
+}
+
+/* ---- One case, in its own process ---- */
+
+static void
+case_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+	proc_kill_all();
+}
+
+static char *
+self_exe(void)
+{
+	char buf[4096];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+
+	if (n <= 0)
+		return xstrdup("rotsim");
+	buf[n] = 0;
+	return xstrdup(buf);
+}
+
+/* Does a file contain a string? */
+static int
+file_has(const char *path, const char *needle)
+{
+	unsigned char *data;
+	size_t len;
+	char err[64];
+	int r;
+
+	if (util_read_file(path, &data, &len, err, sizeof err) != 0)
+		return 0;
+	r = memmem(data, len, needle, strlen(needle)) != NULL;
+	free(data);
+	return r;
+}
+
+static void
+append_file(const char *from, const char *to)
+{
+	unsigned char *data;
+	size_t len;
+	char err[64];
+	FILE *f;
+
+	if (util_read_file(from, &data, &len, err, sizeof err) != 0)
+		return;
+	if ((f = fopen(to, "ab")) != NULL) {
+		fwrite(data, 1, len, f);
+		fclose(f);
+	}
+	free(data);
+}
+
+/* The server's arguments for a phase; fault ids become files. */
+static void
+server_argv(const scn_phase *ph, const char *pdir, const char *pkid, const char *fwdir,
+	const char *signing, int sntp, char **argv, char **own, size_t *nown)
+{
+	size_t n = 0, i;
+
+#define ARG(s) (argv[n++] = (s))
+#define OWN(s) (argv[n++] = own[(*nown)++] = (s))
+	OWN(self_exe());
+	ARG("serve");
+	ARG("--listen");
+	ARG("127.0.0.1:0");
+	ARG("--chain");
+	OWN(ph->variant ? xasprintf("%s/chains/%s.%s.pem", pkid, ph->leaf, ph->variant)
+		: xasprintf("%s/chains/%s.pem", pkid, ph->leaf));
+	ARG("--key");
+	OWN(xasprintf("%s/%s.key.pem", pkid, ph->leaf));
+	ARG("--firmware");
+	ARG((char *)fwdir);
+	ARG("--signing-key");
+	ARG((char *)signing);
+	ARG("--time");
+	char date[32];
+	OWN(xstrdup(simtime_format(date, sizeof date, ph->date)));
+	ARG("--events");
+	OWN(xasprintf("%s/server-events.jsonl", pdir));
+	ARG("--keylog");
+	OWN(xasprintf("%s/keylog.txt", pdir));
+	if (sntp) {
+		ARG("--sntp");
+		ARG("127.0.0.1:0");
+	}
+	for (i = 0; i < ph->nfaults && n < 56; i++) {
+		const char *f = ph->faults[i];
+		ARG("--fault");
+		if (strncmp(f, "append=", 7) == 0) {
+			OWN(xasprintf("append=%s/%s.crt.pem", pkid, f + 7));
+		} else if (strncmp(f, "chain=", 6) == 0) {
+			char *id = xstrdup(f + 6), *rest = strchr(id, ','), *dot;
+			if (rest)
+				*rest++ = 0;
+			dot = strchr(id, '.');
+			if (dot)
+				*dot++ = 0;
+			OWN(xasprintf("chain=%s/chains/%s%s%s.pem,key=%s/%s.key.pem%s%s", pkid, id,
+				dot ? "." : "", dot ? dot : "", pkid, id, rest ? "," : "",
+				rest ? rest : ""));
+			free(id);
+		} else {
+			ARG((char *)f);
+		}
+	}
+	ARG(NULL);
+#undef ARG
+#undef OWN
+}
+
+/* Run one phase: server, capture, boots. Leaves the evidence in pdir. */
+static void
+run_phase(const run_case *c, const tgt *t, const scn_phase *ph, const char *pdir,
+	const char *pkid, const char *fwdir, const char *signing, long version_before,
+	const char *trust, long image_size)
+{
+	char *argv[64], *own[64], line[256], err[512], exits[256] = "";
+	size_t nown = 0, i;
+	proc srv, dev;
+	int fd = -1, port = 0, sntp_port = 0, boots = 0;
+	int want_sntp = ph->sntp && t->sntp;
+	const char *error = NULL;
+	char errbuf[768], caperr[512] = "";
+	cap_live *live = NULL;
+	long long t0 = proc_now_ms();
+	proc_io io;
+
+	memset(&srv, 0, sizeof srv);
+	memset(&dev, 0, sizeof dev);
+	server_argv(ph, pdir, pkid, fwdir, signing, want_sntp, argv, own, &nown);
+	memset(&io, 0, sizeof io);
+	io.stdout_pipe = 1;
+	io.out_fd = &fd;
+	char *slog = xasprintf("%s/server.log", pdir);
+	io.stderr_path = slog;
+	if (proc_spawn(&srv, "server", argv, &io, err, sizeof err) != 0) {
+		snprintf(errbuf, sizeof errbuf, "the update server did not start: %s", err);
+		error = errbuf;
+		goto done;
+	}
+	if (proc_read_line(fd, line, sizeof line, 10000) < 0
+		|| sscanf(line, "listening 127.0.0.1:%d", &port) != 1) {
+		snprintf(errbuf, sizeof errbuf, "the update server did not start (see %s)", slog);
+		error = errbuf;
+		goto done;
+	}
+	if (want_sntp && (proc_read_line(fd, line, sizeof line, 5000) < 0
+		|| sscanf(line, "sntp %d", &sntp_port) != 1)) {
+		snprintf(errbuf, sizeof errbuf, "the SNTP responder did not start (see %s)", slog);
+		error = errbuf;
+		goto done;
+	}
+	if (t->driver == TGT_NATIVE) {
+		char filter[96], *pcap = xasprintf("%s/capture.pcap", pdir);
+		if (sntp_port > 0)
+			snprintf(filter, sizeof filter, "tcp port %d or udp port %d", port, sntp_port);
+		else
+			snprintf(filter, sizeof filter, "tcp port %d", port);
+		if (cap_live_start("lo", filter, pcap, &live, caperr, sizeof caperr) != 0)
+			live = NULL;
+		free(pcap);
+	}
+	/* The server's port, for the verdict: natively the real one; a QEMU
+	 * guest talks to 10.0.2.100:443. */
+	write_phase_json(c, ph, pdir, version_before, trust, image_size,
+		t->driver == TGT_QEMU ? 443 : port);
+	char *console = xasprintf("%s/console.log", pdir);
+	for (boots = 0; boots < MAX_BOOTS && !interrupted; boots++) {
+		tgt_boot_args a;
+		int64_t rtc;
+		memset(&a, 0, sizeof a);
+		a.device = c->device;
+		a.case_dir = c->dir;
+		a.boot_dir = pdir;
+		/* A device without an RTC starts at the epoch; a reboot keeps the
+		 * time that passed in the phase. */
+		a.rtc = scn_rtc_time(ph, &rtc) ? rtc + (proc_now_ms() - t0) / 1000 : 0;
+		a.server_port = port;
+		a.sntp_port = sntp_port;
+		a.boot_index = boots;
+		if (tgt_boot(t, &a, &dev, err, sizeof err) != 0) {
+			snprintf(errbuf, sizeof errbuf, "%s", err);
+			error = errbuf;
+			break;
+		}
+		char *cons = xasprintf("%s/console-%d.log", pdir, boots);
+		long long start = proc_now_ms();
+		int booted = t->driver == TGT_NATIVE || t->booted == NULL, exited = 0;
+		while (!interrupted) {
+			if (proc_wait(&dev, 100)) {
+				exited = 1;
+				break;
+			}
+			if (!booted && file_has(cons, t->booted))
+				booted = 1;
+			long long el = proc_now_ms() - start;
+			if (!booted && el > t->boot_timeout * 1000LL) {
+				snprintf(errbuf, sizeof errbuf, "the device did not boot: no \"%s\" on its "
+					"console within %d s", t->booted, t->boot_timeout);
+				error = errbuf;
+				break;
+			}
+			if (el > t->run_timeout * 1000LL) {
+				snprintf(errbuf, sizeof errbuf, "the device did not finish within %d s "
+					"(run-timeout)", t->run_timeout);
+				error = errbuf;
+				break;
+			}
+		}
+		if (!exited)
+			proc_stop(&dev, 2000);
+		char st[64];
+		snprintf(exits + strlen(exits), sizeof exits - strlen(exits), "%s\"%s\"",
+			boots ? "," : "", exited ? proc_status_text(dev.status, st, sizeof st) : "killed");
+		append_file(cons, console);
+		if (error != NULL || !exited) {
+			free(cons);
+			boots++;
+			break;
+		}
+		/* Boot again when the device asked for a reboot after installing:
+		 * the agent's exit 10, which init reports on a QEMU console. */
+		int reboot = t->driver == TGT_NATIVE
+			? WIFEXITED(dev.status) && WEXITSTATUS(dev.status) == 10
+			: file_has(cons, "agent-exit status=10");
+		if (t->driver == TGT_QEMU && !booted && error == NULL) {
+			snprintf(errbuf, sizeof errbuf, "the device powered off without booting (see "
+				"%s)", cons);
+			error = errbuf;
+		}
+		free(cons);
+		if (!reboot) {
+			boots++;
+			break;
+		}
+	}
+	free(console);
+done:
+	if (live != NULL) {
+		uint64_t pk;
+		if (cap_live_stop(live, &pk, err, sizeof err) != 0)
+			snprintf(caperr, sizeof caperr, "%s", err);
+	}
+	proc_stop(&dev, 2000);
+	proc_stop(&srv, 5000);
+	if (fd >= 0)
+		close(fd);
+	write_run_json(pdir, boots, exits, error, caperr[0] ? caperr : NULL, proc_now_ms() - t0);
+	free(slog);
+	for (i = 0; i < nown; i++)
+		free(own[i]);
+}
+
+/* see run_int.h */
+int
+case_main(run_case *c, const run_opts *o)
+{
+	char err[1024];
+	tgt t;
+	size_t i;
+	char *etc = xasprintf("%s/etc", c->dir), *pkid = xasprintf("%s/pki/%s", o->out, c->scn->name);
+	char *signing = xasprintf("%s/keys/signing-key.pem", o->out);
+	int ret = 2;
+
+	signal(SIGINT, case_signal);
+	signal(SIGTERM, case_signal);
+	if (tgt_load(&t, c->target, o->build_dir, err, sizeof err) != 0) {
+		/* Every phase gets the reason. */
+		for (i = 0; i < c->scn->nphases; i++) {
+			char *pdir = xasprintf("%s/%02zu-%s", c->dir, i + 1, c->scn->phases[i].name);
+			util_mkdirs(pdir, 0755, NULL, 0);
+			write_phase_json(c, &c->scn->phases[i], pdir, 1, NULL, 0, 0);
+			write_run_json(pdir, 0, "", err, NULL, 0);
+			free(pdir);
+		}
+		goto out;
+	}
+	/* The device's configuration: its profile, the PKI's anchor sets, the
+	 * firmware-signing public key and its name. */
+	char *profdir = dev_profiles_dir();
+	char *prof = profdir ? xasprintf("%s/%s.profile", profdir, c->device) : NULL;
+	char *anchors = xasprintf("%s/anchors", etc), *pkianchors = xasprintf("%s/anchors", pkid);
+	char *devname = xasprintf("%s/device", etc), *pub = xasprintf("%s/signing-key.pub.pem", etc);
+	char *profout = xasprintf("%s/profile", etc);
+	char *pubsrc = xasprintf("%s/keys/signing-key.pub.pem", o->out);
+	buf_t nb = {0};
+	buf_printf(&nb, "%s\n", c->device);
+	const char *prep_err = NULL;
+	if (util_mkdirs(etc, 0755, err, sizeof err) != 0
+		|| prof == NULL || copy_file(prof, profout, 0644, err, sizeof err) != 0
+		|| copy_dir(pkianchors, anchors, err, sizeof err) != 0
+		|| copy_file(pubsrc, pub, 0644, err, sizeof err) != 0
+		|| write_text(devname, &nb, err, sizeof err) != 0
+		|| tgt_prepare(&t, c->device, c->dir, etc, err, sizeof err) != 0)
+		prep_err = prof == NULL ? "no device profiles directory" : err;
+	free(profdir); free(prof); free(anchors); free(pkianchors); free(devname); free(pub);
+	free(profout); free(pubsrc);
+	buf_free(&nb);
+
+	char *v = profile_value(c->device, "version");
+	long version = v ? atol(v) : 1;
+	const char *trust = NULL;
+	free(v);
+	for (i = 0; i < c->scn->nphases; i++) {
+		const scn_phase *ph = &c->scn->phases[i];
+		char *pdir = xasprintf("%s/%02zu-%s", c->dir, i + 1, ph->name);
+		char *fwdir = xasprintf("%s/firmware/%s/%s", o->out, c->scn->name, ph->name);
+		char *img = xasprintf("%s/image-%u.bin", fwdir, ph->firmware);
+		struct stat st;
+		long size = stat(img, &st) == 0 ? (long)st.st_size : -1;
+		util_mkdirs(pdir, 0755, NULL, 0);
+		write_phase_json(c, ph, pdir, version, trust, size, 0);
+		if (prep_err != NULL)
+			write_run_json(pdir, 0, "", prep_err, NULL, 0);
+		else if (interrupted || !ph->power)
+			write_run_json(pdir, 0, "", NULL, NULL, 0);
+		else
+			run_phase(c, &t, ph, pdir, pkid, fwdir, signing, version, trust, size);
+		/* What the device runs next comes from the evidence, by the same
+		 * standard as an update: the whole image sent and the new version
+		 * checked in (an insecure device that installed counts too). Its
+		 * trust store is then the one the new bundle carries, if any. */
+		verdict_result r;
+		if (ph->power && verdict_phase(pdir, &r, err, sizeof err) == 0
+			&& (long)ph->firmware > version && r.reported_version == (long)ph->firmware
+			&& size > 0 && r.image_bytes_sent >= (uint64_t)size) {
+			version = (long)ph->firmware;
+			trust = ph->firmware_trust;
+		}
+		free(pdir);
+		free(fwdir);
+		free(img);
+	}
+	ret = interrupted ? 2 : 0;
+	tgt_free(&t);
+out:
+	free(etc);
+	free(pkid);
+	free(signing);
+	return ret;
+}

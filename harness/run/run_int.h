@@ -1,0 +1,72 @@
+/*
+ * What the parts of the run share, inside harness/run: the case being run,
+ * the interruption flag, and the functions each part offers the others.
+ * Nothing outside harness/run includes this header.
+ */
+#ifndef ROTSIM_RUN_INT_H
+#define ROTSIM_RUN_INT_H
+
+#include <signal.h>
+#include <stddef.h>
+
+#include "common/util.h"
+#include "run/runner.h"
+#include "scenario/scenario.h"
+#include "verdict/verdict.h"
+
+/* One case of the run: a scenario, a device and a target. */
+typedef struct {
+	scenario *scn;
+	const char *device;
+	const char *target;
+	char *dir;		/* OUT/cases/SCN/DEVICE@TARGET */
+	pid_t pid;
+	int finished;
+	/* Its verdicts, one per phase, decided when its process ended. */
+	verdict_result *res;
+	char **ev;
+	size_t nres;
+} run_case;
+
+/* Write a text file atomically, mode 0644. Returns 0 or -1 with err. */
+static inline int
+write_text(const char *path, const buf_t *b, char *err, size_t errlen)
+{
+	return util_write_atomic(path, b->data, b->len, 0644, err, errlen);
+}
+
+/* Set by SIGINT or SIGTERM, in the parent and in each case process. */
+extern volatile sig_atomic_t interrupted;
+
+/* prepare.c: the firmware-signing key of the run (OUT/keys/, created when
+ * missing), then each scenario's PKI under OUT/pki/SCN and its firmware
+ * bundles under OUT/firmware/SCN/PHASE. Return 0 or -1 with err. */
+int prepare_keys(const run_opts *o, char *err, size_t errlen);
+int prepare_scenario(scenario *s, const run_opts *o, char *err, size_t errlen);
+
+/* phase.c: run one case in the calling (forked) process; the exit status of
+ * that process (0, or 2 when interrupted or the target did not load). */
+int case_main(run_case *c, const run_opts *o);
+
+/* record.c: the value of key in a device profile's [profile] section,
+ * allocated with xmalloc(), or NULL. */
+char *profile_value(const char *device, const char *key);
+
+/* record.c: phase.json, the plan of a phase. version_before and trust say
+ * what the device runs at power-on (trust: the anchor set its installed
+ * bundle carries, NULL for the factory trust store). */
+void write_phase_json(const run_case *c, const scn_phase *ph, const char *pdir,
+	long version_before, const char *trust, long image_size, int port);
+
+/* record.c: run.json, what the runner saw during a phase. */
+void write_run_json(const char *pdir, int boots, const char *exits, const char *error,
+	const char *capture_error, long long ms);
+
+/* results.c: decide the verdicts of a finished case, in phase order, and
+ * print them unless quiet. */
+void collect_case(run_case *c, const char *out, int quiet, int tty);
+
+/* results.c: 1 if the outcome is an infrastructure error or interruption. */
+int is_error(const verdict_result *r);
+
+#endif
