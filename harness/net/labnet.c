@@ -269,6 +269,7 @@ dnsmasq_conf(const labnet *ln, const labnet_phase *ph)
 		"log-facility=%s/dnsmasq.log\n"
 		"dhcp-leasefile=%s/dnsmasq.leases\n"
 		"dhcp-authoritative\n"
+		"no-ping\n"
 		"dhcp-range=%s,%s,255.255.255.0,%d\n"
 		"dhcp-option=option:router,%s\n"
 		"dhcp-option=option:dns-server,%s\n",
@@ -294,9 +295,6 @@ labnet_phase_start(labnet *ln, const labnet_phase *ph, char *err, size_t errlen)
 
 	if (!ln->open)
 		return util_err(err, errlen, "lab network: not open");
-	if (ph->dns_slow_s > 0)
-		return util_err(err, errlen, "lab network: dns-slow is not yet supported "
-			"(this kernel has no netem)");
 	labnet_phase_stop(ln, NULL, 0);
 	conf = dnsmasq_conf(ln, ph);
 	cpath = xasprintf("%s/dnsmasq.conf", ph->dir);

@@ -57,10 +57,28 @@ typedef struct {
 	const char *names[LABNET_MAX_NAMES];	/* host names DNS answers; NULL-ended */
 	int nxdomain;			/* the names get NXDOMAIN too */
 	const char *wrong_address;	/* answer this address instead (NULL: the lab's) */
-	int dns_slow_s;			/* delay every DNS answer by this many seconds */
 	int no_ntp_option;		/* DHCP leaves out option 42 */
 	int lease_s;			/* DHCP lease time; 0: 3600 */
+	int ntp_silent;			/* no SNTP responder (the caller's) */
+	char wrong_buf[16];		/* storage for wrong_address from an option */
 } labnet_phase;
+
+/*
+ * The lab-network options of a phase (the scenario key "lab", a list
+ * separated by ';'), parsed one at a time into ph:
+ *   nxdomain            the update host's name gets NXDOMAIN
+ *   wrong-address=A     DNS answers the update host with A (an IPv4 address
+ *                       in the lab: where the backend used to be); the sink
+ *                       catches what goes there
+ *   no-ntp-option       DHCP leaves out the NTP server (option 42)
+ *   ntp-silent          no SNTP responder on the lab (as the phase key
+ *                       sntp = off)
+ *   lease=S             the DHCP lease time (60 .. 86400)
+ * Refused with a reason: dns-slow=S, ntp-date=DATE and kiss-of-death (not
+ * yet: this kernel has no netem to delay DNS, and the responder serves the
+ * phase's date only). Returns 0, or -1 with "what: why" in err.
+ */
+int labnet_option(labnet_phase *ph, const char *spec, char *err, size_t errlen);
 
 /* The sink: diverted TCP and UDP, logged as JSON lines. */
 typedef struct labnet_sink labnet_sink;

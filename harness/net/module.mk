@@ -1,7 +1,7 @@
 # net: the lab network of a case (namespace, bridge, TAP, dnsmasq, sink).
-LIB_SRCS += harness/net/labnet.c harness/net/sink.c
+LIB_SRCS += harness/net/labnet.c harness/net/sink.c harness/net/options.c
 CHECK_SRCS +=
-SCRIPT_TESTS += harness/net/tests/labnet_sink.sh
+SCRIPT_TESTS += harness/net/tests/labnet_sink.sh harness/net/tests/labnet_sntp.sh
 # dnsmasq-base: DHCP and DNS of the lab network; nftables: the tproxy rule that
 # hands every other connection to the sink; iproute2: bridge, TAP, routes.
 DEPS_PKGS += dnsmasq-base nftables iproute2

@@ -31,8 +31,8 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-"usage: rotsim lab --dir DIR [--host NAME ...] [--nxdomain] [--wrong-address A]\n"
-"                  [--no-ntp-option] [--lease S] [--timeout S] -- COMMAND [ARG ...]\n"
+"usage: rotsim lab --dir DIR [--host NAME ...] [--option OPT ...] [--timeout S]\n"
+"                  -- COMMAND [ARG ...]\n"
 "\n"
 "Creates a network namespace with the bridge rsbr0 (10.77.0.1/24) and the TAP\n"
 "rstap0, starts dnsmasq (DHCP with router, DNS and NTP server options; DNS\n"
@@ -41,6 +41,9 @@ usage(FILE *f)
 "COMMAND inside (for example a QEMU with -netdev tap,ifname=rstap0). When it\n"
 "ends, everything ends with the namespace. Evidence in DIR: capture.pcap,\n"
 "sink.jsonl, dnsmasq.conf, dnsmasq.log, labnet.log, command.log.\n"
+"\n"
+"  --option OPT  a lab option of a scenario phase: nxdomain, wrong-address=A,\n"
+"                no-ntp-option, ntp-silent, lease=S\n"
 "\n"
 "Exit status: the command's (0 when it succeeded), 2 when the lab could not\n"
 "be built or the command did not end within --timeout (default 300 s).\n");
@@ -53,10 +56,7 @@ verb_lab(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "dir", required_argument, NULL, 'd' },
 		{ "host", required_argument, NULL, 'H' },
-		{ "nxdomain", no_argument, NULL, 'x' },
-		{ "wrong-address", required_argument, NULL, 'w' },
-		{ "no-ntp-option", no_argument, NULL, 'n' },
-		{ "lease", required_argument, NULL, 'l' },
+		{ "option", required_argument, NULL, 'o' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -86,10 +86,12 @@ verb_lab(int argc, char **argv)
 			}
 			ph.names[nnames++] = optarg;
 			break;
-		case 'x': ph.nxdomain = 1; break;
-		case 'w': ph.wrong_address = optarg; break;
-		case 'n': ph.no_ntp_option = 1; break;
-		case 'l': ph.lease_s = atoi(optarg); break;
+		case 'o':
+			if (labnet_option(&ph, optarg, err, sizeof err) != 0) {
+				fprintf(stderr, "rotsim lab: --option %s: %s\n", optarg, err);
+				return 2;
+			}
+			break;
 		case 't': timeout = atoi(optarg); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -100,8 +102,8 @@ verb_lab(int argc, char **argv)
 			: "no command given (rotsim lab --dir DIR -- COMMAND)");
 		return 2;
 	}
-	if (timeout <= 0 || ph.lease_s < 0) {
-		fprintf(stderr, "rotsim lab: --timeout and --lease take positive seconds\n");
+	if (timeout <= 0) {
+		fprintf(stderr, "rotsim lab: --timeout takes positive seconds\n");
 		return 2;
 	}
 	if (util_mkdirs(ph.dir, 0755, err, sizeof err) != 0) {

@@ -7,6 +7,7 @@
 #include "run/proc.h"
 #include "run/target.h"
 #include "capture/capture.h"
+#include "net/labnet.h"
 #include "common/json.h"
 #include "scenario/devices.h"
 #include "time/simtime.h"
@@ -22,6 +23,24 @@
 #include <unistd.h>
 
 #define MAX_BOOTS 4
+
+/* ---- Lab network (net/labnet.h): the case's own network, when the target
+ * says network = lab. Opened by case_main in this process's namespace. ---- */
+static labnet lab;
+
+/* The lab-network parameters of a phase, from its "lab" options. */
+static int
+lab_phase_of(const scn_phase *ph, const char *pdir, labnet_phase *lp, char *err, size_t errlen)
+{
+	memset(lp, 0, sizeof *lp);
+	lp->dir = pdir;
+	lp->names[0] = "updates.rotsim.test";
+	for (size_t i = 0; i < ph->nlab; i++)
+		if (labnet_option(lp, ph->lab[i], err, errlen) != 0)
+			return -1;
+	return 0;
+}
+/* ---- end lab network ---- */
 
 /* ---- Small file helpers ---- */
 
@@ -123,16 +142,17 @@ append_file(const char *from, const char *to)
 /* The server's arguments for a phase; fault ids become files. */
 static void
 server_argv(const scn_phase *ph, const char *pdir, const char *pkid, const char *fwdir,
-	const char *signing, int sntp, char **argv, char **own, size_t *nown)
+	const char *signing, int sntp, const char *host, char **argv, char **own, size_t *nown)
 {
 	size_t n = 0, i;
+	/* host: where to listen (the lab's address on the lab network) */
 
 #define ARG(s) (argv[n++] = (s))
 #define OWN(s) (argv[n++] = own[(*nown)++] = (s))
 	OWN(self_exe());
 	ARG("serve");
 	ARG("--listen");
-	ARG("127.0.0.1:0");
+	OWN(host ? xasprintf("%s:443", host) : xstrdup("127.0.0.1:0"));
 	ARG("--chain");
 	OWN(ph->variant ? xasprintf("%s/chains/%s.%s.pem", pkid, ph->leaf, ph->variant)
 		: xasprintf("%s/chains/%s.pem", pkid, ph->leaf));
@@ -151,7 +171,7 @@ server_argv(const scn_phase *ph, const char *pdir, const char *pkid, const char 
 	OWN(xasprintf("%s/keylog.txt", pdir));
 	if (sntp) {
 		ARG("--sntp");
-		ARG("127.0.0.1:0");
+		OWN(host ? xasprintf("%s:123", host) : xstrdup("127.0.0.1:0"));
 	}
 	for (i = 0; i < ph->nfaults && n < 56; i++) {
 		const char *f = ph->faults[i];
@@ -194,14 +214,26 @@ run_phase(const run_case *c, const tgt *t, const scn_phase *ph, const char *pdir
 	cap_live *live = NULL;
 	long long t0 = proc_now_ms();
 	proc_io io;
+	labnet_phase lp;	/* lab network */
+	char *slog = xasprintf("%s/server.log", pdir);
 
 	memset(&srv, 0, sizeof srv);
 	memset(&dev, 0, sizeof dev);
-	server_argv(ph, pdir, pkid, fwdir, signing, want_sntp, argv, own, &nown);
+	memset(&lp, 0, sizeof lp);
+	if (t->lab) {		/* lab network: DHCP, DNS, sink and capture first */
+		if (lab_phase_of(ph, pdir, &lp, err, sizeof err) != 0
+			|| labnet_phase_start(&lab, &lp, err, sizeof err) != 0) {
+			snprintf(errbuf, sizeof errbuf, "the lab network: %s", err);
+			error = errbuf;
+			goto done;
+		}
+		want_sntp = want_sntp && !lp.ntp_silent;
+	}
+	server_argv(ph, pdir, pkid, fwdir, signing, want_sntp,
+		t->lab ? labnet_server_addr(&lab) : NULL, argv, own, &nown);
 	memset(&io, 0, sizeof io);
 	io.stdout_pipe = 1;
 	io.out_fd = &fd;
-	char *slog = xasprintf("%s/server.log", pdir);
 	io.stderr_path = slog;
 	if (proc_spawn(&srv, "server", argv, &io, err, sizeof err) != 0) {
 		snprintf(errbuf, sizeof errbuf, "the update server did not start: %s", err);
@@ -209,7 +241,7 @@ run_phase(const run_case *c, const tgt *t, const scn_phase *ph, const char *pdir
 		goto done;
 	}
 	if (proc_read_line(fd, line, sizeof line, 10000) < 0
-		|| sscanf(line, "listening 127.0.0.1:%d", &port) != 1) {
+		|| sscanf(line, "listening %*[0-9.]:%d", &port) != 1) {
 		snprintf(errbuf, sizeof errbuf, "the update server did not start (see %s)", slog);
 		error = errbuf;
 		goto done;
@@ -248,6 +280,7 @@ run_phase(const run_case *c, const tgt *t, const scn_phase *ph, const char *pdir
 		a.server_port = port;
 		a.sntp_port = sntp_port;
 		a.boot_index = boots;
+		a.lab_iface = t->lab ? lab.iface : NULL;
 		if (tgt_boot(t, &a, &dev, err, sizeof err) != 0) {
 			snprintf(errbuf, sizeof errbuf, "%s", err);
 			error = errbuf;
@@ -313,6 +346,8 @@ done:
 	}
 	proc_stop(&dev, 2000);
 	proc_stop(&srv, 5000);
+	if (t->lab && labnet_phase_stop(&lab, err, sizeof err) != 0)	/* lab network */
+		snprintf(caperr, sizeof caperr, "%s", err);
 	if (fd >= 0)
 		close(fd);
 	write_run_json(pdir, boots, exits, error, caperr[0] ? caperr : NULL, proc_now_ms() - t0);
@@ -363,6 +398,20 @@ case_main(run_case *c, const run_opts *o)
 		|| write_text(devname, &nb, err, sizeof err) != 0
 		|| tgt_prepare(&t, c->device, c->dir, etc, err, sizeof err) != 0)
 		prep_err = prof == NULL ? "no device profiles directory" : err;
+	/* Lab network: this process (and so all it starts) moves to a network
+	 * namespace of its own, which dies with the case. */
+	static char laberr[600];
+	if (prep_err == NULL && t.lab) {
+		labnet_conf lc;
+		char *lablog = xasprintf("%s/labnet.log", c->dir);
+		memset(&lc, 0, sizeof lc);
+		lc.create_tap = 1;
+		lc.log = lablog;
+		if (labnet_unshare(laberr, sizeof laberr) != 0
+			|| labnet_open(&lab, &lc, laberr, sizeof laberr) != 0)
+			prep_err = laberr;
+		free(lablog);
+	}
 	free(profdir); free(prof); free(anchors); free(pkianchors); free(devname); free(pub);
 	free(profout); free(pubsrc);
 	buf_free(&nb);
@@ -402,6 +451,7 @@ case_main(run_case *c, const run_opts *o)
 		free(img);
 	}
 	ret = interrupted ? 2 : 0;
+	labnet_close(&lab);	/* lab network; NULL-safe when never opened */
 	tgt_free(&t);
 out:
 	free(etc);

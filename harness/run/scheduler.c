@@ -10,6 +10,7 @@
  */
 #include "run/run_int.h"
 #include "run/target.h"
+#include "net/labnet.h"
 #include "common/json.h"
 #include "version.h"
 
@@ -62,9 +63,30 @@ run_scenarios(scenario *scns, size_t nscn, const run_opts *o, char *err, size_t 
 	 * every n-th case. A scenario tagged native-only (it needs what only
 	 * the native target offers, such as SNTP over UDP) is left out of
 	 * other targets, and the run says so. */
+	/* Lab network (net/labnet.h): a target that carries UDP (native, or
+	 * network = lab) runs the native-only scenarios too; a lab target on a
+	 * machine without the rights to create a namespace runs nothing, and
+	 * the run says so in one line. */
+	int *udp = xmalloc((o->ntargets + 1) * sizeof *udp);
+	int *nolab = xmalloc((o->ntargets + 1) * sizeof *nolab);
+	for (k = 0; k < o->ntargets; k++) {
+		tgt tt;
+		char why[256];
+		udp[k] = strcmp(o->targets[k], "native") == 0;
+		nolab[k] = 0;
+		if (tgt_load(&tt, o->targets[k], o->build_dir, why, sizeof why) != 0)
+			continue;
+		udp[k] = tt.sntp;
+		if (tt.lab && !labnet_available(why, sizeof why)) {
+			nolab[k] = 1;
+			fprintf(stderr, "rotsim run: %s skipped: %s\n", o->targets[k], why);
+		}
+		tgt_free(&tt);
+	}
+	/* ---- end lab network ---- */
 	for (i = 0; i < nscn; i++)
 		for (k = 0; k < o->ntargets; k++)
-			if (scn_has_tag(&scns[i], "native-only") && strcmp(o->targets[k], "native") != 0)
+			if (scn_has_tag(&scns[i], "native-only") && !udp[k] && !nolab[k])
 				fprintf(stderr, "rotsim run: %s is tagged native-only: not run on %s\n",
 					scns[i].name, o->targets[k]);
 	for (i = 0; i < nscn; i++)
@@ -75,8 +97,7 @@ run_scenarios(scenario *scns, size_t nscn, const run_opts *o, char *err, size_t 
 			if (!want)
 				continue;
 			for (k = 0; k < o->ntargets; k++, idx++) {
-				if (scn_has_tag(&scns[i], "native-only")
-					&& strcmp(o->targets[k], "native") != 0)
+				if ((scn_has_tag(&scns[i], "native-only") && !udp[k]) || nolab[k])
 					continue;
 				if (o->shard_n > 1 && (int)(idx % (size_t)o->shard_n) != o->shard_k - 1)
 					continue;
@@ -269,5 +290,7 @@ out:
 		free(ev[i]);
 	free(ev);
 	free(res);
+	free(udp);
+	free(nolab);
 	return ret;
 }

@@ -146,8 +146,13 @@ tgt_load(tgt *t, const char *name, const char *build_dir, char *err, size_t errl
 	free(v);
 	/* SNTP is UDP: QEMU's restricted user network forwards only TCP, so
 	 * only a target that says so reaches the responder. */
+	/* network = lab: the device joins the case's lab network (DHCP, DNS,
+	 * NTP, the update server, the sink; net/labnet.h), which carries UDP. */
+	v = get_str(s, "network");
+	t->lab = v != NULL && strcmp(v, "lab") == 0;
+	free(v);
 	v = get_str(s, "sntp");
-	t->sntp = v != NULL ? strcmp(v, "yes") == 0 : t->driver == TGT_NATIVE;
+	t->sntp = v != NULL ? strcmp(v, "yes") == 0 : t->driver == TGT_NATIVE || t->lab;
 	free(v);
 	if (t->driver == TGT_QEMU) {
 		static const char *const need[] = { "qemu", "machine", "memory", "kernel",
@@ -372,17 +377,26 @@ tgt_boot(const tgt *t, const tgt_boot_args *a, proc *p, char *err, size_t errlen
 		ARG("-initrd");
 		OWN(joined);
 		ARG("-append");
-		ARG(t->append);
+		if (t->lab)	/* /init joins by DHCP (targets/qemu-x86_64/init.sh) */
+			OWN(xasprintf("%s rotsim.net=dhcp", t->append));
+		else
+			ARG(t->append);
 		ARG("-serial");
 		OWN(xasprintf("file:%s", console));
 		ARG("-netdev");
-		OWN(xasprintf("user,id=n0,restrict=on,ipv6=off,guestfwd=tcp:10.0.2.100:443-cmd:"
-			"socat - TCP:127.0.0.1:%d", a->server_port));
+		if (t->lab)	/* the lab network captures on its bridge */
+			OWN(xasprintf("tap,id=n0,ifname=%s,script=no,downscript=no",
+				a->lab_iface ? a->lab_iface : "rstap0"));
+		else
+			OWN(xasprintf("user,id=n0,restrict=on,ipv6=off,guestfwd=tcp:10.0.2.100:443-"
+				"cmd:socat - TCP:127.0.0.1:%d", a->server_port));
 		ARG("-device");
 		OWN(xasprintf("%s,netdev=n0,romfile=", t->nic));
-		ARG("-object");
-		OWN(xasprintf("filter-dump,id=f0,netdev=n0,file=%s/capture-%d.pcap", a->boot_dir,
-			a->boot_index));
+		if (!t->lab) {
+			ARG("-object");
+			OWN(xasprintf("filter-dump,id=f0,netdev=n0,file=%s/capture-%d.pcap",
+				a->boot_dir, a->boot_index));
+		}
 		ARG("-drive");
 		OWN(xasprintf("file=%s/flash.img,format=raw,if=none,id=flash0", a->case_dir));
 		ARG("-device");

@@ -27,6 +27,7 @@ typedef struct {
 	/* both */
 	int boot_timeout, run_timeout;
 	int sntp;		/* 1 if the device can reach the SNTP responder */
+	int lab;		/* network = lab: the case's lab network (net/labnet.h) */
 	char *build_dir;	/* where images and programs are (paths are relative to it) */
 } tgt;
 
@@ -68,6 +69,7 @@ typedef struct {
 	int server_port;	/* 127.0.0.1:PORT, the update server */
 	int sntp_port;		/* 127.0.0.1:PORT, 0 when off */
 	int boot_index;		/* 0, 1, ... within a phase */
+	const char *lab_iface;	/* lab network: the interface the device joins by */
 } tgt_boot_args;
 
 /*

@@ -72,35 +72,39 @@ EOF
 	udhcpc -i eth0 -s /tmp/udhcpc.sh -q -f -n -t 5 -T 2 -O ntpsrv >/tmp/udhcpc.log 2>&1
 }
 
+# Join the lab network as firmware does: a lease, the update host through
+# DNS, the NTP server from the lease (unless the profile names its own, as
+# firmware with a hard-coded pool does).
+lab_join() {
+	ip='' router='' dns='' ntp='' lease=''
+	if ! dhcp || ! [ -f /tmp/lease ]; then
+		echo "rotsim: event dhcp error=no-lease"
+		return
+	fi
+	# shellcheck source=/dev/null
+	. /tmp/lease
+	echo "rotsim: event dhcp ip=$ip router=$router dns=$dns ntp=${ntp:-none} lease=$lease"
+	host=$(arg rotsim.host) || host=updates.rotsim.test
+	addr=
+	if [ -n "$dns" ]; then
+		addr=$(nslookup "$host" "$dns" 2>/dev/null |
+			awk '/^Name:/ { n = 1 } n && /^Address/ { print $2; exit }')
+	fi
+	echo "rotsim: event resolve host=$host address=${addr:-none}"
+	printf '127.0.0.1 localhost\n' > /etc/hosts
+	[ -z "$addr" ] || printf '%s %s\n' "$addr" "$host" >> /etc/hosts
+	if [ -n "$ntp" ] && ! grep -q '^[[:space:]]*sntp[[:space:]]*=' \
+		/etc/rotsim/profile 2>/dev/null; then
+		sntp_arg="--sntp=$ntp:123"
+	fi
+}
+
 ip link set lo up
 sntp_arg=
 if ip link set eth0 up 2>/dev/null; then
 	net=eth0
 	if [ "$(arg rotsim.net)" = dhcp ]; then
 		net=dhcp
-		ip='' router='' dns='' ntp='' lease=''
-		if dhcp && [ -f /tmp/lease ]; then
-			# shellcheck source=/dev/null
-			. /tmp/lease
-			echo "rotsim: event dhcp ip=$ip router=$router dns=$dns ntp=${ntp:-none} lease=$lease"
-			host=$(arg rotsim.host) || host=updates.rotsim.test
-			addr=
-			if [ -n "$dns" ]; then
-				addr=$(nslookup "$host" "$dns" 2>/dev/null |
-					awk '/^Name:/ { n = 1 } n && /^Address/ { print $2; exit }')
-			fi
-			echo "rotsim: event resolve host=$host address=${addr:-none}"
-			printf '127.0.0.1 localhost\n' > /etc/hosts
-			[ -z "$addr" ] || printf '%s %s\n' "$addr" "$host" >> /etc/hosts
-			# A profile that names its own SNTP server keeps it, as
-			# firmware with a hard-coded pool does.
-			if [ -n "$ntp" ] && ! grep -q '^[[:space:]]*sntp[[:space:]]*=' \
-				/etc/rotsim/profile 2>/dev/null; then
-				sntp_arg="--sntp=$ntp:123"
-			fi
-		else
-			echo "rotsim: event dhcp error=no-lease"
-		fi
 	else
 		ip addr add 10.0.2.15/24 dev eth0
 		ip route add default via 10.0.2.2
@@ -112,6 +116,7 @@ flash=none
 [ -b /dev/vda ] && flash=/dev/vda
 
 echo "rotsim: booted time=$(date -u +%Y-%m-%dT%H:%M:%SZ) clock=$clock net=$net flash=$flash arch=$(uname -m) kernel=$(uname -r)"
+[ "$net" != dhcp ] || lab_join
 
 # Probes: where a device might try to go that the lab does not serve.
 if probes=$(arg rotsim.probe); then
