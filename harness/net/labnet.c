@@ -150,26 +150,24 @@ nft_rules(const labnet *ln)
 int
 labnet_open(labnet *ln, const labnet_conf *conf, char *err, size_t errlen)
 {
-	labnet_conf def;
-	const char *log;
-	char *cidr = NULL, *rules = NULL, *rpath = NULL, *tmpdir = NULL;
+	char *log = NULL, *cidr = NULL, *rules = NULL, *rpath = NULL;
 	struct in_addr ia;
 	int ret = -1;
 
 	memset(ln, 0, sizeof *ln);
-	if (conf == NULL) {
-		memset(&def, 0, sizeof def);
-		def.create_tap = 1;
-		conf = &def;
-	}
-	log = conf->log;
+	if (conf->dir == NULL)
+		return util_err(err, errlen, "lab network: no evidence directory");
+	log = xasprintf("%s/labnet.log", conf->dir);
+	rpath = xasprintf("%s/labnet.nft", conf->dir);
 	snprintf(ln->bridge, sizeof ln->bridge, "%s", conf->bridge ? conf->bridge : "rsbr0");
 	snprintf(ln->iface, sizeof ln->iface, "%s",
 		conf->device_iface ? conf->device_iface : "rstap0");
 	snprintf(ln->addr, sizeof ln->addr, "%s", conf->addr ? conf->addr : "10.77.0.1");
 	ln->prefix = 24;
-	if (inet_pton(AF_INET, ln->addr, &ia) != 1)
-		return util_err(err, errlen, "lab network: \"%s\" is not an IPv4 address", ln->addr);
+	if (inet_pton(AF_INET, ln->addr, &ia) != 1) {
+		util_err(err, errlen, "lab network: \"%s\" is not an IPv4 address", ln->addr);
+		goto out;
+	}
 	cidr = xasprintf("%s/%d", ln->addr, ln->prefix);
 	RUN("ip", "link", "set", "lo", "up");
 	/* Bridge netfilter would run the tproxy rule at the bridge layer, and
@@ -192,25 +190,13 @@ labnet_open(labnet *ln, const labnet_conf *conf, char *err, size_t errlen)
 	RUN("ip", "rule", "add", "fwmark", LABNET_MARK, "lookup", LABNET_TABLE);
 	RUN("ip", "route", "add", "local", "0.0.0.0/0", "dev", "lo", "table", LABNET_TABLE);
 	rules = nft_rules(ln);
-	tmpdir = xstrdup("/tmp/rotsim-labnet.XXXXXX");
-	if (mkdtemp(tmpdir) == NULL) {
-		util_err(err, errlen, "lab network: mkdtemp: %s", strerror(errno));
-		free(tmpdir);
-		tmpdir = NULL;
-		goto out;
-	}
-	rpath = xasprintf("%s/rules.nft", tmpdir);
-	if (util_write_atomic(rpath, rules, strlen(rules), 0600, err, errlen) != 0)
+	if (util_write_atomic(rpath, rules, strlen(rules), 0644, err, errlen) != 0)
 		goto out;
 	RUN("nft", "-f", rpath);
 	ln->open = 1;
 	ret = 0;
 out:
-	if (rpath != NULL)
-		unlink(rpath);
-	if (tmpdir != NULL)
-		rmdir(tmpdir);
-	free(tmpdir);
+	free(log);
 	free(rpath);
 	free(rules);
 	free(cidr);

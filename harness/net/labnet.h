@@ -48,7 +48,8 @@ typedef struct {
 	const char *addr;		/* the lab's IPv4 address; NULL: "10.77.0.1" */
 	const char *device_iface;	/* NULL: "rstap0" */
 	int create_tap;			/* 1: create device_iface as a TAP for QEMU */
-	const char *log;		/* the commands and their output (NULL: none) */
+	const char *dir;		/* evidence: labnet.log (the commands and their
+					 * output) and labnet.nft (the rules) */
 } labnet_conf;
 
 /* The lab-network options of a phase (scenario keys, see net/README.md). */
@@ -106,9 +107,9 @@ int labnet_unshare(char *err, size_t errlen);
  * the caller's namespace is untouched. 1 yes, 0 no with the reason in why. */
 int labnet_available(char *why, size_t whylen);
 
-/* Build the network in the (unshared) current namespace. conf may be NULL
- * for the defaults. On failure the namespace may hold a part of it; it goes
- * with the namespace. */
+/* Build the network in the (unshared) current namespace. conf->dir is
+ * required; other fields may be 0 for the defaults. On failure the namespace
+ * may hold a part of it; it goes with the namespace. */
 int labnet_open(labnet *ln, const labnet_conf *conf, char *err, size_t errlen);
 
 /* Start dnsmasq, the sink's log and the capture of a phase. On failure what

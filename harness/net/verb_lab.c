@@ -68,7 +68,7 @@ verb_lab(int argc, char **argv)
 	proc_io io;
 	size_t nnames = 0;
 	int c, ret = 2, timeout = 300;
-	char err[512], st[64], *log = NULL, *cmdlog = NULL;
+	char err[512], st[64], *cmdlog = NULL;
 
 	memset(&ln, 0, sizeof ln);
 	memset(&conf, 0, sizeof conf);
@@ -112,10 +112,9 @@ verb_lab(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	log = xasprintf("%s/labnet.log", ph.dir);
 	cmdlog = xasprintf("%s/command.log", ph.dir);
 	conf.create_tap = 1;
-	conf.log = log;
+	conf.dir = ph.dir;
 	if (labnet_unshare(err, sizeof err) != 0 || labnet_open(&ln, &conf, err, sizeof err) != 0
 		|| labnet_phase_start(&ln, &ph, err, sizeof err) != 0)
 	{
@@ -147,7 +146,6 @@ out:
 		ret = 2;
 	}
 	labnet_close(&ln);
-	free(log);
 	free(cmdlog);
 	return ret;
 }

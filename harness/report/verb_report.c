@@ -3,7 +3,7 @@
  * rotsim report --merge SHARD_DIR ... --out DIR [--baseline ...] [...]
  */
 #include "report/report.h"
-#include "run/target.h"
+#include "target/target.h"
 #include "common/cfg.h"
 #include "verbs.h"
 #include "version.h"

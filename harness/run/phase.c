@@ -5,7 +5,7 @@
  */
 #include "run/run_int.h"
 #include "run/proc.h"
-#include "run/target.h"
+#include "target/target.h"
 #include "capture/capture.h"
 #include "net/labnet.h"
 #include "common/json.h"
@@ -25,7 +25,7 @@
 #define MAX_BOOTS 4
 
 /* ---- Lab network (net/labnet.h): the case's own network, when the target
- * says network = lab. Opened by case_main in this process's namespace. ---- */
+ * joins one (t->lab). Opened by case_main in this process's namespace. ---- */
 static labnet lab;
 
 /* The lab-network parameters of a phase, from its "lab" options. */
@@ -41,6 +41,9 @@ lab_phase_of(const scn_phase *ph, const char *pdir, labnet_phase *lp, char *err,
 	return 0;
 }
 /* ---- end lab network ---- */
+/* How long a device whose console said "done" may take to power off or
+ * reset by itself before the harness powers it off. */
+#define DONE_GRACE_MS 3000
 
 /* ---- Small file helpers ---- */
 
@@ -120,6 +123,21 @@ file_has(const char *path, const char *needle)
 	r = memmem(data, len, needle, strlen(needle)) != NULL;
 	free(data);
 	return r;
+}
+
+/* A file's text, NUL-terminated, allocated; NULL if unreadable. */
+static char *
+file_text(const char *path)
+{
+	unsigned char *data;
+	size_t len;
+	char err[64];
+
+	if (util_read_file(path, &data, &len, err, sizeof err) != 0)
+		return NULL;
+	data = xrealloc(data, len + 1);
+	data[len] = 0;
+	return (char *)data;
 }
 
 static void
@@ -206,9 +224,9 @@ run_phase(const run_case *c, const tgt *t, const scn_phase *ph, const char *pdir
 {
 	char *argv[64], *own[64], line[256], err[512], exits[256] = "";
 	size_t nown = 0, i;
-	proc srv, dev;
+	proc srv;
 	int fd = -1, port = 0, sntp_port = 0, boots = 0;
-	int want_sntp = ph->sntp && t->sntp;
+	int want_sntp = ph->sntp && t->udp;
 	const char *error = NULL;
 	char errbuf[768], caperr[512] = "";
 	cap_live *live = NULL;
@@ -218,7 +236,6 @@ run_phase(const run_case *c, const tgt *t, const scn_phase *ph, const char *pdir
 	char *slog = xasprintf("%s/server.log", pdir);
 
 	memset(&srv, 0, sizeof srv);
-	memset(&dev, 0, sizeof dev);
 	memset(&lp, 0, sizeof lp);
 	if (t->lab) {		/* lab network: DHCP, DNS, sink and capture first */
 		if (lab_phase_of(ph, pdir, &lp, err, sizeof err) != 0
@@ -252,23 +269,23 @@ run_phase(const run_case *c, const tgt *t, const scn_phase *ph, const char *pdir
 		error = errbuf;
 		goto done;
 	}
-	if (t->driver == TGT_NATIVE) {
-		char filter[96], *pcap = xasprintf("%s/capture.pcap", pdir);
-		if (sntp_port > 0)
-			snprintf(filter, sizeof filter, "tcp port %d or udp port %d", port, sntp_port);
-		else
-			snprintf(filter, sizeof filter, "tcp port %d", port);
-		if (cap_live_start("lo", filter, pcap, &live, caperr, sizeof caperr) != 0)
+	tgt_capture cp;
+	t->drv->capture(t, port, sntp_port, &cp);
+	if (cp.iface[0]) {
+		char *pcap = xasprintf("%s/capture.pcap", pdir);
+		if (cap_live_start(cp.iface, cp.filter, pcap, &live, caperr, sizeof caperr) != 0)
 			live = NULL;
 		free(pcap);
 	}
-	/* The server's port, for the verdict: natively the real one; a QEMU
-	 * guest talks to 10.0.2.100:443. */
+	/* The server's port as the device sees it on the wire, for the
+	 * verdict's reading of the capture. */
 	write_phase_json(c, ph, pdir, version_before, trust, image_size,
-		t->driver == TGT_QEMU ? 443 : port);
+		t->drv->wire_port(t, port));
 	char *console = xasprintf("%s/console.log", pdir);
 	for (boots = 0; boots < MAX_BOOTS && !interrupted; boots++) {
 		tgt_boot_args a;
+		tgt_power *pw = NULL;
+		tgt_end end;
 		int64_t rtc;
 		memset(&a, 0, sizeof a);
 		a.device = c->device;
@@ -281,22 +298,29 @@ run_phase(const run_case *c, const tgt *t, const scn_phase *ph, const char *pdir
 		a.sntp_port = sntp_port;
 		a.boot_index = boots;
 		a.lab_iface = t->lab ? lab.iface : NULL;
-		if (tgt_boot(t, &a, &dev, err, sizeof err) != 0) {
+		if (t->drv->power_on(t, &a, &pw, err, sizeof err) != 0) {
 			snprintf(errbuf, sizeof errbuf, "%s", err);
 			error = errbuf;
 			break;
 		}
 		char *cons = xasprintf("%s/console-%d.log", pdir, boots);
-		long long start = proc_now_ms();
-		int booted = t->driver == TGT_NATIVE || t->booted == NULL, exited = 0;
+		long long start = proc_now_ms(), done_at = -1;
+		int booted = t->booted == NULL, off = 0;
 		while (!interrupted) {
-			if (proc_wait(&dev, 100)) {
-				exited = 1;
+			if (t->drv->wait(pw, 100)) {
+				off = 1;
 				break;
 			}
 			if (!booted && file_has(cons, t->booted))
 				booted = 1;
-			long long el = proc_now_ms() - start;
+			long long now = proc_now_ms(), el = now - start;
+			/* A device that keeps running after its work (real firmware
+			 * does) is powered off once its console says it is done, after
+			 * a grace period in which it may still power off or reset. */
+			if (booted && t->done != NULL && done_at < 0 && file_has(cons, t->done))
+				done_at = now;
+			if (done_at >= 0 && now - done_at > DONE_GRACE_MS)
+				break;
 			if (!booted && el > t->boot_timeout * 1000LL) {
 				snprintf(errbuf, sizeof errbuf, "the device did not boot: no \"%s\" on its "
 					"console within %d s", t->booted, t->boot_timeout);
@@ -310,27 +334,31 @@ run_phase(const run_case *c, const tgt *t, const scn_phase *ph, const char *pdir
 				break;
 			}
 		}
-		if (!exited)
-			proc_stop(&dev, 2000);
-		char st[64];
+		t->drv->power_off(pw, &end);
+		if (!booted && file_has(cons, t->booted))
+			booted = 1;
 		snprintf(exits + strlen(exits), sizeof exits - strlen(exits), "%s\"%s\"",
-			boots ? "," : "", exited ? proc_status_text(dev.status, st, sizeof st) : "killed");
+			boots ? "," : "", end.how);
 		append_file(cons, console);
-		if (error != NULL || !exited) {
+		if (error != NULL || (!off && done_at < 0)) {
 			free(cons);
 			boots++;
 			break;
 		}
-		/* Boot again when the device asked for a reboot after installing:
-		 * the agent's exit 10, which init reports on a QEMU console. */
-		int reboot = t->driver == TGT_NATIVE
-			? WIFEXITED(dev.status) && WEXITSTATUS(dev.status) == 10
-			: file_has(cons, "agent-exit status=10");
-		if (t->driver == TGT_QEMU && !booted && error == NULL) {
-			snprintf(errbuf, sizeof errbuf, "the device powered off without booting (see "
-				"%s)", cons);
+		if (!booted) {
+			snprintf(errbuf, sizeof errbuf, "the device powered off without booting: no "
+				"\"%s\" on its console (see %s)", t->booted, cons + strlen(pdir) + 1);
 			error = errbuf;
+			free(cons);
+			boots++;
+			break;
 		}
+		/* Boot again when the device asked for a reboot after installing,
+		 * in a way the description names: a guest reset, an exit status or
+		 * a console line. */
+		char *text = file_text(cons), why[128];
+		int reboot = tgt_reboot_requested(t, &end, text, why, sizeof why);
+		free(text);
 		free(cons);
 		if (!reboot) {
 			boots++;
@@ -344,7 +372,6 @@ done:
 		if (cap_live_stop(live, &pk, err, sizeof err) != 0)
 			snprintf(caperr, sizeof caperr, "%s", err);
 	}
-	proc_stop(&dev, 2000);
 	proc_stop(&srv, 5000);
 	if (t->lab && labnet_phase_stop(&lab, err, sizeof err) != 0)	/* lab network */
 		snprintf(caperr, sizeof caperr, "%s", err);
@@ -361,7 +388,7 @@ int
 case_main(run_case *c, const run_opts *o)
 {
 	char err[1024];
-	tgt t;
+	const tgt *t = c->tgt;
 	size_t i;
 	char *etc = xasprintf("%s/etc", c->dir), *pkid = xasprintf("%s/pki/%s", o->out, c->scn->name);
 	char *signing = xasprintf("%s/keys/signing-key.pem", o->out);
@@ -369,17 +396,6 @@ case_main(run_case *c, const run_opts *o)
 
 	signal(SIGINT, case_signal);
 	signal(SIGTERM, case_signal);
-	if (tgt_load(&t, c->target, o->build_dir, err, sizeof err) != 0) {
-		/* Every phase gets the reason. */
-		for (i = 0; i < c->scn->nphases; i++) {
-			char *pdir = xasprintf("%s/%02zu-%s", c->dir, i + 1, c->scn->phases[i].name);
-			util_mkdirs(pdir, 0755, NULL, 0);
-			write_phase_json(c, &c->scn->phases[i], pdir, 1, NULL, 0, 0);
-			write_run_json(pdir, 0, "", err, NULL, 0);
-			free(pdir);
-		}
-		goto out;
-	}
 	/* The device's configuration: its profile, the PKI's anchor sets, the
 	 * firmware-signing public key and its name. */
 	char *profdir = dev_profiles_dir();
@@ -396,21 +412,19 @@ case_main(run_case *c, const run_opts *o)
 		|| copy_dir(pkianchors, anchors, err, sizeof err) != 0
 		|| copy_file(pubsrc, pub, 0644, err, sizeof err) != 0
 		|| write_text(devname, &nb, err, sizeof err) != 0
-		|| tgt_prepare(&t, c->device, c->dir, etc, err, sizeof err) != 0)
+		|| t->drv->prepare(t, c->device, c->dir, etc, err, sizeof err) != 0)
 		prep_err = prof == NULL ? "no device profiles directory" : err;
 	/* Lab network: this process (and so all it starts) moves to a network
 	 * namespace of its own, which dies with the case. */
 	static char laberr[600];
-	if (prep_err == NULL && t.lab) {
+	if (prep_err == NULL && t->lab) {
 		labnet_conf lc;
-		char *lablog = xasprintf("%s/labnet.log", c->dir);
 		memset(&lc, 0, sizeof lc);
 		lc.create_tap = 1;
-		lc.log = lablog;
+		lc.dir = c->dir;
 		if (labnet_unshare(laberr, sizeof laberr) != 0
 			|| labnet_open(&lab, &lc, laberr, sizeof laberr) != 0)
 			prep_err = laberr;
-		free(lablog);
 	}
 	free(profdir); free(prof); free(anchors); free(pkianchors); free(devname); free(pub);
 	free(profout); free(pubsrc);
@@ -434,7 +448,7 @@ case_main(run_case *c, const run_opts *o)
 		else if (interrupted || !ph->power)
 			write_run_json(pdir, 0, "", NULL, NULL, 0);
 		else
-			run_phase(c, &t, ph, pdir, pkid, fwdir, signing, version, trust, size);
+			run_phase(c, t, ph, pdir, pkid, fwdir, signing, version, trust, size);
 		/* What the device runs next comes from the evidence, by the same
 		 * standard as an update: the whole image sent and the new version
 		 * checked in (an insecure device that installed counts too). Its
@@ -451,9 +465,8 @@ case_main(run_case *c, const run_opts *o)
 		free(img);
 	}
 	ret = interrupted ? 2 : 0;
-	labnet_close(&lab);	/* lab network; NULL-safe when never opened */
-	tgt_free(&t);
-out:
+	labnet_close(&lab);	/* lab network; harmless when never opened */
+	t->drv->finish(t, c->dir);
 	free(etc);
 	free(pkid);
 	free(signing);

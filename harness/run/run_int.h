@@ -12,13 +12,16 @@
 #include "common/util.h"
 #include "run/runner.h"
 #include "scenario/scenario.h"
+#include "target/target.h"
 #include "verdict/verdict.h"
 
 /* One case of the run: a scenario, a device and a target. */
 typedef struct {
+	size_t index;		/* stable index in the unsharded plan (plan.h) */
 	scenario *scn;
 	const char *device;
-	const char *target;
+	const char *target;	/* the target's name */
+	const tgt *tgt;		/* its description */
 	char *dir;		/* OUT/cases/SCN/DEVICE@TARGET */
 	pid_t pid;
 	int finished;

@@ -9,8 +9,8 @@
  * every verdict from those files, as `rotsim verdict` does later.
  */
 #include "run/run_int.h"
-#include "run/target.h"
-#include "net/labnet.h"
+#include "plan/plan.h"
+#include "target/target.h"
 #include "common/json.h"
 #include "version.h"
 
@@ -49,107 +49,77 @@ progress(size_t done, size_t total, const run_case *cases, size_t ncases)
 
 /* see runner.h */
 int
-run_scenarios(scenario *scns, size_t nscn, const run_opts *o, char *err, size_t errlen)
+run_scenarios(const plan *pl, const run_opts *o, char *err, size_t errlen)
 {
 	run_case *cases = NULL;
-	size_t ncases = 0, i, j, k, idx = 0, running = 0, next = 0, done = 0;
+	size_t ncases = 0, i, j, running = 0, next = 0, done = 0;
 	verdict_result *res = NULL;
 	char **ev = NULL;
 	size_t nres = 0;
 	int tty = isatty(1) && isatty(2), ret = 2;
 	struct sigaction sa;
 
-	/* Plan: scenario x device x target, in a fixed order; a shard takes
-	 * every n-th case. A scenario tagged native-only (it needs what only
-	 * the native target offers, such as SNTP over UDP) is left out of
-	 * other targets, and the run says so. */
-	/* Lab network (net/labnet.h): a target that carries UDP (native, or
-	 * network = lab) runs the native-only scenarios too; a lab target on a
-	 * machine without the rights to create a namespace runs nothing, and
-	 * the run says so in one line. */
-	int *udp = xmalloc((o->ntargets + 1) * sizeof *udp);
-	int *nolab = xmalloc((o->ntargets + 1) * sizeof *nolab);
-	for (k = 0; k < o->ntargets; k++) {
-		tgt tt;
-		char why[256];
-		udp[k] = strcmp(o->targets[k], "native") == 0;
-		nolab[k] = 0;
-		if (tgt_load(&tt, o->targets[k], o->build_dir, why, sizeof why) != 0)
+	/* Ctrl-C and SIGTERM from the first moment: preparing a large run takes
+	 * a while, and an interruption then must still leave results. */
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	/* The plan's cases of this shard; those a target cannot run are said
+	 * and left out. */
+	for (i = 0; i < pl->n; i++) {
+		const plan_case *pc = &pl->cases[i];
+		if (pc->skip != NULL) {
+			if (!o->quiet)
+				fprintf(stderr, "rotsim run: skipped %s %s@%s: %s\n", pc->scn->name,
+					pc->device, pc->target->name, pc->skip);
 			continue;
-		udp[k] = tt.sntp;
-		if (tt.lab && !labnet_available(why, sizeof why)) {
-			nolab[k] = 1;
-			fprintf(stderr, "rotsim run: %s skipped: %s\n", o->targets[k], why);
 		}
-		tgt_free(&tt);
+		cases = xrealloc(cases, (ncases + 1) * sizeof *cases);
+		run_case *c = &cases[ncases++];
+		memset(c, 0, sizeof *c);
+		c->index = pc->index;
+		c->scn = pc->scn;
+		c->device = pc->device;
+		c->target = pc->target->name;
+		c->tgt = pc->target;
+		c->dir = xasprintf("%s/cases/%s/%s@%s", o->out, c->scn->name, c->device, c->target);
 	}
-	/* ---- end lab network ---- */
-	for (i = 0; i < nscn; i++)
-		for (k = 0; k < o->ntargets; k++)
-			if (scn_has_tag(&scns[i], "native-only") && !udp[k] && !nolab[k])
-				fprintf(stderr, "rotsim run: %s is tagged native-only: not run on %s\n",
-					scns[i].name, o->targets[k]);
-	for (i = 0; i < nscn; i++)
-		for (j = 0; j < scns[i].ndevices; j++) {
-			int want = o->ndevices == 0;
-			for (k = 0; k < o->ndevices; k++)
-				want |= strcmp(o->devices[k], scns[i].devices[j]) == 0;
-			if (!want)
-				continue;
-			for (k = 0; k < o->ntargets; k++, idx++) {
-				if ((scn_has_tag(&scns[i], "native-only") && !udp[k]) || nolab[k])
-					continue;
-				if (o->shard_n > 1 && (int)(idx % (size_t)o->shard_n) != o->shard_k - 1)
-					continue;
-				cases = xrealloc(cases, (ncases + 1) * sizeof *cases);
-				run_case *c = &cases[ncases++];
-				memset(c, 0, sizeof *c);
-				c->scn = &scns[i];
-				c->device = scns[i].devices[j];
-				c->target = o->targets[k];
-				c->dir = xasprintf("%s/cases/%s/%s@%s", o->out, c->scn->name, c->device,
-					c->target);
-			}
-		}
 	if (ncases == 0) {
-		util_err(err, errlen, "no case to run (check --device and --shard)");
+		util_err(err, errlen, "every case of this run is skipped (see above)");
 		goto out;
 	}
 
 	if (!o->quiet) {
 		size_t used = 0;
-		for (i = 0; i < nscn; i++) {
-			for (j = 0; j < ncases && cases[j].scn != &scns[i]; j++)
+		for (i = 0; i < ncases; i++) {
+			for (j = 0; j < i && cases[j].scn != cases[i].scn; j++)
 				;
-			if (j < ncases)
-				fprintf(stderr, "%s%s", used++ ? ", " : "rotsim run: ", scns[i].name);
+			if (j == i)
+				fprintf(stderr, "%s%s", used++ ? ", " : "rotsim run: ", cases[i].scn->name);
 		}
 		fprintf(stderr, ": %zu case%s on", ncases, ncases == 1 ? "" : "s");
-		for (k = 0; k < o->ntargets; k++)
-			fprintf(stderr, " %s", o->targets[k]);
+		for (i = 0; i < o->ntargets; i++)
+			fprintf(stderr, " %s", o->targets[i]);
 		fprintf(stderr, ", %d at once; results in %s\n", o->jobs, o->out);
 	}
 
 	/* What cases share. */
 	if (prepare_keys(o, err, errlen) != 0)
 		goto out;
-	for (i = 0; i < nscn; i++) {
-		int used = 0;
-		for (j = 0; j < ncases; j++)
-			used |= cases[j].scn == &scns[i];
-		if (used) {
-			if (!o->quiet && tty)
-				fprintf(stderr, "\r\033[Kpreparing %s (PKI, firmware)", scns[i].name);
-			if (prepare_scenario(&scns[i], o, err, errlen) != 0)
-				goto out;
-		}
+	for (i = 0; i < ncases && !interrupted; i++) {
+		for (j = 0; j < i && cases[j].scn != cases[i].scn; j++)
+			;
+		if (j < i)
+			continue;
+		if (!o->quiet && tty)
+			fprintf(stderr, "\r\033[Kpreparing %s (PKI, firmware)", cases[i].scn->name);
+		if (prepare_scenario(cases[i].scn, o, err, errlen) != 0)
+			goto out;
 	}
 
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	fflush(stdout);
 	fflush(stderr);
 	pid_t parent = getpid();
@@ -231,28 +201,22 @@ run_scenarios(scenario *scns, size_t nscn, const run_opts *o, char *err, size_t 
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 	buf_printf(&meta, "\"rotsim\":\"%s\",\"finished\":\"%s\",\"seed\":", rotsim_version, when);
 	json_put_str(&meta, o->seed);
-	buf_printf(&meta, ",\"cases\":%zu,\"shard\":\"%d/%d\",\"interrupted\":%s", ncases,
-		o->shard_k, o->shard_n, interrupted ? "true" : "false");
+	buf_printf(&meta, ",\"cases\":%zu,\"plan_cases\":%zu,\"shard\":\"%d/%d\",\"interrupted\":%s",
+		ncases, pl->total, o->shard_k, o->shard_n, interrupted ? "true" : "false");
 	/* What the devices booted from, and the emulator, as this run found them. */
 	{
 		int first = 1;
 		char *qv = NULL;
 		buf_puts(&meta, ",\"images\":[");
-		for (k = 0; k < o->ntargets; k++) {
-			tgt t;
-			if (tgt_load(&t, o->targets[k], o->build_dir, err, errlen) != 0)
-				continue;
+		for (i = 0; i < ncases; i++) {
+			const tgt *t = cases[i].tgt;
 			if (qv == NULL)
-				qv = tgt_emulator_version(&t);
-			for (i = 0; i < ncases; i++) {
-				for (j = 0; j < i; j++)
-					if (strcmp(cases[j].device, cases[i].device) == 0
-						&& strcmp(cases[j].target, cases[i].target) == 0)
-						break;
-				if (j == i && strcmp(cases[i].target, o->targets[k]) == 0)
-					first = tgt_image_hashes(&t, cases[i].device, &meta, first);
-			}
-			tgt_free(&t);
+				qv = t->drv->emulator_version(t);
+			for (j = 0; j < i; j++)
+				if (strcmp(cases[j].device, cases[i].device) == 0 && cases[j].tgt == t)
+					break;
+			if (j == i)
+				first = tgt_image_hashes(t, cases[i].device, &meta, first);
 		}
 		buf_puts(&meta, "]");
 		if (qv != NULL) {
@@ -290,7 +254,5 @@ out:
 		free(ev[i]);
 	free(ev);
 	free(res);
-	free(udp);
-	free(nolab);
 	return ret;
 }

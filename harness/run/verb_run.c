@@ -4,7 +4,8 @@
  * rotsim verdict DIR
  */
 #include "run/runner.h"
-#include "run/target.h"
+#include "plan/plan.h"
+#include "target/target.h"
 #include "scenario/devices.h"
 #include "verbs.h"
 
@@ -27,7 +28,7 @@ run_usage(FILE *f)
 	fprintf(f,
 "usage: rotsim run [NAME ... | --all] [--target T ...] [--device D ...] [-j N]\n"
 "                  [--shard K/N] [--out DIR] [--seed S] [--scenarios DIR]\n"
-"                  [--build DIR] [--cache DIR] [-q]\n"
+"                  [--build DIR] [--cache DIR] [--force] [--dry-run] [-q]\n"
 "\n"
 "Run named scenarios (scenarios/NAME.scn; with no name, those tagged \"default\")\n"
 "on a target: for every device of a scenario and every phase, start the update\n"
@@ -40,7 +41,11 @@ run_usage(FILE *f)
 "  --device D       only this device profile (repeatable)\n"
 "  -j N             cases at once (default 1)\n"
 "  --shard K/N      run the K-th of N slices of the cases (for CI matrices)\n"
-"  --out DIR        results (default results/DATE-TIME, with results/latest)\n"
+"  --out DIR        results (default results/DATE-TIME, with results/latest);\n"
+"                   it must be new or empty\n"
+"  --force          clear a non-empty --out DIR that holds an earlier run first\n"
+"  --dry-run        print the cases the run would run (index, scenario,\n"
+"                   device@target) and exit\n"
 "  --seed S         PKI key seed (default \"rotsim\")\n"
 "  --scenarios DIR  where scenarios are\n"
 "  --build DIR      where images and the agent are (default: beside rotsim)\n"
@@ -69,6 +74,8 @@ verb_run(int argc, char **argv)
 		{ "build", required_argument, NULL, 'b' },
 		{ "cache", required_argument, NULL, 'c' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "force", no_argument, NULL, 'F' },
+		{ "dry-run", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -77,10 +84,14 @@ verb_run(int argc, char **argv)
 	char *scndir = NULL, *build = NULL, err[2048], **names = NULL, **devs = NULL;
 	size_t ndevs = 0, nnames = 0, i, nscn = 0;
 	scenario *scns = NULL;
-	int all = 0, ch, ret = 2;
+	int all = 0, ch, ret = 2, force = 0, dry_run = 0, lockfd = -1;
+	tgt tgts[8];
+	size_t ntgts = 0, ndevices = 0;
+	plan pl;
 	long n;
 
 	memset(&o, 0, sizeof o);
+	memset(&pl, 0, sizeof pl);
 	o.seed = "rotsim";
 	o.jobs = 1;
 	o.shard_k = 1;
@@ -97,11 +108,11 @@ verb_run(int argc, char **argv)
 			targets[o.ntargets++] = optarg;
 			break;
 		case 'd':
-			if (o.ndevices == 64) {
+			if (ndevices == 64) {
 				fprintf(stderr, "rotsim run: too many --device\n");
 				return 2;
 			}
-			devices[o.ndevices++] = optarg;
+			devices[ndevices++] = optarg;
 			break;
 		case 'j':
 			o.jobs = atoi(optarg);
@@ -124,6 +135,8 @@ verb_run(int argc, char **argv)
 		case 'b': free(build); build = xstrdup(optarg); break;
 		case 'c': o.cache = optarg; break;
 		case 'q': o.quiet = 1; break;
+		case 'F': force = 1; break;
+		case 'n': dry_run = 1; break;
 		case 'h': run_usage(stdout); free(build); return 0;
 		default: run_usage(stderr); free(build); return 2;
 		}
@@ -135,7 +148,6 @@ verb_run(int argc, char **argv)
 	if (o.ntargets == 0)
 		targets[o.ntargets++] = "qemu-x86_64";
 	o.targets = targets;
-	o.devices = o.ndevices ? devices : NULL;
 	if (build == NULL)
 		build = tgt_build_dir();
 	o.build_dir = build;
@@ -165,8 +177,15 @@ verb_run(int argc, char **argv)
 			: xasprintf("%s/%s.scn", scndir, names[i]);
 		scenario s;
 		if (access(path, R_OK) != 0) {
-			fprintf(stderr, "rotsim run: no scenario \"%s\" (%s; rotsim list shows them)\n",
-				names[i], path);
+			char **known = NULL;
+			long nk = scn_list(scndir, &known, err, sizeof err);
+			const char *near = nk > 0 ? plan_closest(names[i], (const char *const *)known,
+				(size_t)nk) : NULL;
+			fprintf(stderr, "rotsim run: no scenario \"%s\" (%s)%s%s%s; rotsim list shows "
+				"them\n", names[i], path, near ? "; did you mean \"" : "",
+				near ? near : "", near ? "\"?" : "");
+			if (nk > 0)
+				cfg_list_free(known, (size_t)nk);
 			free(path);
 			goto done;
 		}
@@ -188,6 +207,37 @@ verb_run(int argc, char **argv)
 		fprintf(stderr, "rotsim run: no scenario to run (name some, or --all)\n");
 		goto done;
 	}
+	/* Targets and the plan, checked before anything is created. */
+	for (i = 0; i < o.ntargets; i++) {
+		if (tgt_load(&tgts[ntgts], targets[i], build, err, sizeof err) != 0) {
+			char **known = NULL, *tdir = tgt_dir();
+			long nk = tdir ? util_list_dir(tdir, "", &known, NULL, 0) : -1;
+			const char *near = nk > 0 ? plan_closest(targets[i], (const char *const *)known,
+				(size_t)nk) : NULL;
+			fprintf(stderr, "rotsim run: %s%s%s%s\n", err, near ? " (did you mean \"" : "",
+				near ? near : "", near ? "\"?)" : "");
+			if (nk > 0)
+				cfg_list_free(known, (size_t)nk);
+			free(tdir);
+			goto done;
+		}
+		ntgts++;
+	}
+	if (plan_build(&pl, scns, nscn, (const char *const *)devices, ndevices, tgts, ntgts,
+		o.shard_k, o.shard_n, err, sizeof err) != 0) {
+		fprintf(stderr, "rotsim run: %s\n", err);
+		goto done;
+	}
+	if (dry_run) {
+		for (i = 0; i < pl.n; i++)
+			printf("%zu %s %s@%s%s%s\n", pl.cases[i].index, pl.cases[i].scn->name,
+				pl.cases[i].device, pl.cases[i].target->name,
+				pl.cases[i].skip ? ": skipped: " : "", pl.cases[i].skip ? pl.cases[i].skip : "");
+		printf("%zu case%s of %zu in the plan (%zu skipped)\n", pl.n, pl.n == 1 ? "" : "s",
+			pl.total, pl.skipped);
+		ret = 0;
+		goto done;
+	}
 	char *outdir = NULL;
 	if (out == NULL) {
 		char stamp[32];
@@ -202,7 +252,7 @@ verb_run(int argc, char **argv)
 	} else {
 		outdir = xstrdup(out);
 	}
-	if (util_mkdirs(outdir, 0755, err, sizeof err) != 0) {
+	if (results_open(outdir, force, &lockfd, err, sizeof err) != 0) {
 		fprintf(stderr, "rotsim run: %s\n", err);
 		free(outdir);
 		goto done;
@@ -216,11 +266,16 @@ verb_run(int argc, char **argv)
 		free(tmp);
 	}
 	o.out = outdir;
-	ret = run_scenarios(scns, nscn, &o, err, sizeof err);
+	ret = run_scenarios(&pl, &o, err, sizeof err);
 	if (ret == 2 && err[0])
 		fprintf(stderr, "rotsim run: %s\n", err);
 	free(outdir);
 done:
+	if (lockfd >= 0)
+		close(lockfd);
+	plan_free(&pl);
+	for (i = 0; i < ntgts; i++)
+		tgt_free(&tgts[i]);
 	for (i = 0; i < nscn; i++)
 		scn_free(&scns[i]);
 	free(scns);

@@ -46,3 +46,31 @@ dev_known_profiles(char ***names, size_t *n)
 	*n = (size_t)r;
 	return 0;
 }
+
+/* see devices.h */
+char *
+dev_profile_value(const char *device, const char *key)
+{
+	char *dir = dev_profiles_dir(), *path, err[256], *v = NULL;
+	cfg_doc doc;
+	size_t i;
+
+	if (dir == NULL || !cfg_valid_id(device)) {
+		free(dir);
+		return NULL;
+	}
+	path = xasprintf("%s/%s.profile", dir, device);
+	if (cfg_parse_file(&doc, path, err, sizeof err) == 0) {
+		for (i = 0; i < doc.n && v == NULL; i++) {
+			if (strcmp(doc.secs[i].kind, "profile") != 0)
+				continue;
+			cfg_entry *e = cfg_get(&doc.secs[i], key, NULL);
+			if (e != NULL)
+				v = xstrdup(e->val);
+		}
+		cfg_free(&doc);
+	}
+	free(path);
+	free(dir);
+	return v;
+}

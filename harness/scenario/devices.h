@@ -16,4 +16,8 @@ char *dev_profiles_dir(void);
  * Returns 0, or -1 when there is no profiles directory. */
 int dev_known_profiles(char ***names, size_t *n);
 
+/* The value of key in the [profile] section of a device's profile, allocated
+ * with xmalloc(), or NULL when the device, the file or the key is missing. */
+char *dev_profile_value(const char *device, const char *key);
+
 #endif

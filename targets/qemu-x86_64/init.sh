@@ -139,7 +139,13 @@ case " $cmdline " in
 	if [ -x /bin/rotsim-agent ]; then
 		# shellcheck disable=SC2086
 		/bin/rotsim-agent $sntp_arg
-		echo "rotsim: event agent-exit status=$?"
+		status=$?
+		echo "rotsim: event agent-exit status=$status"
+		# 10: an update was installed; boot it, as real firmware does.
+		if [ "$status" -eq 10 ]; then
+			sync
+			reboot -f
+		fi
 	else
 		echo "rotsim: event init error=no-agent"
 	fi

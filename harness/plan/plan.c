@@ -1,0 +1,163 @@
+/*
+ * The plan of a run. See plan.h.
+ */
+#include "plan/plan.h"
+#include "scenario/devices.h"
+#include "net/labnet.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* see plan.h */
+int
+plan_in_shard(size_t index, int k, int n)
+{
+	return n <= 1 || (int)(index % (size_t)n) == k - 1;
+}
+
+/* Levenshtein distance, bounded: names are short ids (at most 64 bytes). */
+static size_t
+distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, row[65], prev, tmp;
+
+	if (la > 64 || lb > 64)
+		return (size_t)-1;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			tmp = row[j];
+			size_t best = prev + (a[i - 1] != b[j - 1]);
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			prev = tmp;
+		}
+	}
+	return row[lb];
+}
+
+/* see plan.h */
+const char *
+plan_closest(const char *want, const char *const *names, size_t n)
+{
+	const char *best = NULL;
+	size_t i, bd = (size_t)-1;
+
+	for (i = 0; i < n; i++) {
+		size_t d = distance(want, names[i]);
+		if (d < bd) {
+			bd = d;
+			best = names[i];
+		}
+	}
+	/* A suggestion only when it is plausibly a typo: at most a third of
+	 * the name wrong, or the wanted name is a prefix. */
+	if (best != NULL && (bd * 3 <= strlen(want) + 1 || strncmp(best, want, strlen(want)) == 0))
+		return best;
+	return NULL;
+}
+
+/* Does the device need UDP services (time from SNTP)? Its profile says. */
+static int
+needs_udp(const char *device)
+{
+	char *clock = dev_profile_value(device, "clock");
+	int r = clock != NULL && strcmp(clock, "sntp") == 0;
+
+	free(clock);
+	return r;
+}
+
+/* see plan.h */
+/* Lab network (net/labnet.h): a target on it runs only where a network
+ * namespace can be created; elsewhere its cases are skipped with the reason,
+ * found once per run. */
+static const char *
+lab_skip(const tgt *t)
+{
+	static int checked, ok;
+	static char why[256];
+
+	if (!t->lab)
+		return NULL;
+	if (!checked) {
+		ok = labnet_available(why, sizeof why);
+		checked = 1;
+	}
+	return ok ? NULL : why;
+}
+
+int
+plan_build(plan *p, scenario *scns, size_t nscn, const char *const *devices, size_t ndevices,
+	const tgt *targets, size_t ntargets, int shard_k, int shard_n, char *err, size_t errlen)
+{
+	size_t i, j, k, idx = 0;
+
+	memset(p, 0, sizeof *p);
+	/* Every device asked for must be a device of some scenario. */
+	for (k = 0; k < ndevices; k++) {
+		const char **all = NULL;
+		size_t nall = 0, found = 0;
+		for (i = 0; i < nscn; i++)
+			for (j = 0; j < scns[i].ndevices; j++) {
+				found |= strcmp(scns[i].devices[j], devices[k]) == 0;
+				all = xrealloc(all, (nall + 1) * sizeof *all);
+				all[nall++] = scns[i].devices[j];
+			}
+		if (!found) {
+			const char *near = plan_closest(devices[k], all, nall);
+			util_err(err, errlen, "no scenario of this run has a device \"%s\"%s%s%s",
+				devices[k], near ? " (did you mean \"" : "", near ? near : "",
+				near ? "\"?)" : "");
+			free(all);
+			return -1;
+		}
+		free(all);
+	}
+	for (i = 0; i < nscn; i++)
+		for (j = 0; j < scns[i].ndevices; j++) {
+			int want = ndevices == 0, udp = -1;
+			for (k = 0; k < ndevices; k++)
+				want |= strcmp(devices[k], scns[i].devices[j]) == 0;
+			if (!want)
+				continue;
+			for (k = 0; k < ntargets; k++, idx++) {
+				if (!plan_in_shard(idx, shard_k, shard_n))
+					continue;
+				if (udp < 0)
+					udp = needs_udp(scns[i].devices[j]);
+				p->cases = xrealloc(p->cases, (p->n + 1) * sizeof *p->cases);
+				plan_case *c = &p->cases[p->n++];
+				c->index = idx;
+				c->scn = &scns[i];
+				c->device = scns[i].devices[j];
+				c->target = &targets[k];
+				c->skip = udp && !targets[k].udp ? "the device takes its time from SNTP "
+					"(UDP), which this target does not carry" : lab_skip(&targets[k]);
+				p->skipped += c->skip != NULL;
+			}
+		}
+	p->total = idx;
+	if (p->n == 0) {
+		plan_free(p);
+		return util_err(err, errlen, "no case to run (check --device and --shard)");
+	}
+	return 0;
+}
+
+/* see plan.h */
+void
+plan_free(plan *p)
+{
+	if (p == NULL)
+		return;
+	free(p->cases);
+	memset(p, 0, sizeof *p);
+}
