@@ -9,6 +9,7 @@
  * or a reference to another site.
  */
 #include "report/report.h"
+#include "report/report_int.h"
 #include "time/simtime.h"
 
 #include <stddef.h>
@@ -16,118 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-/* ---- Small pieces ---- */
-
-static void
-esc(buf_t *b, const char *s)
-{
-	rep_html_escape(b, s);
-}
-
-/* A relative URL from path bytes: unreserved bytes and '/' as they are,
- * everything else percent-encoded (':' too, so no scheme can appear). */
-static void
-put_href(buf_t *b, const char *prefix, const char *path)
-{
-	const char *parts[2] = { prefix, path };
-	int i;
-
-	for (i = 0; i < 2; i++)
-		for (const unsigned char *p = (const unsigned char *)parts[i]; p && *p; p++) {
-			if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
-				|| (*p >= '0' && *p <= '9') || strchr("-._~/@+", *p) != NULL)
-				buf_putc(b, *p);
-			else
-				buf_printf(b, "%%%02X", *p);
-		}
-}
-
-static const char *
-status_class(rep_status s)
-{
-	static const char *const cls[REP_STATUS_COUNT] = {
-		[REP_OK] = "ok", [REP_FINDING] = "fail", [REP_ACCEPTED] = "acc",
-		[REP_ERROR] = "err", [REP_OFF] = "off",
-	};
-	return s < REP_STATUS_COUNT ? cls[s] : "off";
-}
-
-static const char *
-status_label(rep_status s)
-{
-	static const char *const lab[REP_STATUS_COUNT] = {
-		[REP_OK] = "PASS", [REP_FINDING] = "FAIL", [REP_ACCEPTED] = "ACCEPTED",
-		[REP_ERROR] = "ERROR", [REP_OFF] = "OFF",
-	};
-	return s < REP_STATUS_COUNT ? lab[s] : "?";
-}
-
-static const char *
-change_class(rep_change c)
-{
-	switch (c) {
-	case REP_CHANGE_NEW_FAILURE: return "chg-new";
-	case REP_CHANGE_FIXED: return "chg-fixed";
-	case REP_CHANGE_STILL_FAILING: return "chg-still";
-	default: return "chg-same";
-	}
-}
-
-static const char *
-meta(const rep_run *r, const char *key)
-{
-	const char *s = json_get_str(r->doc, key);
-	return s ? s : "";
-}
-
-/* A member of a phase's phase.json, as text ("" when absent). */
-static char *
-phase_field(const rep_run *r, const rep_rec *x, const char *key)
-{
-	char *path = xasprintf("%s/%s/phase.json", r->dir, x->evidence), err[256];
-	unsigned char *data;
-	size_t len;
-	char *v = NULL;
-
-	if (x->evidence[0] && util_read_file(path, &data, &len, err, sizeof err) == 0) {
-		json *j = json_parse((const char *)data, len, err, sizeof err);
-		const char *s = json_get_str(j, key);
-		v = xstrdup(s ? s : "");
-		json_free(j);
-		free(data);
-	}
-	free(path);
-	return v ? v : xstrdup("");
-}
-
-static int
-evidence_exists(const rep_run *r, const rep_rec *x, const char *file)
-{
-	char *path = xasprintf("%s/%s/%s", r->dir, x->evidence, file);
-	int ok = x->evidence[0] && access(path, R_OK) == 0;
-	free(path);
-	return ok;
-}
-
-/* The date part of "2024-07-01T00:00:00Z". */
-static void
-put_day(buf_t *b, const char *date)
-{
-	char d[11];
-	snprintf(d, sizeof d, "%s", date);
-	esc(b, d);
-}
-
-static int64_t
-rec_time(const rep_rec *x)
-{
-	int64_t t = 0;
-	char err[128];
-	if (simtime_parse(x->date, &t, err, sizeof err) != 0)
-		return 0;
-	return t;
-}
 
 /* ---- The page ---- */
 
@@ -223,38 +112,6 @@ static const char css[] =
 "a{color:inherit;text-decoration:none}"
 "}";
 
-static void
-badge(buf_t *b, const char *cls, const char *text)
-{
-	buf_printf(b, "<span class=\"badge %s\">", cls);
-	esc(b, text);
-	buf_puts(b, "</span>");
-}
-
-static void
-status_badge(buf_t *b, rep_status s)
-{
-	char cls[16];
-	snprintf(cls, sizeof cls, "b-%s", status_class(s));
-	badge(b, cls, status_label(s));
-}
-
-static void
-rec_name(buf_t *b, const rep_rec *x)
-{
-	esc(b, x->scenario);
-	buf_puts(b, " · ");
-	esc(b, x->device);
-	buf_puts(b, " @ ");
-	esc(b, x->target);
-	buf_puts(b, " · ");
-	esc(b, x->phase);
-	buf_puts(b, " (");
-	put_day(b, x->date);
-	buf_puts(b, ")");
-}
-
-/* Distinct values of one record field in first-seen order. */
 static size_t
 distinct(const rep_run *r, size_t off, const char ***out)
 {
@@ -327,9 +184,9 @@ static void
 fact(buf_t *b, const char *name, const char *value, int mono)
 {
 	buf_puts(b, "<tr><th>");
-	esc(b, name);
+	rh_esc(b, name);
 	buf_puts(b, mono ? "</th><td class=\"mono\">" : "</th><td>");
-	esc(b, value && *value ? value : "(not recorded)");
+	rh_esc(b, value && *value ? value : "(not recorded)");
 	buf_puts(b, "</td></tr>\n");
 }
 
@@ -344,15 +201,15 @@ put_facts(buf_t *b, const rep_run *r, const rep_facts *f)
 	buf_puts(b, "<section id=\"run\"><h2>The run</h2><table class=\"facts\">\n");
 	fact(b, "Release verdict", r->release_pass ? "PASS: every Required expectation met"
 		: "FAIL: Required expectations not met", 0);
-	fact(b, "Run finished (UTC)", meta(r, "finished"), 1);
-	fact(b, "PKI seed", meta(r, "seed"), 1);
-	buf_printf(&t, "%s (run)", meta(r, "rotsim"));
-	if (f->rotsim_version && strcmp(f->rotsim_version, meta(r, "rotsim")) != 0)
+	fact(b, "Run finished (UTC)", rh_meta(r, "finished"), 1);
+	fact(b, "PKI seed", rh_meta(r, "seed"), 1);
+	buf_printf(&t, "%s (run)", rh_meta(r, "rotsim"));
+	if (f->rotsim_version && strcmp(f->rotsim_version, rh_meta(r, "rotsim")) != 0)
 		buf_printf(&t, ", %s (report)", f->rotsim_version);
 	fact(b, "rotsim version", buf_cstr(&t), 1);
 	t.len = 0;
 	if (json_get_str(r->doc, "qemu") != NULL)
-		buf_printf(&t, "%s (recorded by the run)", meta(r, "qemu"));
+		buf_printf(&t, "%s (recorded by the run)", rh_meta(r, "qemu"));
 	else if (f->qemu_version && *f->qemu_version)
 		buf_printf(&t, "%s (at report time)", f->qemu_version);
 	else
@@ -373,7 +230,7 @@ put_facts(buf_t *b, const rep_run *r, const rep_facts *f)
 		if (r->shards_missing)
 			buf_printf(&t, " (%zu missing)", r->shards_missing);
 	} else {
-		buf_printf(&t, "%s", meta(r, "shard"));
+		buf_printf(&t, "%s", rh_meta(r, "shard"));
 	}
 	fact(b, "Shards", buf_cstr(&t), 1);
 	t.len = 0;
@@ -396,7 +253,7 @@ outcome_seq(buf_t *b, const rep_run *r, const rep_case *c)
 	for (k = c->first; k < c->first + c->n; k++) {
 		if (k > c->first)
 			buf_puts(b, " → ");
-		esc(b, r->recs[k].observed);
+		rh_esc(b, scn_outcome_name(r->recs[k].observed));
 	}
 }
 
@@ -415,20 +272,20 @@ put_matrix(buf_t *b, const rep_run *r)
 		"data-scenarios=\"%zu\"><thead><tr><th class=\"dev\">Device</th>", nd, ns);
 	for (j = 0; j < ns; j++) {
 		buf_puts(b, "<th>");
-		esc(b, scn[j]);
+		rh_esc(b, scn[j]);
 		buf_puts(b, "</th>");
 	}
 	buf_puts(b, "</tr></thead><tbody>\n");
 	for (i = 0; i < nd; i++) {
 		buf_puts(b, "<tr><th class=\"dev mono\">");
-		esc(b, dev[i]);
+		rh_esc(b, dev[i]);
 		buf_puts(b, "</th>");
 		for (j = 0; j < ns; j++) {
 			int any = 0;
 			buf_puts(b, "<td class=\"cell\" data-device=\"");
-			esc(b, dev[i]);
+			rh_esc(b, dev[i]);
 			buf_puts(b, "\" data-scenario=\"");
-			esc(b, scn[j]);
+			rh_esc(b, scn[j]);
 			buf_puts(b, "\">");
 			for (k = 0; k < r->ncases; k++) {
 				const rep_case *c = &r->cases[k];
@@ -437,15 +294,15 @@ put_matrix(buf_t *b, const rep_run *r)
 					continue;
 				any = 1;
 				buf_printf(b, "<a class=\"c-%s\" href=\"#case-%zu\" data-status=\"%s\">"
-					"<div class=\"lab\">%s", status_class(c->status), k + 1,
-					rep_status_name(c->status), status_label(c->status));
+					"<div class=\"lab\">%s", rh_status_class(c->status), k + 1,
+					rep_status_name(c->status), rh_status_label(c->status));
 				if (c->change == REP_CHANGE_NEW_FAILURE || c->change == REP_CHANGE_FIXED)
 					buf_printf(b, " <span class=\"badge %s\">%s</span>",
-						change_class(c->change), rep_change_name(c->change));
+						rh_change_class(c->change), rep_change_name(c->change));
 				buf_puts(b, "</div><div class=\"seq\">");
 				outcome_seq(b, r, c);
 				buf_puts(b, "</div><div class=\"tgt\">@ ");
-				esc(b, x->target);
+				rh_esc(b, x->target);
 				buf_puts(b, "</div></a>");
 			}
 			if (!any)
@@ -482,32 +339,32 @@ put_record_list(buf_t *b, const rep_run *r, const char *id, const char *title,
 			buf_puts(b, "<table><thead><tr><th>Case and phase</th><th>Expected</th>"
 				"<th>Observed</th><th>Why</th><th>Change</th></tr></thead><tbody>\n");
 		buf_printf(b, "<tr><td><a href=\"#case-%zu\">", x->ncase + 1);
-		rec_name(b, x);
+		rh_rec_name(b, x);
 		buf_puts(b, "</a></td><td>");
-		esc(b, x->expected);
+		rh_esc(b, scn_outcome_name(x->expected));
 		buf_puts(b, "</td><td>");
-		status_badge(b, x->status);
+		rh_status_badge(b, x->status);
 		buf_puts(b, " ");
-		esc(b, x->observed);
+		rh_esc(b, scn_outcome_name(x->observed));
 		buf_puts(b, "</td><td>");
-		esc(b, x->reason);
+		rh_esc(b, x->reason);
 		if (x->expired) {
 			buf_puts(b, "<div class=\"expired\">Acceptance <b>");
-			esc(b, x->expired->name);
+			rh_esc(b, x->expired->name);
 			buf_puts(b, "</b> expired on ");
-			esc(b, x->expired->expires);
+			rh_esc(b, x->expired->expires);
 			buf_puts(b, ": it no longer applies.</div>");
 		}
 		buf_puts(b, "</td><td>");
 		if (x->change != REP_CHANGE_NONE)
-			badge(b, change_class(x->change), rep_change_name(x->change));
+			rh_badge(b, rh_change_class(x->change), rep_change_name(x->change));
 		buf_puts(b, "</td></tr>\n");
 	}
 	if (n)
 		buf_puts(b, "</tbody></table>\n");
 	else {
 		buf_puts(b, "<p class=\"note\">");
-		esc(b, none);
+		rh_esc(b, none);
 		buf_puts(b, "</p>\n");
 	}
 	buf_puts(b, "</section>\n");
@@ -540,17 +397,17 @@ put_accepted(buf_t *b, const rep_run *r, const rep_accepts *acc)
 				"<th>Expected / observed</th><th>Accepted as</th><th>Reason</th>"
 				"<th>Expires</th></tr></thead><tbody>\n");
 		buf_printf(b, "<tr><td><a href=\"#case-%zu\">", x->ncase + 1);
-		rec_name(b, x);
+		rh_rec_name(b, x);
 		buf_puts(b, "</a></td><td>");
-		esc(b, x->expected);
+		rh_esc(b, scn_outcome_name(x->expected));
 		buf_puts(b, " / ");
-		esc(b, x->observed);
+		rh_esc(b, scn_outcome_name(x->observed));
 		buf_puts(b, "</td><td class=\"mono\">");
-		esc(b, x->accept->name);
+		rh_esc(b, x->accept->name);
 		buf_puts(b, "</td><td>");
-		esc(b, x->accept->reason);
+		rh_esc(b, x->accept->reason);
 		buf_puts(b, "</td><td class=\"mono\">");
-		esc(b, x->accept->expires);
+		rh_esc(b, x->accept->expires);
 		buf_puts(b, "</td></tr>\n");
 	}
 	if (n)
@@ -561,25 +418,25 @@ put_accepted(buf_t *b, const rep_run *r, const rep_accepts *acc)
 		const rep_accept *a = &acc->v[i];
 		if (a->expired) {
 			buf_puts(b, "<div class=\"expired\"><b>Expired:</b> acceptance <b>");
-			esc(b, a->name);
+			rh_esc(b, a->name);
 			buf_t tmp = {0};
 			buf_printf(&tmp, " (%s:%d, expired %s; reason: %s)", acc->path, a->line,
 				a->expires, a->reason);
 			buf_puts(b, "</b>");
-			esc(b, buf_cstr(&tmp));
+			rh_esc(b, buf_cstr(&tmp));
 			buf_free(&tmp);
 			buf_printf(b, " no longer applies%s.</div>\n", a->matched
 				? ": the findings it covered count again" : "");
 		} else if (a->matched == 0) {
 			buf_puts(b, "<p class=\"note\">Acceptance <b>");
-			esc(b, a->name);
+			rh_esc(b, a->name);
 			buf_puts(b, "</b> matches no finding of this run (fixed? it can be "
 				"removed).</p>\n");
 		}
 	}
 	if (acc != NULL) {
 		buf_puts(b, "<p class=\"note\">From ");
-		esc(b, acc->path);
+		rh_esc(b, acc->path);
 		buf_printf(b, ": %zu entr%s.</p>\n", acc->n, acc->n == 1 ? "y" : "ies");
 	}
 	buf_puts(b, "</section>\n");
@@ -596,7 +453,7 @@ put_changes(buf_t *b, const rep_run *r)
 		return;
 	buf_puts(b, "<section id=\"changes\"><h2>Changes since the baseline</h2>\n"
 		"<p class=\"note\">Baseline: <span class=\"mono\">");
-	esc(b, r->baseline_path);
+	rh_esc(b, r->baseline_path);
 	buf_printf(b, "</span>. %zu new failure%s, %zu fixed, %zu still failing, %zu unchanged, "
 		"%zu new passing, %zu no longer run.</p>\n",
 		r->changes[REP_CHANGE_NEW_FAILURE], r->changes[REP_CHANGE_NEW_FAILURE] == 1 ? "" : "s",
@@ -606,18 +463,18 @@ put_changes(buf_t *b, const rep_run *r)
 		if (r->changes[order[k]] == 0)
 			continue;
 		buf_puts(b, "<p>");
-		badge(b, change_class(order[k]), rep_change_name(order[k]));
+		rh_badge(b, rh_change_class(order[k]), rep_change_name(order[k]));
 		buf_puts(b, "</p><ul>\n");
 		for (i = 0; i < r->n; i++) {
 			const rep_rec *x = &r->recs[i];
 			if (x->change != order[k])
 				continue;
 			buf_printf(b, "<li><a href=\"#case-%zu\">", x->ncase + 1);
-			rec_name(b, x);
+			rh_rec_name(b, x);
 			buf_puts(b, "</a>: ");
-			esc(b, x->observed);
+			rh_esc(b, scn_outcome_name(x->observed));
 			buf_puts(b, ", expected ");
-			esc(b, x->expected);
+			rh_esc(b, scn_outcome_name(x->expected));
 			if (x->status == REP_ACCEPTED)
 				buf_puts(b, " (accepted)");
 			buf_puts(b, "</li>\n");
@@ -628,7 +485,7 @@ put_changes(buf_t *b, const rep_run *r)
 		buf_puts(b, "<p>No longer run:</p><ul>\n");
 		for (i = 0; i < r->nremoved; i++) {
 			buf_puts(b, "<li class=\"mono\">");
-			esc(b, r->removed[i]);
+			rh_esc(b, r->removed[i]);
 			buf_puts(b, "</li>\n");
 		}
 		buf_puts(b, "</ul>\n");
@@ -637,280 +494,6 @@ put_changes(buf_t *b, const rep_run *r)
 }
 
 /* Colours of the timeline, by status: fill, stroke, text. */
-static void
-tl_colours(rep_status s, const char **fill, const char **stroke, const char **text)
-{
-	switch (s) {
-	case REP_OK: *fill = "#dafbe1"; *stroke = "#2da44e"; *text = "#0f5323"; break;
-	case REP_FINDING: *fill = "#ffebe9"; *stroke = "#cf222e"; *text = "#82071e"; break;
-	case REP_ACCEPTED: *fill = "#fff8c5"; *stroke = "#d4a72c"; *text = "#6a4a00"; break;
-	case REP_ERROR: *fill = "#eaeef2"; *stroke = "#8c959f"; *text = "#424a53"; break;
-	default: *fill = "#f6f8fa"; *stroke = "#afb8c1"; *text = "#57606a"; break;
-	}
-}
-
-/* Text clipped to at most max bytes, with an ellipsis; UTF-8 sequences are
- * not split. */
-static void
-esc_clip(buf_t *b, const char *s, size_t max)
-{
-	size_t n = strlen(s);
-	char *t;
-
-	if (n <= max) {
-		esc(b, s);
-		return;
-	}
-	n = max > 1 ? max - 1 : 0;
-	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-		n--;
-	t = xstrndup(s, n);
-	esc(b, t);
-	buf_puts(b, "…");
-	free(t);
-}
-
-/*
- * The case's timeline: phases along a date axis. Each phase keeps a box's
- * width of room and the rest of the axis is shared out in proportion to the
- * dates, so that phases a week apart stay readable next to phases years
- * apart while the axis still shows which gaps are long. The device is
- * powered off between phases; a power-off phase or a gap of more than 90
- * days is drawn dashed as an offline stretch.
- */
-static void
-put_timeline(buf_t *b, const rep_run *r, const rep_case *c)
-{
-	const double W = 1100, H = 176, axis = 104, gutter = 64;
-	double xs[64], x0, x1, bw, minsp;
-	size_t n = c->n < 64 ? c->n : 64, i;
-	int64_t t0 = rec_time(&r->recs[c->first]), tn = rec_time(&r->recs[c->first + n - 1]);
-
-	bw = (W - gutter - 10) / (double)n - 10;
-	if (bw > 200)
-		bw = 200;
-	if (bw < 60)
-		bw = 60;
-	minsp = bw + 10;
-	x0 = gutter + bw / 2;
-	x1 = W - 10 - bw / 2;
-	for (i = 0; i < n; i++) {
-		int64_t t = rec_time(&r->recs[c->first + i]);
-		double prop = tn > t0 ? (double)(t - t0) / (double)(tn - t0)
-			: (n > 1 ? (double)i / (double)(n - 1) : 0.5);
-		double room = x1 - x0 - (double)(n - 1) * minsp;
-		if (room < 0)
-			room = 0;
-		xs[i] = n > 1 ? x0 + (double)i * minsp + room * prop : (x0 + x1) / 2;
-	}
-	size_t clip = (size_t)(bw / 7.0);
-
-	buf_printf(b, "<svg class=\"tl\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" "
-		"font-family=\"system-ui,Arial,sans-serif\">",
-		W, H);
-	buf_puts(b, "<title>Timeline of ");
-	esc(b, r->recs[c->first].scenario);
-	buf_puts(b, " for ");
-	esc(b, r->recs[c->first].device);
-	buf_puts(b, "</title>");
-	buf_printf(b, "<g font-size=\"11\" fill=\"#57606a\"><text x=\"4\" y=\"52\">device</text>"
-		"<text x=\"4\" y=\"%.0f\">date</text><text x=\"4\" y=\"%.0f\">chain</text></g>",
-		axis + 20, axis + 38);
-	/* The axis, gap by gap. */
-	if (n == 1)
-		buf_printf(b, "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" "
-			"stroke=\"#8c959f\" stroke-width=\"2\"/>", gutter, axis, W - 10, axis);
-	for (i = 0; i + 1 < n; i++) {
-		const rep_rec *a = &r->recs[c->first + i], *z = &r->recs[c->first + i + 1];
-		int64_t days = (rec_time(z) - rec_time(a)) / 86400;
-		int off = a->status == REP_OFF || z->status == REP_OFF || days > 90;
-		buf_printf(b, "<line x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" y2=\"%.0f\" "
-			"stroke=\"%s\" stroke-width=\"%s\"%s/>", xs[i], axis, xs[i + 1], axis,
-			off ? "#afb8c1" : "#57606a", off ? "3" : "2",
-			off ? " stroke-dasharray=\"7 5\"" : "");
-		buf_printf(b, "<text x=\"%.1f\" y=\"%.0f\" font-size=\"11\" text-anchor=\"middle\" "
-			"fill=\"%s\">%s%lld day%s</text>", (xs[i] + xs[i + 1]) / 2, axis - 6,
-			off ? "#8c959f" : "#57606a", off ? "offline " : "+", (long long)days,
-			days == 1 ? "" : "s");
-	}
-	for (i = 0; i < n; i++) {
-		const rep_rec *x = &r->recs[c->first + i];
-		const char *fill, *stroke, *text;
-		double px = xs[i];
-		tl_colours(x->status, &fill, &stroke, &text);
-		buf_printf(b, "<g><title>");
-		esc(b, x->phase);
-		buf_puts(b, ": ");
-		esc(b, x->reason);
-		buf_puts(b, "</title>");
-		buf_printf(b, "<rect x=\"%.1f\" y=\"22\" width=\"%.0f\" height=\"54\" rx=\"7\" "
-			"fill=\"%s\" stroke=\"%s\" stroke-width=\"1.5\"%s/>", px - bw / 2, bw, fill,
-			stroke, x->status == REP_OFF ? " stroke-dasharray=\"4 3\"" : "");
-		buf_printf(b, "<text x=\"%.1f\" y=\"40\" font-size=\"12\" font-weight=\"700\" "
-			"text-anchor=\"middle\" fill=\"%s\">", px, text);
-		esc_clip(b, x->phase, clip);
-		buf_puts(b, "</text>");
-		buf_printf(b, "<text x=\"%.1f\" y=\"57\" font-size=\"12\" text-anchor=\"middle\" "
-			"fill=\"%s\">", px, text);
-		if (x->status == REP_OFF)
-			buf_puts(b, "powered off");
-		else
-			esc_clip(b, x->observed, clip);
-		buf_puts(b, "</text>");
-		buf_printf(b, "<text x=\"%.1f\" y=\"70\" font-size=\"10\" text-anchor=\"middle\" "
-			"fill=\"%s\">", px, text);
-		if (x->status != REP_OFF) {
-			buf_t t = {0};
-			buf_printf(&t, "%s, expected %s", status_label(x->status), x->expected);
-			esc_clip(b, buf_cstr(&t), clip + 4);
-			buf_free(&t);
-		}
-		buf_puts(b, "</text>");
-		buf_printf(b, "<line x1=\"%.1f\" y1=\"76\" x2=\"%.1f\" y2=\"%.0f\" stroke=\"%s\"/>",
-			px, px, axis - 6, stroke);
-		buf_printf(b, "<circle cx=\"%.1f\" cy=\"%.0f\" r=\"6\" fill=\"%s\" stroke=\"%s\" "
-			"stroke-width=\"2\"/>", px, axis, x->status == REP_OFF ? "#fff" : stroke, stroke);
-		buf_printf(b, "<text x=\"%.1f\" y=\"%.0f\" font-size=\"12\" text-anchor=\"middle\" "
-			"fill=\"#1f2328\">", px, axis + 20);
-		put_day(b, x->date);
-		buf_puts(b, "</text>");
-		buf_printf(b, "<text x=\"%.1f\" y=\"%.0f\" font-size=\"11\" text-anchor=\"middle\" "
-			"fill=\"#424a53\" font-family=\"ui-monospace,Menlo,Consolas,monospace\">", px,
-			axis + 38);
-		esc_clip(b, x->chain[0] ? x->chain : (x->status == REP_OFF ? "" : "(no chain seen)"),
-			clip);
-		buf_puts(b, "</text>");
-		if (x->alert[0] || x->device_error[0]) {
-			buf_printf(b, "<text x=\"%.1f\" y=\"%.0f\" font-size=\"10\" "
-				"text-anchor=\"middle\" fill=\"#82071e\">", px, axis + 54);
-			esc_clip(b, x->alert[0] ? x->alert : x->device_error, clip + 4);
-			buf_puts(b, "</text>");
-		}
-		buf_puts(b, "</g>");
-	}
-	buf_puts(b, "</svg>\n");
-}
-
-static void
-put_evidence(buf_t *b, const rep_run *r, const rep_rec *x, const rep_facts *f)
-{
-	static const struct {
-		const char *file, *label;
-	} ev[] = {
-		{ "capture.pcap", "capture (pcap)" },
-		{ "keylog.txt", "TLS key log" },
-		{ "console.log", "console" },
-		{ "server-events.jsonl", "server events" },
-		{ "phase.json", "phase plan" },
-		{ "run.json", "run record" },
-	};
-	size_t i;
-	int any = 0;
-
-	buf_puts(b, "<ul class=\"ev\">");
-	for (i = 0; i < sizeof ev / sizeof ev[0]; i++) {
-		if (!evidence_exists(r, x, ev[i].file))
-			continue;
-		any = 1;
-		buf_puts(b, "<li><a href=\"");
-		buf_t p = {0};
-		buf_printf(&p, "%s/%s", x->evidence, ev[i].file);
-		put_href(b, f->evidence_prefix, buf_cstr(&p));
-		buf_free(&p);
-		buf_puts(b, "\">");
-		esc(b, ev[i].label);
-		buf_puts(b, "</a></li>");
-	}
-	if (!any)
-		buf_puts(b, "<li class=\"why\">no evidence files</li>");
-	buf_puts(b, "</ul>");
-}
-
-static void
-put_case(buf_t *b, const rep_run *r, size_t ci, const rep_facts *f)
-{
-	const rep_case *c = &r->cases[ci];
-	const rep_rec *h = &r->recs[c->first];
-	size_t k;
-
-	buf_printf(b, "<article class=\"case %s\" id=\"case-%zu\" data-status=\"%s\">"
-		"<div class=\"casehead\">", status_class(c->status), ci + 1,
-		rep_status_name(c->status));
-	status_badge(b, c->status);
-	buf_puts(b, "<h3>");
-	esc(b, h->scenario);
-	buf_puts(b, " · <span class=\"mono\">");
-	esc(b, h->device);
-	buf_puts(b, "</span> @ ");
-	esc(b, h->target);
-	buf_puts(b, "</h3>");
-	if (c->change != REP_CHANGE_NONE)
-		badge(b, change_class(c->change), rep_change_name(c->change));
-	buf_puts(b, "<a class=\"top\" href=\"#matrix\">back to the matrix</a></div>\n");
-	put_timeline(b, r, c);
-	buf_puts(b, "<table><thead><tr><th style=\"width:13%\">Phase</th>"
-		"<th style=\"width:20%\">Expected</th><th style=\"width:14%\">Observed</th>"
-		"<th>Reason</th><th style=\"width:13%\">Evidence</th></tr></thead><tbody>\n");
-	for (k = c->first; k < c->first + c->n; k++) {
-		const rep_rec *x = &r->recs[k];
-		char *why = phase_field(r, x, "why");
-		buf_puts(b, "<tr><td><b>");
-		esc(b, x->phase);
-		buf_puts(b, "</b><br><span class=\"mono\">");
-		put_day(b, x->date);
-		buf_puts(b, "</span></td><td>");
-		esc(b, x->expected);
-		buf_puts(b, " ");
-		badge(b, "b-tier", x->required ? "Required" : "Recommended");
-		if (why[0]) {
-			buf_puts(b, "<div class=\"why\">");
-			esc(b, why);
-			buf_puts(b, "</div>");
-		}
-		buf_puts(b, "</td><td>");
-		status_badge(b, x->status);
-		buf_puts(b, "<br>");
-		esc(b, x->observed);
-		if (x->change != REP_CHANGE_NONE && x->change != REP_CHANGE_UNCHANGED) {
-			buf_puts(b, "<br>");
-			badge(b, change_class(x->change), rep_change_name(x->change));
-		}
-		buf_puts(b, "</td><td>");
-		esc(b, x->reason);
-		if (x->chain[0] || x->reference[0]) {
-			buf_puts(b, "<div class=\"why\">chain <span class=\"mono\">");
-			esc(b, x->chain[0] ? x->chain : "none");
-			buf_puts(b, "</span>");
-			if (x->reference[0]) {
-				buf_puts(b, "; a correct validation says <span class=\"mono\">");
-				esc(b, x->reference);
-				buf_puts(b, "</span>");
-			}
-			buf_puts(b, "</div>");
-		}
-		if (x->accept) {
-			buf_puts(b, "<div class=\"accept\">Accepted as <b>");
-			esc(b, x->accept->name);
-			buf_puts(b, "</b> until ");
-			esc(b, x->accept->expires);
-			buf_puts(b, ": ");
-			esc(b, x->accept->reason);
-			buf_puts(b, "</div>");
-		} else if (x->expired) {
-			buf_puts(b, "<div class=\"expired\">Acceptance <b>");
-			esc(b, x->expired->name);
-			buf_puts(b, "</b> expired on ");
-			esc(b, x->expired->expires);
-			buf_puts(b, ": the finding counts.</div>");
-		}
-		buf_puts(b, "</td><td>");
-		put_evidence(b, r, x, f);
-		buf_puts(b, "</td></tr>\n");
-		free(why);
-	}
-	buf_puts(b, "</tbody></table></article>\n");
-}
-
 static void
 put_hashes(buf_t *b, const rep_facts *f)
 {
@@ -927,10 +510,10 @@ put_hashes(buf_t *b, const rep_facts *f)
 		"<th>SHA-256</th></tr></thead><tbody>\n");
 	for (i = 0; i < f->nhash; i++) {
 		buf_puts(b, "<tr><td class=\"mono\">");
-		esc(b, f->hash_label[i]);
+		rh_esc(b, f->hash_label[i]);
 		buf_printf(b, "</td><td>%llu</td><td class=\"mono hash\">",
 			(unsigned long long)f->hash_size[i]);
-		esc(b, f->hash_hex[i]);
+		rh_esc(b, f->hash_hex[i]);
 		buf_puts(b, "</td></tr>\n");
 	}
 	buf_puts(b, "</tbody></table></section>\n");
@@ -948,17 +531,17 @@ rep_html(const rep_run *r, const rep_accepts *acc, const rep_facts *f, buf_t *b)
 		"style-src 'unsafe-inline'; img-src data:\">\n<title>rotsim sign-off: release ");
 	buf_puts(b, r->release_pass ? "PASS" : "FAIL");
 	buf_puts(b, " (");
-	esc(b, meta(r, "finished"));
+	rh_esc(b, rh_meta(r, "finished"));
 	buf_puts(b, ")</title>\n<style>");
 	buf_puts(b, css);
 	buf_puts(b, "</style></head><body>\n<header class=\"top\"><div class=\"inner\">"
 		"<div class=\"brand\"><b>rotsim</b>certificate-rotation sign-off report</div>"
 		"<div class=\"when\">run ");
-	esc(b, meta(r, "finished"));
+	rh_esc(b, rh_meta(r, "finished"));
 	buf_puts(b, " · seed <span class=\"mono\">");
-	esc(b, meta(r, "seed"));
+	rh_esc(b, rh_meta(r, "seed"));
 	buf_puts(b, "</span> · rotsim ");
-	esc(b, meta(r, "rotsim"));
+	rh_esc(b, rh_meta(r, "rotsim"));
 	buf_puts(b, "</div></div></header>\n<main>\n");
 	put_headline(b, r);
 	put_kpis(b, r);
@@ -982,180 +565,15 @@ rep_html(const rep_run *r, const rep_accepts *acc, const rep_facts *f, buf_t *b)
 		"is powered off between phases, and long gaps and power-off phases are drawn "
 		"dashed. Evidence links are relative to this file.</p>\n");
 	for (i = 0; i < r->ncases; i++)
-		put_case(b, r, i, f);
+		rh_put_case(b, r, i, f);
 	buf_puts(b, "</section>\n");
 	put_facts(b, r, f);
 	put_hashes(b, f);
 	buf_puts(b, "<footer>Written by rotsim ");
-	esc(b, f->rotsim_version);
+	rh_esc(b, f->rotsim_version);
 	buf_puts(b, " on ");
-	esc(b, f->generated);
+	rh_esc(b, f->generated);
 	buf_puts(b, ". Every verdict is decided from the evidence files; <span class=\"mono\">"
 		"rotsim verdict DIR</span> decides them again.</footer>\n</main></body></html>\n");
 }
 
-/* ---- Markdown ---- */
-
-static void
-md_row(buf_t *b, const rep_rec *x)
-{
-	static const char *const icon[REP_STATUS_COUNT] = {
-		[REP_OK] = "✅", [REP_FINDING] = "❌", [REP_ACCEPTED] = "⚠️",
-		[REP_ERROR] = "⛔", [REP_OFF] = "",
-	};
-	buf_printf(b, "| %s %s | ", icon[x->status], status_label(x->status));
-	rep_md_escape(b, x->scenario);
-	buf_puts(b, " | ");
-	rep_md_escape(b, x->device);
-	buf_puts(b, " | ");
-	rep_md_escape(b, x->target);
-	buf_puts(b, " | ");
-	rep_md_escape(b, x->phase);
-	buf_puts(b, " | ");
-	rep_md_escape(b, x->expected);
-	buf_puts(b, " | ");
-	rep_md_escape(b, x->observed);
-	buf_printf(b, " | %s | %s |\n", x->required ? "Required" : "Recommended",
-		x->change == REP_CHANGE_NONE ? "" : rep_change_name(x->change));
-}
-
-/* see report.h */
-void
-rep_markdown(const rep_run *r, const rep_accepts *acc, const rep_facts *f, buf_t *b)
-{
-	size_t i, shown = 0, more = 0;
-	const size_t max_rows = 40;
-
-	buf_printf(b, "### rotsim: release %s\n\n", r->release_pass ? "✅ PASS" : "❌ FAIL");
-	buf_printf(b, "**%zu of %zu Required expectations met**", r->required_met,
-		r->required_total);
-	buf_printf(b, " · %zu Recommended not met · %zu accepted known finding%s · %zu harness "
-		"error%s · %zu cases\n\n", r->recommended_failed, r->accepted,
-		r->accepted == 1 ? "" : "s", r->errors, r->errors == 1 ? "" : "s", r->ncases);
-	if (r->shards_missing)
-		buf_printf(b, "**%zu shard%s missing: the results are incomplete.**\n\n",
-			r->shards_missing, r->shards_missing == 1 ? "" : "s");
-	if (r->have_baseline)
-		buf_printf(b, "Since the baseline: **%zu new failure%s**, %zu fixed, %zu still "
-			"failing, %zu unchanged.\n\n", r->changes[REP_CHANGE_NEW_FAILURE],
-			r->changes[REP_CHANGE_NEW_FAILURE] == 1 ? "" : "s",
-			r->changes[REP_CHANGE_FIXED], r->changes[REP_CHANGE_STILL_FAILING],
-			r->changes[REP_CHANGE_UNCHANGED]);
-	for (i = 0; i < r->n; i++) {
-		const rep_rec *x = &r->recs[i];
-		int show = x->status == REP_FINDING || x->status == REP_ERROR
-			|| x->status == REP_ACCEPTED || x->change == REP_CHANGE_FIXED
-			|| x->change == REP_CHANGE_NEW_FAILURE;
-		if (!show)
-			continue;
-		if (shown == max_rows) {
-			more++;
-			continue;
-		}
-		if (shown++ == 0)
-			buf_puts(b, "| | Scenario | Device | Target | Phase | Expected | Observed | "
-				"Tier | Change |\n|---|---|---|---|---|---|---|---|---|\n");
-		md_row(b, x);
-	}
-	if (more)
-		buf_printf(b, "\n… and %zu more (see report.html).\n", more);
-	if (shown == 0)
-		buf_puts(b, "Every outcome is as expected.\n");
-	buf_puts(b, "\n");
-	if (r->accepted) {
-		buf_puts(b, "**Accepted known findings**\n\n");
-		for (i = 0; i < r->n; i++) {
-			const rep_rec *x = &r->recs[i];
-			if (x->status != REP_ACCEPTED)
-				continue;
-			buf_puts(b, "- ");
-			rep_md_escape(b, x->scenario);
-			buf_puts(b, " ");
-			rep_md_escape(b, x->device);
-			buf_puts(b, "@");
-			rep_md_escape(b, x->target);
-			buf_puts(b, " ");
-			rep_md_escape(b, x->phase);
-			buf_puts(b, ": ");
-			rep_md_escape(b, x->accept->reason);
-			buf_puts(b, " (accepted as ");
-			rep_md_escape(b, x->accept->name);
-			buf_puts(b, " until ");
-			rep_md_escape(b, x->accept->expires);
-			buf_puts(b, ")\n");
-		}
-		buf_puts(b, "\n");
-	}
-	for (i = 0; acc != NULL && i < acc->n; i++)
-		if (acc->v[i].expired) {
-			buf_puts(b, "- **expired acceptance** ");
-			rep_md_escape(b, acc->v[i].name);
-			buf_puts(b, " (expired ");
-			rep_md_escape(b, acc->v[i].expires);
-			buf_puts(b, "): no longer applies\n");
-		}
-	buf_printf(b, "\nrotsim %s · run %s · seed `", meta(r, "rotsim"), meta(r, "finished"));
-	for (const char *s = meta(r, "seed"); *s; s++)
-		if (*s != '`' && (unsigned char)*s >= 0x20)
-			buf_putc(b, *s);
-	buf_printf(b, "` · full report: report.html (written %s)\n", f->generated);
-}
-
-/* ---- JSON ---- */
-
-/* see report.h */
-void
-rep_json(const rep_run *r, const rep_accepts *acc, const rep_facts *f, buf_t *b)
-{
-	size_t i;
-
-	buf_printf(b, "{\"release\":\"%s\",\"required_total\":%zu,\"required_met\":%zu,"
-		"\"required_failed\":%zu,\"required_errors\":%zu,\"recommended_total\":%zu,"
-		"\"recommended_failed\":%zu,\"accepted\":%zu,\"errors\":%zu,\"shards_missing\":%zu,"
-		"\"generated\":", r->release_pass ? "pass" : "fail", r->required_total,
-		r->required_met, r->required_failed, r->required_errors, r->recommended_total,
-		r->recommended_failed, r->accepted, r->errors, r->shards_missing);
-	json_put_str(b, f->generated);
-	buf_puts(b, ",\"baseline\":");
-	if (r->have_baseline) {
-		json_put_str(b, r->baseline_path);
-		buf_printf(b, ",\"changes\":{\"new_failure\":%zu,\"fixed\":%zu,\"still_failing\":%zu,"
-			"\"unchanged\":%zu,\"new\":%zu,\"removed\":%zu}",
-			r->changes[REP_CHANGE_NEW_FAILURE], r->changes[REP_CHANGE_FIXED],
-			r->changes[REP_CHANGE_STILL_FAILING], r->changes[REP_CHANGE_UNCHANGED],
-			r->changes[REP_CHANGE_NEW], r->nremoved);
-	} else {
-		buf_puts(b, "null");
-	}
-	buf_puts(b, ",\"records\":[");
-	for (i = 0; i < r->n; i++) {
-		const rep_rec *x = &r->recs[i];
-		buf_puts(b, i ? ",\n{" : "\n{");
-		buf_puts(b, "\"scenario\":");
-		json_put_str(b, x->scenario);
-		buf_puts(b, ",\"device\":");
-		json_put_str(b, x->device);
-		buf_puts(b, ",\"target\":");
-		json_put_str(b, x->target);
-		buf_puts(b, ",\"phase\":");
-		json_put_str(b, x->phase);
-		buf_printf(b, ",\"tier\":\"%s\",\"status\":\"%s\",\"change\":\"%s\",\"accepted_by\":",
-			x->required ? "required" : "recommended", rep_status_name(x->status),
-			rep_change_name(x->change));
-		if (x->accept)
-			json_put_str(b, x->accept->name);
-		else
-			buf_puts(b, "null");
-		buf_puts(b, "}");
-	}
-	buf_puts(b, "],\"acceptances\":[");
-	for (i = 0; acc != NULL && i < acc->n; i++) {
-		buf_puts(b, i ? "," : "");
-		buf_puts(b, "{\"name\":");
-		json_put_str(b, acc->v[i].name);
-		buf_printf(b, ",\"expires\":\"%s\",\"expired\":%s,\"matched\":%zu,\"line\":%d}",
-			acc->v[i].expires, acc->v[i].expired ? "true" : "false", acc->v[i].matched,
-			acc->v[i].line);
-	}
-	buf_puts(b, "]}\n");
-}

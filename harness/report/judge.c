@@ -184,7 +184,7 @@ sel_match(const char *sel, const char *v)
 
 /* see report.h */
 rep_accept *
-rep_accepts_match(const rep_accepts *a, const char *scenario, const char *device,
+rep_accepts_match(const rep_accepts *a, const char *scn, const char *device,
 	const char *target, const char *phase, int expired)
 {
 	size_t i;
@@ -193,7 +193,7 @@ rep_accepts_match(const rep_accepts *a, const char *scenario, const char *device
 		return NULL;
 	for (i = 0; i < a->n; i++) {
 		rep_accept *x = &a->v[i];
-		if (!x->expired == !expired && sel_match(x->scenario, scenario)
+		if (!x->expired == !expired && sel_match(x->scenario, scn)
 			&& sel_match(x->device, device) && sel_match(x->target, target)
 			&& sel_match(x->phase, phase))
 			return x;
@@ -306,7 +306,7 @@ rep_run_free(rep_run *r)
 
 	if (r == NULL)
 		return;
-	json_free(r->doc);
+	ev_summary_free(&r->sum);
 	free(r->dir);
 	free(r->recs);
 	free(r->cases);
@@ -315,47 +315,6 @@ rep_run_free(rep_run *r)
 		free(r->removed[i]);
 	free(r->removed);
 	memset(r, 0, sizeof *r);
-}
-
-static const char *
-str_or_empty(const json *j, const char *key)
-{
-	const char *s = json_get_str(j, key);
-	return s ? s : "";
-}
-
-/* summary.json of a results directory, or the file itself. */
-static json *
-load_summary(const char *path, char *err, size_t errlen)
-{
-	struct stat st;
-	char *file, msg[256];
-	unsigned char *data;
-	size_t len;
-	json *j;
-
-	size_t n = strlen(path);
-
-	if ((stat(path, &st) == 0 && S_ISDIR(st.st_mode)) || n < 5
-		|| strcmp(path + n - 5, ".json") != 0)
-		file = xasprintf("%s/summary.json", path);
-	else
-		file = xstrdup(path);
-	if (util_read_file(file, &data, &len, err, errlen) != 0) {
-		free(file);
-		return NULL;
-	}
-	j = json_parse((const char *)data, len, msg, sizeof msg);
-	free(data);
-	if (j == NULL) {
-		util_err(err, errlen, "%s: %s", file, msg);
-	} else if (json_get(j, "records") == NULL || json_get(j, "records")->type != JSON_ARRAY) {
-		util_err(err, errlen, "%s: no \"records\" array (not a rotsim summary)", file);
-		json_free(j);
-		j = NULL;
-	}
-	free(file);
-	return j;
 }
 
 static int
@@ -369,43 +328,35 @@ same_case(const rep_rec *a, const rep_rec *b)
 int
 rep_run_load(rep_run *r, const char *dir, char *err, size_t errlen)
 {
-	const json *recs;
 	size_t i;
 	int64_t v;
 
 	memset(r, 0, sizeof *r);
-	if ((r->doc = load_summary(dir, err, errlen)) == NULL)
+	if (ev_summary_read(&r->sum, dir, err, errlen) != 0)
 		return -1;
 	r->dir = xstrdup(dir);
-	r->meta = r->doc;
-	recs = json_get(r->doc, "records");
-	r->recs = xcalloc(recs->n ? recs->n : 1, sizeof *r->recs);
-	for (i = 0; i < recs->n; i++) {
-		const json *j = recs->items[i];
+	r->doc = r->sum.doc;
+	r->recs = xcalloc(r->sum.n + 1, sizeof *r->recs);
+	for (i = 0; i < r->sum.n; i++) {
+		const ev_record *e = &r->sum.recs[i];
 		rep_rec *x = &r->recs[r->n];
-		if (j->type != JSON_OBJECT || json_get_str(j, "scenario") == NULL
-			|| json_get_str(j, "device") == NULL || json_get_str(j, "phase") == NULL) {
-			util_err(err, errlen, "%s/summary.json: record %zu lacks scenario, device or "
-				"phase", dir, i + 1);
-			rep_run_free(r);
-			return -1;
-		}
-		x->scenario = json_get_str(j, "scenario");
-		x->device = json_get_str(j, "device");
-		x->target = str_or_empty(j, "target");
-		x->phase = json_get_str(j, "phase");
-		x->date = str_or_empty(j, "date");
-		x->expected = str_or_empty(j, "expected");
-		x->tier = str_or_empty(j, "tier");
-		x->observed = str_or_empty(j, "observed");
-		x->verdict = str_or_empty(j, "verdict");
-		x->reason = str_or_empty(j, "reason");
-		x->evidence = str_or_empty(j, "evidence");
-		x->chain = str_or_empty(j, "chain");
-		x->alert = str_or_empty(j, "alert");
-		x->device_error = str_or_empty(j, "device_error");
-		x->reference = str_or_empty(j, "reference");
-		x->required = strcmp(x->tier, "recommended") != 0;
+		x->rec = e;
+		x->scenario = e->scenario;
+		x->device = e->device;
+		x->target = e->target;
+		x->phase = e->phase;
+		x->date = e->date;
+		x->reason = e->reason;
+		x->why = e->why;
+		x->evidence = e->evidence;
+		x->chain = e->chain_text;
+		x->alert = e->alert;
+		x->device_error = e->device_error;
+		x->reference = e->reference;
+		x->expected = e->expected;
+		x->observed = e->observed;
+		x->pass = e->pass;
+		x->required = e->required;
 		if (r->n == 0 || !same_case(x, &r->recs[r->n - 1])) {
 			r->cases = xrealloc(r->cases, (r->ncases + 1) * sizeof *r->cases);
 			memset(&r->cases[r->ncases], 0, sizeof *r->cases);
@@ -421,13 +372,13 @@ rep_run_load(rep_run *r, const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
+/* A record that counts as failed against a baseline: harness errors too. */
 static int
-rec_failed(const char *observed, const char *verdict)
+rec_failed(const ev_record *e)
 {
-	if (strcmp(observed, "off") == 0)
+	if (e->observed == OUT_OFF)
 		return 0;
-	return strcmp(verdict, "pass") != 0 || strcmp(observed, "error") == 0
-		|| strcmp(observed, "interrupted") == 0;
+	return !e->pass || ev_record_is_error(e);
 }
 
 /* How much a status or change weighs when a case shows one for all its
@@ -443,32 +394,28 @@ static const int change_weight[REP_CHANGE_COUNT] = {
 static int
 baseline_judge(rep_run *r, const char *baseline, char *err, size_t errlen)
 {
-	json *b = load_summary(baseline, err, errlen);
-	const json *recs;
+	ev_summary b;
 	size_t i, k;
 	char *seen;
 
-	if (b == NULL)
+	if (ev_summary_read(&b, baseline, err, errlen) != 0)
 		return -1;
 	r->have_baseline = 1;
 	r->baseline_path = xstrdup(baseline);
-	recs = json_get(b, "records");
-	seen = xcalloc(recs->n + 1, 1);
+	seen = xcalloc(b.n + 1, 1);
 	for (i = 0; i < r->n; i++) {
 		rep_rec *x = &r->recs[i];
 		int in = 0, before = 0;
 		if (x->status == REP_OFF)
 			continue;
-		for (k = 0; k < recs->n; k++) {
-			const json *p = recs->items[k];
-			if (strcmp(str_or_empty(p, "scenario"), x->scenario) == 0
-				&& strcmp(str_or_empty(p, "device"), x->device) == 0
-				&& strcmp(str_or_empty(p, "target"), x->target) == 0
-				&& strcmp(str_or_empty(p, "phase"), x->phase) == 0) {
+		for (k = 0; k < b.n; k++) {
+			const ev_record *p = &b.recs[k];
+			if (strcmp(p->scenario, x->scenario) == 0 && strcmp(p->device, x->device) == 0
+				&& strcmp(p->target, x->target) == 0
+				&& strcmp(p->phase, x->phase) == 0) {
 				in = 1;
 				seen[k] = 1;
-				before = rec_failed(str_or_empty(p, "observed"),
-					str_or_empty(p, "verdict"));
+				before = rec_failed(p);
 				break;
 			}
 		}
@@ -476,17 +423,16 @@ baseline_judge(rep_run *r, const char *baseline, char *err, size_t errlen)
 			|| x->status == REP_ACCEPTED || x->status == REP_ERROR);
 		r->changes[x->change]++;
 	}
-	for (k = 0; k < recs->n; k++) {
-		const json *p = recs->items[k];
-		if (seen[k] || strcmp(str_or_empty(p, "observed"), "off") == 0)
+	for (k = 0; k < b.n; k++) {
+		const ev_record *p = &b.recs[k];
+		if (seen[k] || p->observed == OUT_OFF)
 			continue;
 		r->removed = xrealloc(r->removed, (r->nremoved + 1) * sizeof *r->removed);
-		r->removed[r->nremoved++] = xasprintf("%s %s@%s %s", str_or_empty(p, "scenario"),
-			str_or_empty(p, "device"), str_or_empty(p, "target"),
-			str_or_empty(p, "phase"));
+		r->removed[r->nremoved++] = xasprintf("%s %s@%s %s", p->scenario, p->device,
+			p->target, p->phase);
 	}
 	free(seen);
-	json_free(b);
+	ev_summary_free(&b);
 	return 0;
 }
 
@@ -505,13 +451,13 @@ rep_run_judge(rep_run *r, rep_accepts *acc, const char *baseline, char *err, siz
 	for (i = 0; i < r->n; i++) {
 		rep_rec *x = &r->recs[i];
 		x->accept = x->expired = NULL;
-		if (strcmp(x->observed, "off") == 0) {
+		if (x->observed == OUT_OFF) {
 			x->status = REP_OFF;
 			continue;
 		}
-		if (strcmp(x->observed, "error") == 0 || strcmp(x->observed, "interrupted") == 0)
+		if (x->observed == OUT_ERROR || x->observed == OUT_INTERRUPTED)
 			x->status = REP_ERROR;
-		else if (strcmp(x->verdict, "pass") == 0)
+		else if (x->pass)
 			x->status = REP_OK;
 		else {
 			x->status = REP_FINDING;

@@ -1,15 +1,13 @@
 /*
  * Merging the result folders of the shards of one run. See report.h.
  *
- * rotsim run numbers its cases (scenario x device x target, in a fixed order)
- * and shard K of N takes the cases whose index i has i % N == K - 1, in
- * order. Taking one case from each shard in turn, shard 1 first, therefore
- * rebuilds the order of the unsharded run, and the records are written again
- * by the runner's own writer (run_write_results) so that the merged
- * summary.json and junit.xml have the unsharded run's form.
+ * Every record carries the index of its case in the unsharded plan and of its
+ * phase in its scenario; sorting by them rebuilds the unsharded run's order,
+ * and the records are written again by the one writer of results files
+ * (ev_results_write) so that the merged summary.json and junit.xml have the
+ * unsharded run's form.
  */
 #include "report/report.h"
-#include "run/runner.h"
 #include "version.h"
 
 #include <dirent.h>
@@ -90,48 +88,63 @@ meta_str(const rep_run *r, const char *key)
 	return s ? s : "";
 }
 
-/* A summary.json record back into the verdict the runner wrote it from. */
-static void
-record_to_verdict(const json *j, verdict_result *v)
+/* Records in the order of the plan: by case index, then phase index. */
+static int
+by_index(const void *pa, const void *pb)
 {
-	int64_t n;
-	const json *b;
-	int o;
+	const ev_record *a = pa, *b = pb;
 
-	memset(v, 0, sizeof *v);
-#define S(field, key) snprintf(v->field, sizeof v->field, "%s", \
-	json_get_str(j, key) ? json_get_str(j, key) : "")
-	S(scenario, "scenario");
-	S(device, "device");
-	S(target, "target");
-	S(phase, "phase");
-	S(date, "date");
-	S(reason, "reason");
-	S(alert, "alert");
-	S(device_error, "device_error");
-	S(chain_text, "chain");
-	S(reference, "reference");
-#undef S
-	o = scn_outcome_from_name(json_get_str(j, "observed") ? json_get_str(j, "observed") : "");
-	v->observed = o < 0 ? OUT_ERROR : (scn_outcome)o;
-	o = scn_outcome_from_name(json_get_str(j, "expected") ? json_get_str(j, "expected") : "");
-	v->expected = o < 0 ? OUT_OFF : (scn_outcome)o;
-	v->required = json_get_str(j, "tier") == NULL
-		|| strcmp(json_get_str(j, "tier"), "recommended") != 0;
-	v->pass = json_get_str(j, "verdict") != NULL && strcmp(json_get_str(j, "verdict"), "pass")
-		== 0;
-#define I(field, key) v->field = json_get_int(j, key, &n) == 0 ? n : 0
-	I(handshakes_ok, "handshakes_ok");
-	I(handshakes_failed, "handshakes_failed");
-	I(image_bytes_sent, "image_bytes_sent");
-	I(wire_app_bytes, "wire_app_bytes");
-	I(capture_handshakes, "capture_handshakes");
-	I(offered_version, "offered_version");
-	I(version_before, "version_before");
-#undef I
-	v->reported_version = json_get_int(j, "reported_version", &n) == 0 ? n : -1;
-	b = json_get(j, "capture_ok");
-	v->capture_ok = b != NULL && b->type == JSON_TRUE;
+	if (a->case_index != b->case_index)
+		return a->case_index < b->case_index ? -1 : 1;
+	if (a->phase_index != b->phase_index)
+		return a->phase_index < b->phase_index ? -1 : 1;
+	return 0;
+}
+
+static void
+add_record(ev_record **res, size_t *n, const ev_record *r)
+{
+	*res = xrealloc(*res, (*n + 1) * sizeof **res);
+	(*res)[(*n)++] = *r;
+}
+
+/* The records of every shard in the order of the unsharded run. With the
+ * plan's indexes in every record that order is theirs. Without them (a run of
+ * an older rotsim), the runner's rule rebuilds it: case index c is in shard
+ * c % n + 1, so one case from each shard in turn, shard 1 first; a missing
+ * shard's cases are skipped. */
+static void
+merge_order(shard *sh, size_t ndirs, int n, ev_record **res, size_t *nres)
+{
+	size_t i, j;
+	int indexed = 1;
+
+	for (i = 0; i < ndirs; i++)
+		for (j = 0; j < sh[i].run.sum.n; j++)
+			indexed &= sh[i].run.sum.recs[j].case_index >= 0
+				&& sh[i].run.sum.recs[j].phase_index >= 0;
+	if (indexed) {
+		for (i = 0; i < ndirs; i++)
+			for (j = 0; j < sh[i].run.sum.n; j++)
+				add_record(res, nres, &sh[i].run.sum.recs[j]);
+		if (*nres > 1)
+			qsort(*res, *nres, sizeof **res, by_index);
+		return;
+	}
+	for (size_t c = 0;; c++) {
+		int k = (int)(c % (size_t)n) + 1, left = 0;
+		for (i = 0; i < ndirs; i++)
+			left |= sh[i].next < sh[i].run.ncases;
+		if (!left)
+			break;
+		for (i = 0; i < ndirs && sh[i].k != k; i++)
+			;
+		if (i == ndirs || sh[i].next >= sh[i].run.ncases)
+			continue;
+		const rep_case *rc = &sh[i].run.cases[sh[i].next++];
+		for (j = rc->first; j < rc->first + rc->n; j++)
+			add_record(res, nres, sh[i].run.recs[j].rec);
+	}
 }
 
 /* see report.h */
@@ -140,8 +153,7 @@ rep_merge(const char *const *dirs, size_t ndirs, const char *out, char *err, siz
 {
 	shard *sh = NULL;
 	size_t i, j, nres = 0, total_cases = 0, missing = 0;
-	verdict_result *res = NULL;
-	char **ev = NULL;
+	ev_record *res = NULL;
 	buf_t meta = {0};
 	int ret = -1, n = 0, interrupted = 0;
 	const char *finished = "";
@@ -208,28 +220,7 @@ rep_merge(const char *const *dirs, size_t ndirs, const char *out, char *err, siz
 				goto out;
 		}
 
-	/* Case by case in the order of the unsharded run: case index c is in
-	 * shard c % n + 1. A missing shard's cases are skipped. */
-	for (size_t c = 0;; c++) {
-		int k = (int)(c % (size_t)n) + 1, left = 0;
-		for (i = 0; i < ndirs; i++)
-			left |= sh[i].next < sh[i].run.ncases;
-		if (!left)
-			break;
-		for (i = 0; i < ndirs && sh[i].k != k; i++)
-			;
-		if (i == ndirs || sh[i].next >= sh[i].run.ncases)
-			continue;
-		const rep_case *rc = &sh[i].run.cases[sh[i].next++];
-		const json *recs = json_get(sh[i].run.doc, "records");
-		for (j = rc->first; j < rc->first + rc->n; j++) {
-			res = xrealloc(res, (nres + 1) * sizeof *res);
-			ev = xrealloc(ev, (nres + 1) * sizeof *ev);
-			record_to_verdict(recs->items[j], &res[nres]);
-			ev[nres] = xstrdup(sh[i].run.recs[j].evidence);
-			nres++;
-		}
-	}
+	merge_order(sh, ndirs, n, &res, &nres);
 
 	buf_puts(&meta, "\"rotsim\":");
 	json_put_str(&meta, meta_str(&sh[0].run, "rotsim"));
@@ -248,16 +239,13 @@ rep_merge(const char *const *dirs, size_t ndirs, const char *out, char *err, siz
 		buf_printf(&meta, ",\"cases\":%zu}", sh[i].run.ncases);
 	}
 	buf_puts(&meta, "]");
-	if (run_write_results(out, res, ev, nres, buf_cstr(&meta), err, errlen) != 0)
+	if (ev_results_write(out, res, nres, buf_cstr(&meta), err, errlen) != 0)
 		goto out;
 	ret = 0;
 out:
 	for (i = 0; i < ndirs && sh != NULL; i++)
 		rep_run_free(&sh[i].run);
 	free(sh);
-	for (i = 0; i < nres; i++)
-		free(ev[i]);
-	free(ev);
 	free(res);
 	buf_free(&meta);
 	return ret;

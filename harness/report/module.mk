@@ -1,6 +1,7 @@
 # rotsim report: the sign-off report of a run (report.html, report.md,
 # report.json) and the merge of CI shards. See harness/report/README.md.
-LIB_SRCS += harness/report/judge.c harness/report/merge.c harness/report/html.c
+LIB_SRCS += harness/report/judge.c harness/report/merge.c harness/report/html.c \
+	harness/report/html_parts.c harness/report/html_case.c harness/report/markdown.c
 CMD_SRCS += harness/report/verb_report.c
 VERBS += report
 CHECK_SRCS += harness/report/tests/check_report.c

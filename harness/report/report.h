@@ -25,6 +25,7 @@
 
 #include "common/json.h"
 #include "common/util.h"
+#include "evidence/evidence.h"
 
 /* ---- Expected failures ---- */
 
@@ -77,7 +78,7 @@ void rep_accepts_free(rep_accepts *a);
  * The first entry that matches the record's scenario, device, target and
  * phase and is (expired != 0) or is not (expired == 0) expired; NULL if none.
  */
-rep_accept *rep_accepts_match(const rep_accepts *a, const char *scenario, const char *device,
+rep_accept *rep_accepts_match(const rep_accepts *a, const char *scn, const char *device,
 	const char *target, const char *phase, int expired);
 
 /* ---- Baseline ---- */
@@ -123,10 +124,14 @@ typedef enum {
 
 const char *rep_status_name(rep_status s);
 
-/* One summary.json record; the strings point into the parsed document. */
+/* One summary.json record, as the report reads it; the strings point into
+ * the run's ev_summary (harness/evidence). */
 typedef struct {
-	const char *scenario, *device, *target, *phase, *date, *expected, *tier, *observed,
-		*verdict, *reason, *evidence, *chain, *alert, *device_error, *reference;
+	const ev_record *rec;		/* the record itself */
+	const char *scenario, *device, *target, *phase, *date, *reason, *why, *evidence,
+		*chain, *alert, *device_error, *reference;
+	scn_outcome expected, observed;
+	int pass;			/* observed as expected */
 	int required;
 	rep_status status;
 	rep_change change;
@@ -144,8 +149,8 @@ typedef struct {
 
 typedef struct {
 	char *dir;			/* the results directory */
-	json *doc;			/* its summary.json */
-	const json *meta;		/* == doc */
+	ev_summary sum;			/* its summary.json */
+	const json *doc;		/* sum.doc: the meta members */
 	rep_rec *recs;
 	size_t n;
 	rep_case *cases;
@@ -218,7 +223,8 @@ void rep_json(const rep_run *r, const rep_accepts *acc, const rep_facts *f, buf_
  * K/N) into out: the evidence of every case is hard-linked (or copied when a
  * link is impossible) to the same relative place, and summary.json,
  * junit.xml and summary.txt are written with the records in the order of the
- * unsharded run. The meta object of summary.json names the shards and any
+ * unsharded run: by (case_index, phase_index) when every record has them,
+ * else case by case from each shard in turn (the runner's modulo rule). The meta object of summary.json names the shards and any
  * that are missing. Returns 0, or -1 with err (two shards with the same K,
  * shards of different N or seeds, an unreadable shard).
  */

@@ -280,7 +280,7 @@ run_phase(const run_case *c, const tgt *t, const scn_phase *ph, const char *pdir
 	/* The server's port as the device sees it on the wire, for the
 	 * verdict's reading of the capture. */
 	write_phase_json(c, ph, pdir, version_before, trust, image_size,
-		t->drv->wire_port(t, port));
+		t->drv->wire_port(t, port), NULL, 0);
 	char *console = xasprintf("%s/console.log", pdir);
 	for (boots = 0; boots < MAX_BOOTS && !interrupted; boots++) {
 		tgt_boot_args a;
@@ -377,7 +377,8 @@ done:
 		snprintf(caperr, sizeof caperr, "%s", err);
 	if (fd >= 0)
 		close(fd);
-	write_run_json(pdir, boots, exits, error, caperr[0] ? caperr : NULL, proc_now_ms() - t0);
+	write_run_json(pdir, boots, exits, error, caperr[0] ? caperr : NULL, proc_now_ms() - t0,
+		NULL, 0);
 	free(slog);
 	for (i = 0; i < nown; i++)
 		free(own[i]);
@@ -391,15 +392,15 @@ case_main(run_case *c, const run_opts *o)
 	const tgt *t = c->tgt;
 	size_t i;
 	char *etc = xasprintf("%s/etc", c->dir), *pkid = xasprintf("%s/pki/%s", o->out, c->scn->name);
-	char *signing = xasprintf("%s/keys/signing-key.pem", o->out);
+	char *signing = o->signing_key != NULL ? xstrdup(o->signing_key)
+		: xasprintf("%s/keys/signing-key.pem", o->out);
 	int ret = 2;
 
 	signal(SIGINT, case_signal);
 	signal(SIGTERM, case_signal);
 	/* The device's configuration: its profile, the PKI's anchor sets, the
 	 * firmware-signing public key and its name. */
-	char *profdir = dev_profiles_dir();
-	char *prof = profdir ? xasprintf("%s/%s.profile", profdir, c->device) : NULL;
+	char *prof = dev_profile_path(c->device);
 	char *anchors = xasprintf("%s/anchors", etc), *pkianchors = xasprintf("%s/anchors", pkid);
 	char *devname = xasprintf("%s/device", etc), *pub = xasprintf("%s/signing-key.pub.pem", etc);
 	char *profout = xasprintf("%s/profile", etc);
@@ -413,7 +414,7 @@ case_main(run_case *c, const run_opts *o)
 		|| copy_file(pubsrc, pub, 0644, err, sizeof err) != 0
 		|| write_text(devname, &nb, err, sizeof err) != 0
 		|| t->drv->prepare(t, c->device, c->dir, etc, err, sizeof err) != 0)
-		prep_err = prof == NULL ? "no device profiles directory" : err;
+		prep_err = prof == NULL ? "no profile of this device in the devices directories" : err;
 	/* Lab network: this process (and so all it starts) moves to a network
 	 * namespace of its own, which dies with the case. */
 	static char laberr[600];
@@ -426,7 +427,7 @@ case_main(run_case *c, const run_opts *o)
 			|| labnet_open(&lab, &lc, laberr, sizeof laberr) != 0)
 			prep_err = laberr;
 	}
-	free(profdir); free(prof); free(anchors); free(pkianchors); free(devname); free(pub);
+	free(prof); free(anchors); free(pkianchors); free(devname); free(pub);
 	free(profout); free(pubsrc);
 	buf_free(&nb);
 
@@ -442,11 +443,11 @@ case_main(run_case *c, const run_opts *o)
 		struct stat st;
 		long size = stat(img, &st) == 0 ? (long)st.st_size : -1;
 		util_mkdirs(pdir, 0755, NULL, 0);
-		write_phase_json(c, ph, pdir, version, trust, size, 0);
+		write_phase_json(c, ph, pdir, version, trust, size, 0, NULL, 0);
 		if (prep_err != NULL)
-			write_run_json(pdir, 0, "", prep_err, NULL, 0);
+			write_run_json(pdir, 0, "", prep_err, NULL, 0, NULL, 0);
 		else if (interrupted || !ph->power)
-			write_run_json(pdir, 0, "", NULL, NULL, 0);
+			write_run_json(pdir, 0, "", NULL, NULL, 0, NULL, 0);
 		else
 			run_phase(c, t, ph, pdir, pkid, fwdir, signing, version, trust, size);
 		/* What the device runs next comes from the evidence, by the same

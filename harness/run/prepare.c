@@ -8,6 +8,7 @@
 #include "fw/fw.h"
 #include "targets/firmware/bundle.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,28 @@ prepare_scenario(scenario *s, const run_opts *o, char *err, size_t errlen)
 		char *fwdir = xasprintf("%s/firmware/%s/%s", o->out, s->name, ph->name);
 		char *img = xasprintf("%s/image-%u.bin", fwdir, ph->firmware);
 		buf_t b = {0}, payload = {0}, anchors = {0};
+		size_t j;
+		/* Phases that offer the same bundle (version and trust store)
+		 * share one file: a hard link, not another copy. */
+		for (j = 0; j < i; j++)
+			if (s->phases[j].firmware == ph->firmware
+				&& (s->phases[j].firmware_trust == NULL) == (ph->firmware_trust == NULL)
+				&& (ph->firmware_trust == NULL
+				|| strcmp(s->phases[j].firmware_trust, ph->firmware_trust) == 0))
+				break;
+		if (j < i) {
+			char *first = xasprintf("%s/firmware/%s/%s/image-%u.bin", o->out, s->name,
+				s->phases[j].name, ph->firmware);
+			r = util_mkdirs(fwdir, 0755, err, errlen);
+			if (r == 0 && link(first, img) != 0)
+				r = util_err(err, errlen, "%s: %s", img, strerror(errno));
+			free(first);
+			free(fwdir);
+			free(img);
+			if (r != 0)
+				goto out;
+			continue;
+		}
 		bundle_section sa = { NULL, 0 }, sp;
 		payload_for(s->name, ph->firmware, &payload);
 		sp.data = payload.data;
@@ -85,7 +108,13 @@ prepare_keys(const run_opts *o, char *err, size_t errlen)
 		keys);
 	fw_key key;
 	int kr = util_mkdirs(keys, 0700, err, errlen);
-	if (kr == 0 && access(sk, R_OK) != 0)
+	/* A team's own key is used where it is (a copy of it stays out of the
+	 * results); otherwise the run makes one. */
+	if (kr == 0 && o->signing_key != NULL) {
+		char msg[512];
+		if ((kr = fw_key_load(&key, o->signing_key, msg, sizeof msg)) != 0)
+			util_err(err, errlen, "--signing-key %s: %s", o->signing_key, msg);
+	} else if (kr == 0 && access(sk, R_OK) != 0)
 		kr = fw_key_generate(&key, err, errlen) == 0 ? fw_key_save(&key, sk, err, errlen) : -1;
 	else if (kr == 0)
 		kr = fw_key_load(&key, sk, err, errlen);

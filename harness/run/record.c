@@ -3,6 +3,7 @@
  * and what the runner saw (run.json). See run_int.h.
  */
 #include "run/run_int.h"
+#include "evidence/evidence.h"
 #include "common/cfg.h"
 #include "common/json.h"
 #include "scenario/devices.h"
@@ -17,36 +18,18 @@
 char *
 profile_value(const char *device, const char *key)
 {
-	char *dir = dev_profiles_dir(), *path, err[256], *v = NULL;
-	cfg_doc doc;
-	size_t i;
-
-	if (dir == NULL)
-		return NULL;
-	path = xasprintf("%s/%s.profile", dir, device);
-	if (cfg_parse_file(&doc, path, err, sizeof err) == 0) {
-		for (i = 0; i < doc.n; i++) {
-			if (strcmp(doc.secs[i].kind, "profile") != 0)
-				continue;
-			cfg_entry *e = cfg_get(&doc.secs[i], key, NULL);
-			if (e != NULL)
-				v = xstrdup(e->val);
-		}
-		cfg_free(&doc);
-	}
-	free(path);
-	free(dir);
-	return v;
+	return dev_profile_value(device, key);
 }
 
 /* Anchors a correct device would use, for the verdict's reference check: the
  * device's own, or, for one that has neither anchors nor pins (the insecure
- * control), the anchors of the scenario's other devices. */
+ * control), the anchors of the scenario's other devices. Fills the plan's
+ * anchors and pins. */
 static void
-reference_anchors(const scenario *s, const char *device, const char *trust, buf_t *json_out)
+reference_anchors(const scenario *s, const char *device, const char *trust, ev_plan *p)
 {
 	char *a = profile_value(device, "anchors"), *pins = profile_value(device, "pins");
-	size_t i, j, n = 0;
+	size_t i, j;
 
 	/* A bundle that carries a trust store replaces the factory's while it
 	 * runs (targets/firmware/README.md); a device that checks nothing is
@@ -57,122 +40,94 @@ reference_anchors(const scenario *s, const char *device, const char *trust, buf_
 		a = xstrdup(trust);
 		pins = NULL;
 	}
-	buf_puts(json_out, "\"anchors\":[");
+	p->anchors = xcalloc(s->ndevices + 1, sizeof *p->anchors);
+	p->nanchors = 0;
 	if (a != NULL) {
-		json_put_str(json_out, a);
-		n++;
+		p->anchors[p->nanchors++] = a;
+		a = NULL;
 	} else if (pins == NULL) {
-		char *seen[64];
-		size_t ns = 0;
-		for (i = 0; i < s->ndevices && ns < 64; i++) {
+		for (i = 0; i < s->ndevices; i++) {
 			char *b = profile_value(s->devices[i], "anchors");
 			if (b == NULL)
 				continue;
-			for (j = 0; j < ns; j++)
-				if (strcmp(seen[j], b) == 0)
+			for (j = 0; j < p->nanchors; j++)
+				if (strcmp(p->anchors[j], b) == 0)
 					break;
-			if (j == ns) {
-				seen[ns++] = b;
-				if (n++)
-					buf_putc(json_out, ',');
-				json_put_str(json_out, b);
-			} else {
+			if (j == p->nanchors)
+				p->anchors[p->nanchors++] = b;
+			else
 				free(b);
-			}
 		}
-		for (j = 0; j < ns; j++)
-			free(seen[j]);
 	}
-	buf_puts(json_out, "],\"pins\":");
-	if (pins != NULL)
-		json_put_str(json_out, pins);
-	else
-		buf_puts(json_out, "null");
+	p->pins = pins;
 	free(a);
-	free(pins);
 }
 
-/*
- * The plan of a phase: version_before and trust say what the device runs at
- * power-on (trust: the anchor set its installed bundle carries, NULL for the
- * factory trust store).
- */
 /* see run_int.h */
-void
+int
 write_phase_json(const run_case *c, const scn_phase *ph, const char *pdir, long version_before,
-	const char *trust, long image_size, int port)
+	const char *trust, long image_size, int port, char *err, size_t errlen)
 {
-	buf_t b = {0};
+	ev_plan p;
 	char d[32];
 	const scn_expect *x = scn_expect_for(ph, c->device);
+	int r;
 
+	memset(&p, 0, sizeof p);
 	simtime_format(d, sizeof d, ph->date);
-	buf_puts(&b, "{\"scenario\":");
-	json_put_str(&b, c->scn->name);
-	buf_puts(&b, ",\"device\":");
-	json_put_str(&b, c->device);
-	buf_puts(&b, ",\"target\":");
-	json_put_str(&b, c->target);
-	buf_puts(&b, ",\"phase\":");
-	json_put_str(&b, ph->name);
-	buf_printf(&b, ",\"date\":\"%s\",\"power\":\"%s\"", d, ph->power ? "on" : "off");
-	buf_puts(&b, ",\"expected\":");
-	json_put_str(&b, x ? scn_outcome_name(x->outcome) : "off");
-	buf_printf(&b, ",\"required\":%s", x == NULL || x->required ? "true" : "false");
-	if (x != NULL && x->why != NULL) {
-		buf_puts(&b, ",\"why\":");
-		json_put_str(&b, x->why);
-	}
-	buf_printf(&b, ",\"offered_version\":%u,\"version_before\":%ld,\"image_size\":%ld,"
-		"\"server_port\":%d,\"server_name\":\"updates.rotsim.test\",\"leaf\":",
-		ph->firmware, version_before, image_size, port);
-	json_put_str(&b, ph->leaf);
-	buf_puts(&b, ",\"variant\":");
-	if (ph->variant)
-		json_put_str(&b, ph->variant);
-	else
-		buf_puts(&b, "null");
-	buf_puts(&b, ",\"faults\":[");
-	for (size_t i = 0; i < ph->nfaults; i++) {
-		if (i)
-			buf_putc(&b, ',');
-		json_put_str(&b, ph->faults[i]);
-	}
-	buf_printf(&b, "],\"pki\":\"../../../../pki/%s\",\"trust\":", c->scn->name);
-	if (trust != NULL)
-		json_put_str(&b, trust);
-	else
-		buf_puts(&b, "\"factory\"");
-	buf_putc(&b, ',');
-	reference_anchors(c->scn, c->device, trust, &b);
-	buf_puts(&b, "}\n");
-	char *path = xasprintf("%s/phase.json", pdir);
-	write_text(path, &b, NULL, 0);
-	free(path);
-	buf_free(&b);
+	p.scenario = xstrdup(c->scn->name);
+	p.device = xstrdup(c->device);
+	p.target = xstrdup(c->target);
+	p.phase = xstrdup(ph->name);
+	p.date = xstrdup(d);
+	p.power_on = ph->power != 0;
+	p.expected = x ? x->outcome : OUT_OFF;
+	p.required = x == NULL || x->required;
+	p.why = x != NULL && x->why != NULL ? xstrdup(x->why) : NULL;
+	p.case_index = (long)c->index;
+	p.phase_index = (long)(ph - c->scn->phases);
+	p.offered_version = (long)ph->firmware;
+	p.version_before = version_before;
+	p.image_size = image_size;
+	p.server_port = port;
+	p.server_name = xstrdup("updates.rotsim.test");
+	p.leaf = ph->leaf ? xstrdup(ph->leaf) : NULL;
+	p.variant = ph->variant ? xstrdup(ph->variant) : NULL;
+	p.faults = xcalloc(ph->nfaults + 1, sizeof *p.faults);
+	for (p.nfaults = 0; p.nfaults < ph->nfaults; p.nfaults++)
+		p.faults[p.nfaults] = xstrdup(ph->faults[p.nfaults]);
+	p.pki = xasprintf("../../../../pki/%s", c->scn->name);
+	p.trust = xstrdup(trust != NULL ? trust : "factory");
+	reference_anchors(c->scn, c->device, trust, &p);
+	r = ev_plan_write(&p, pdir, err, errlen);
+	ev_plan_free(&p);
+	return r;
 }
 
 /* see run_int.h */
-void
+int
 write_run_json(const char *pdir, int boots, const char *exits, const char *error,
-	const char *capture_error, long long ms)
+	const char *capture_error, long long ms, char *err, size_t errlen)
 {
-	buf_t b = {0};
+	ev_run r;
+	char *text = xasprintf("[%s]", exits), msg[128];
+	json *j = json_parse(text, strlen(text), msg, sizeof msg);
+	size_t i;
+	int ret;
 
-	buf_printf(&b, "{\"boots\":%d,\"exits\":[%s],\"error\":", boots, exits);
-	if (error != NULL)
-		json_put_str(&b, error);
-	else
-		buf_puts(&b, "null");
-	buf_puts(&b, ",\"capture_error\":");
-	if (capture_error != NULL)
-		json_put_str(&b, capture_error);
-	else
-		buf_puts(&b, "null");
-	buf_printf(&b, ",\"interrupted\":%s,\"duration_ms\":%lld}\n",
-		interrupted ? "true" : "false", ms);
-	char *path = xasprintf("%s/run.json", pdir);
-	write_text(path, &b, NULL, 0);
-	free(path);
-	buf_free(&b);
+	memset(&r, 0, sizeof r);
+	r.boots = boots;
+	r.exits = xcalloc(j != NULL ? j->n + 1 : 1, sizeof *r.exits);
+	for (i = 0; j != NULL && j->type == JSON_ARRAY && i < j->n; i++)
+		if (j->items[i]->type == JSON_STRING)
+			r.exits[r.nexits++] = xstrdup(j->items[i]->str);
+	r.error = error ? xstrdup(error) : NULL;
+	r.capture_error = capture_error ? xstrdup(capture_error) : NULL;
+	r.interrupted = interrupted != 0;
+	r.duration_ms = ms;
+	ret = ev_run_write(&r, pdir, err, errlen);
+	ev_run_free(&r);
+	json_free(j);
+	free(text);
+	return ret;
 }

@@ -58,16 +58,23 @@ char *profile_value(const char *device, const char *key);
 /* record.c: phase.json, the plan of a phase. version_before and trust say
  * what the device runs at power-on (trust: the anchor set its installed
  * bundle carries, NULL for the factory trust store). */
-void write_phase_json(const run_case *c, const scn_phase *ph, const char *pdir,
-	long version_before, const char *trust, long image_size, int port);
+int write_phase_json(const run_case *c, const scn_phase *ph, const char *pdir,
+	long version_before, const char *trust, long image_size, int port, char *err,
+	size_t errlen);
 
-/* record.c: run.json, what the runner saw during a phase. */
-void write_run_json(const char *pdir, int boots, const char *exits, const char *error,
-	const char *capture_error, long long ms);
+/* record.c: run.json, what the runner saw during a phase; exits are the
+ * members of a JSON array of strings ("\"exit 10\",\"exit 0\""). Both return 0,
+ * or -1 with err when the file cannot be written (err may be NULL). */
+int write_run_json(const char *pdir, int boots, const char *exits, const char *error,
+	const char *capture_error, long long ms, char *err, size_t errlen);
 
 /* results.c: decide the verdicts of a finished case, in phase order, and
- * print them unless quiet. */
-void collect_case(run_case *c, const char *out, int quiet, int tty);
+ * tell each to the observer (may be NULL). */
+void collect_case(run_case *c, const char *out, const run_observer *obs);
+
+/* scheduler.c: tell the observer a line (printf-style). */
+void run_note(const run_opts *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* results.c: 1 if the outcome is an infrastructure error or interruption. */
 int is_error(const verdict_result *r);

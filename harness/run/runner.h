@@ -11,16 +11,37 @@
 #include "scenario/scenario.h"
 #include "verdict/verdict.h"
 
+/*
+ * What a run tells the person watching it. The run never prints: the front
+ * end (rotsim run) does, through these. Any member may be NULL.
+ */
+typedef struct {
+	void *ctx;
+	/* A line about the run: what runs where, skipped cases, preparation. */
+	void (*note)(void *ctx, const char *line);
+	/* A phase's verdict, as soon as its case has finished. */
+	void (*phase)(void *ctx, const verdict_result *r);
+	/* Phases decided of all phases of the run, the time since the run
+	 * began, and the cases running ("scn device@target, ..."). */
+	void (*progress)(void *ctx, size_t done, size_t total, long long elapsed_ms,
+		const char *running);
+	/* The run's totals, once its results are written. */
+	void (*finished)(void *ctx, size_t passed, size_t failed, size_t errors,
+		const char *out);
+} run_observer;
+
 typedef struct {
 	const char *out;		/* results directory (created) */
 	const char *seed;		/* PKI seed */
 	const char *build_dir;		/* where images and the agent are */
 	const char *cache;		/* key cache, NULL for the default */
+	const char *signing_key;	/* the firmware-signing key (P-256 PEM), or NULL:
+					 * a fresh key in OUT/keys/ */
 	int jobs;			/* cases at once */
 	int shard_k, shard_n;		/* the shard the plan holds, for the record */
 	const char **targets;		/* the targets' names, for messages */
 	size_t ntargets;
-	int quiet;			/* no per-case lines */
+	const run_observer *obs;	/* NULL: nothing is told */
 } run_opts;
 
 /*
@@ -45,10 +66,5 @@ int results_open(const char *dir, int force, int *lockfd, char *err, size_t errl
  * all agree, 1 when some differ, 2 when the directory cannot be read.
  */
 int run_reverdict(const char *dir, int verbose, char *err, size_t errlen);
-
-/* Write summary.json, junit.xml and summary.txt for results[0..n) under dir.
- * meta is a JSON object's members (without braces) for summary.json. */
-int run_write_results(const char *dir, const verdict_result *res, char *const *evidence,
-	size_t n, const char *meta, char *err, size_t errlen);
 
 #endif

@@ -9,12 +9,14 @@
  * every verdict from those files, as `rotsim verdict` does later.
  */
 #include "run/run_int.h"
+#include "run/proc.h"
 #include "plan/plan.h"
 #include "target/target.h"
 #include "common/json.h"
 #include "version.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,18 +35,41 @@ on_signal(int sig)
 	interrupted = 1;
 }
 
-static void
-progress(size_t done, size_t total, const run_case *cases, size_t ncases)
+/* see run_int.h */
+void
+run_note(const run_opts *o, const char *fmt, ...)
 {
+	va_list ap;
+	char *line = NULL;
+	int r;
+
+	if (o->obs == NULL || o->obs->note == NULL)
+		return;
+	va_start(ap, fmt);
+	r = vasprintf(&line, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return;
+	o->obs->note(o->obs->ctx, line);
+	free(line);
+}
+
+/* Tell the observer how far the run is: phases decided, of all. */
+static void
+progress(const run_opts *o, size_t done, size_t total, long long t0, const run_case *cases,
+	size_t ncases)
+{
+	buf_t b = {0};
 	size_t i, shown = 0;
 
-	fprintf(stderr, "\r\033[K[%zu/%zu cases] running:", done, total);
-	for (i = 0; i < ncases && shown < 3; i++)
-		if (cases[i].pid > 0) {
-			fprintf(stderr, " %s/%s@%s", cases[i].scn->name, cases[i].device, cases[i].target);
-			shown++;
-		}
-	fflush(stderr);
+	if (o->obs == NULL || o->obs->progress == NULL)
+		return;
+	for (i = 0; i < ncases; i++)
+		if (cases[i].pid > 0 && shown++ < 3)
+			buf_printf(&b, "%s%s %s@%s", shown > 1 ? ", " : "", cases[i].scn->name,
+				cases[i].device, cases[i].target);
+	o->obs->progress(o->obs->ctx, done, total, proc_now_ms() - t0, b.len ? buf_cstr(&b) : "");
+	buf_free(&b);
 }
 
 /* see runner.h */
@@ -56,7 +81,9 @@ run_scenarios(const plan *pl, const run_opts *o, char *err, size_t errlen)
 	verdict_result *res = NULL;
 	char **ev = NULL;
 	size_t nres = 0;
-	int tty = isatty(1) && isatty(2), ret = 2;
+	int ret = 2;
+	size_t nphases = 0, phases_done = 0;
+	long long t0 = proc_now_ms();
 	struct sigaction sa;
 
 	/* Ctrl-C and SIGTERM from the first moment: preparing a large run takes
@@ -72,9 +99,8 @@ run_scenarios(const plan *pl, const run_opts *o, char *err, size_t errlen)
 	for (i = 0; i < pl->n; i++) {
 		const plan_case *pc = &pl->cases[i];
 		if (pc->skip != NULL) {
-			if (!o->quiet)
-				fprintf(stderr, "rotsim run: skipped %s %s@%s: %s\n", pc->scn->name,
-					pc->device, pc->target->name, pc->skip);
+			run_note(o, "skipped %s %s@%s: %s", pc->scn->name, pc->device,
+				pc->target->name, pc->skip);
 			continue;
 		}
 		cases = xrealloc(cases, (ncases + 1) * sizeof *cases);
@@ -92,18 +118,23 @@ run_scenarios(const plan *pl, const run_opts *o, char *err, size_t errlen)
 		goto out;
 	}
 
-	if (!o->quiet) {
+	{
+		buf_t b = {0};
 		size_t used = 0;
 		for (i = 0; i < ncases; i++) {
 			for (j = 0; j < i && cases[j].scn != cases[i].scn; j++)
 				;
 			if (j == i)
-				fprintf(stderr, "%s%s", used++ ? ", " : "rotsim run: ", cases[i].scn->name);
+				buf_printf(&b, "%s%s", used++ ? ", " : "", cases[i].scn->name);
+			nphases += cases[i].scn->nphases;
 		}
-		fprintf(stderr, ": %zu case%s on", ncases, ncases == 1 ? "" : "s");
+		buf_printf(&b, ": %zu case%s (%zu phases) on", ncases, ncases == 1 ? "" : "s",
+			nphases);
 		for (i = 0; i < o->ntargets; i++)
-			fprintf(stderr, " %s", o->targets[i]);
-		fprintf(stderr, ", %d at once; results in %s\n", o->jobs, o->out);
+			buf_printf(&b, " %s", o->targets[i]);
+		buf_printf(&b, ", %d at once; results in %s", o->jobs, o->out);
+		run_note(o, "%s", buf_cstr(&b));
+		buf_free(&b);
 	}
 
 	/* What cases share. */
@@ -114,8 +145,7 @@ run_scenarios(const plan *pl, const run_opts *o, char *err, size_t errlen)
 			;
 		if (j < i)
 			continue;
-		if (!o->quiet && tty)
-			fprintf(stderr, "\r\033[Kpreparing %s (PKI, firmware)", cases[i].scn->name);
+		run_note(o, "preparing %s (PKI, firmware)", cases[i].scn->name);
 		if (prepare_scenario(cases[i].scn, o, err, errlen) != 0)
 			goto out;
 	}
@@ -142,8 +172,7 @@ run_scenarios(const plan *pl, const run_opts *o, char *err, size_t errlen)
 			c->pid = pid;
 			running++;
 		}
-		if (tty && !o->quiet)
-			progress(done, ncases, cases, ncases);
+		progress(o, phases_done, nphases, t0, cases, ncases);
 		if (interrupted) {
 			/* Stop every running case: each kills its server and device. */
 			for (i = 0; i < ncases; i++)
@@ -159,7 +188,13 @@ run_scenarios(const plan *pl, const run_opts *o, char *err, size_t errlen)
 			break;
 		}
 		int st;
-		pid_t w = waitpid(-1, &st, 0);
+		pid_t w = waitpid(-1, &st, WNOHANG);
+		if (w == 0) {
+			/* Nothing finished yet: tell the progress now and then. */
+			struct timespec ts = { 0, 250 * 1000000L };
+			nanosleep(&ts, NULL);
+			continue;
+		}
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
@@ -172,17 +207,16 @@ run_scenarios(const plan *pl, const run_opts *o, char *err, size_t errlen)
 			cases[i].finished = 1;
 			running--;
 			done++;
-			/* One line per phase as the case finishes. */
-			collect_case(&cases[i], o->out, o->quiet, tty && !o->quiet);
+			/* One verdict per phase as the case finishes. */
+			collect_case(&cases[i], o->out, o->obs);
+			phases_done += cases[i].scn->nphases;
 		}
 	}
-	if (tty && !o->quiet)
-		fprintf(stderr, "\r\033[K");
 	/* Cases that never ran (an interruption) are recorded too; then all in
 	 * plan order. */
 	for (i = 0; i < ncases; i++) {
 		if (cases[i].nres == 0)
-			collect_case(&cases[i], o->out, o->quiet, 0);
+			collect_case(&cases[i], o->out, o->obs);
 		for (j = 0; j < cases[i].nres; j++) {
 			res = xrealloc(res, (nres + 1) * sizeof *res);
 			ev = xrealloc(ev, (nres + 1) * sizeof *ev);
@@ -225,7 +259,7 @@ run_scenarios(const plan *pl, const run_opts *o, char *err, size_t errlen)
 			free(qv);
 		}
 	}
-	if (run_write_results(o->out, res, ev, nres, buf_cstr(&meta), err, errlen) != 0) {
+	if (ev_results_write(o->out, res, nres, buf_cstr(&meta), err, errlen) != 0) {
 		buf_free(&meta);
 		goto out;
 	}
@@ -240,7 +274,8 @@ run_scenarios(const plan *pl, const run_opts *o, char *err, size_t errlen)
 	size_t pass = 0;
 	for (i = 0; i < nres; i++)
 		pass += res[i].observed != OUT_OFF && !is_error(&res[i]) && res[i].pass;
-	printf("\n%zu passed, %zu failed, %zu errors; results in %s\n", pass, fails, errors, o->out);
+	if (o->obs != NULL && o->obs->finished != NULL)
+		o->obs->finished(o->obs->ctx, pass, fails, errors, o->out);
 	ret = interrupted || errors ? 2 : fails ? 1 : 0;
 	if (interrupted)
 		util_err(err, errlen, "interrupted: partial results in %s", o->out);

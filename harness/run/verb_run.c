@@ -4,6 +4,8 @@
  * rotsim verdict DIR
  */
 #include "run/runner.h"
+#include "fw/fw.h"
+#include "paths.h"
 #include "plan/plan.h"
 #include "target/target.h"
 #include "scenario/devices.h"
@@ -26,9 +28,11 @@ static void
 run_usage(FILE *f)
 {
 	fprintf(f,
-"usage: rotsim run [NAME ... | --all] [--target T ...] [--device D ...] [-j N]\n"
-"                  [--shard K/N] [--out DIR] [--seed S] [--scenarios DIR]\n"
-"                  [--build DIR] [--cache DIR] [--force] [--dry-run] [-q]\n"
+"usage: rotsim run [NAME ... | --all | --tag TAG] [--target T ...] [--device D ...]\n"
+"                  [-j N] [--shard K/N] [--out DIR] [--force] [--seed S]\n"
+"                  [--scenarios DIR] [--targets DIR] [--devices DIR]\n"
+"                  [--build DIR] [--cache DIR] [--dry-run]\n"
+"                  [--signing-key FILE] [--no-report] [-q]\n"
 "\n"
 "Run named scenarios (scenarios/NAME.scn; with no name, those tagged \"default\")\n"
 "on a target: for every device of a scenario and every phase, start the update\n"
@@ -37,6 +41,7 @@ run_usage(FILE *f)
 "outcome from the console, the server's events and the capture together.\n"
 "\n"
 "  --all            every scenario\n"
+"  --tag TAG        the scenarios with this tag (rotsim list shows tags)\n"
 "  --target T       qemu-x86_64 (default), qemu-aarch64, native; repeatable\n"
 "  --device D       only this device profile (repeatable)\n"
 "  -j N             cases at once (default 1)\n"
@@ -46,17 +51,135 @@ run_usage(FILE *f)
 "  --force          clear a non-empty --out DIR that holds an earlier run first\n"
 "  --dry-run        print the cases the run would run (index, scenario,\n"
 "                   device@target) and exit\n"
+"  --no-report      do not write report.html, report.md and report.json\n"
+"  --signing-key F  sign manifests and bundles with this P-256 key (PEM), the\n"
+"                   one the device's firmware trusts; default: a fresh key per\n"
+"                   run, whose public half the device's configuration carries\n"
 "  --seed S         PKI key seed (default \"rotsim\")\n"
-"  --scenarios DIR  where scenarios are\n"
+"  --scenarios DIR  also look for scenarios (NAME.scn) in DIR (repeatable)\n"
+"  --targets DIR    also look for targets (NAME/target.conf) in DIR\n"
+"  --devices DIR    also look for devices (NAME.profile) in DIR, after the\n"
+"                   stock ones; ROTSIM_PATH=D1:D2 adds D/scenarios, D/targets\n"
+"                   and D/devices of each\n"
 "  --build DIR      where images and the agent are (default: beside rotsim)\n"
 "  --cache DIR      PKI key cache\n"
 "  -q, --quiet      no line per case\n"
 "\n"
-"Prints one line per case and phase with the reason, and writes summary.json,\n"
-"junit.xml, summary.txt and per case its console, capture, key log, server\n"
-"events and PKI. Exit 0: every outcome as expected; 1: some are not; 2: usage,\n"
-"infrastructure error or interruption (Ctrl-C stops the run, kills every QEMU\n"
-"and server it started and keeps the partial results).\n");
+"Prints one line per case and phase, verdict first (PASS, FAIL, MISS for a\n"
+"Recommended expectation not met, ERROR for infrastructure trouble), and writes\n"
+"summary.json, junit.xml, summary.txt, per case its console, capture, key log,\n"
+"server events and PKI, and the report (report.html, .md, .json). Exit 0: every\n"
+"outcome as expected; 1: some are not; 2: usage, infrastructure error or\n"
+"interruption (Ctrl-C stops the run,\n""kills every QEMU and server it started and keeps the partial results).\n");
+}
+
+/* What the person at the terminal sees: one line per phase, verdict first,
+ * within about 120 columns (the whole reason is in summary.txt and the
+ * report), and on a terminal a progress line with an estimate. */
+typedef struct {
+	int quiet;
+	int tty;
+	int progress_shown;
+} term;
+
+static void
+term_clear(term *t)
+{
+	if (t->progress_shown) {
+		fputs("\r\033[K", stderr);
+		t->progress_shown = 0;
+	}
+}
+
+static void
+term_note(void *ctx, const char *line)
+{
+	term *t = ctx;
+
+	if (strncmp(line, "preparing ", 10) == 0) {
+		/* Transient: only where it can be overwritten. */
+		if (!t->quiet && t->tty) {
+			fprintf(stderr, "\r\033[K%s", line);
+			t->progress_shown = 1;
+		}
+		return;
+	}
+	term_clear(t);
+	fprintf(stderr, "rotsim run: %s\n", line);
+}
+
+/* The verdict word: ERROR for infrastructure, MISS for a Recommended
+ * expectation not met, FAIL for a Required one. */
+static const char *
+verdict_word(const verdict_result *r)
+{
+	if (r->observed == OUT_ERROR || r->observed == OUT_INTERRUPTED)
+		return "ERROR";
+	if (r->pass)
+		return "PASS";
+	return r->required ? "FAIL" : "MISS";
+}
+
+static void
+term_phase(void *ctx, const verdict_result *r)
+{
+	term *t = ctx;
+	char detail[256], line[160];
+	const char *d = r->device_error[0] ? r->device_error : r->alert[0] ? r->alert : NULL;
+	size_t n;
+
+	if (t->quiet)
+		return;
+	term_clear(t);
+	if (d == NULL) {
+		/* The reason up to its first clause. */
+		n = strcspn(r->reason, ";(");
+		snprintf(detail, sizeof detail, "%.*s", (int)(n < 200 ? n : 200), r->reason);
+		while ((n = strlen(detail)) > 0 && detail[n - 1] == ' ')
+			detail[n - 1] = 0;
+		d = detail;
+	} else {
+		snprintf(detail, sizeof detail, "%s", d);
+		d = detail;
+	}
+	n = (size_t)snprintf(line, sizeof line, "%-5s %s %s @%s %s: %s", verdict_word(r),
+		r->scenario, r->device, r->phase, scn_outcome_name(r->observed), d);
+	if (n >= 118)
+		memcpy(line + 114, "...", 4);
+	fputs(line, stdout);
+	if (!r->pass && r->observed != OUT_ERROR && r->observed != OUT_INTERRUPTED)
+		printf(" (expected %s)", scn_outcome_name(r->expected));
+	putchar('\n');
+	fflush(stdout);
+}
+
+static void
+term_progress(void *ctx, size_t done, size_t total, long long ms, const char *running)
+{
+	term *t = ctx;
+	long long s = ms / 1000;
+
+	if (t->quiet || !t->tty)
+		return;
+	fprintf(stderr, "\r\033[K[%zu/%zu phases, %lld:%02lld", done, total, s / 60, s % 60);
+	if (done > 0 && done < total) {
+		long long left = s * (long long)(total - done) / (long long)done;
+		fprintf(stderr, ", about %lld:%02lld left", left / 60, left % 60);
+	}
+	fprintf(stderr, "] %.60s", running);
+	fflush(stderr);
+	t->progress_shown = 1;
+}
+
+static void
+term_finished(void *ctx, size_t passed, size_t failed, size_t errors, const char *out)
+{
+	term *t = ctx;
+
+	term_clear(t);
+	printf("\n%zu passed, %zu failed, %zu errors; results in %s\n", passed, failed, errors,
+		out);
+	fflush(stdout);
 }
 
 /* see verbs.h */
@@ -76,21 +199,35 @@ verb_run(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "force", no_argument, NULL, 'F' },
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "tag", required_argument, NULL, 'T' },
+		{ "targets", required_argument, NULL, 'U' },
+		{ "devices", required_argument, NULL, 'V' },
+		{ "no-report", no_argument, NULL, 'R' },
+		{ "signing-key", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	run_opts o;
-	const char *targets[8], *devices[64], *scndir_arg = NULL, *out = NULL;
-	char *scndir = NULL, *build = NULL, err[2048], **names = NULL, **devs = NULL;
+	const char *targets[8], *devices[64], *out = NULL, *tag = NULL;
+	char *signing_abs = NULL, *build = NULL, err[2048], **names = NULL, **devs = NULL;
 	size_t ndevs = 0, nnames = 0, i, nscn = 0;
 	scenario *scns = NULL;
-	int all = 0, ch, ret = 2, force = 0, dry_run = 0, lockfd = -1;
+	int all = 0, ch, ret = 2, force = 0, no_report = 0, dry_run = 0, lockfd = -1;
 	tgt tgts[8];
 	size_t ntgts = 0, ndevices = 0;
 	plan pl;
-	long n;
+	term tm;
+	run_observer obs;
 
 	memset(&o, 0, sizeof o);
+	memset(&tm, 0, sizeof tm);
+	tm.tty = isatty(1) && isatty(2);
+	obs.ctx = &tm;
+	obs.note = term_note;
+	obs.phase = term_phase;
+	obs.progress = term_progress;
+	obs.finished = term_finished;
+	o.obs = &obs;
 	memset(&pl, 0, sizeof pl);
 	o.seed = "rotsim";
 	o.jobs = 1;
@@ -131,18 +268,28 @@ verb_run(int argc, char **argv)
 			break;
 		case 'o': out = optarg; break;
 		case 'S': o.seed = optarg; break;
-		case 'D': scndir_arg = optarg; break;
+		case 'D': case 'U': case 'V':
+			if (paths_add(ch == 'D' ? PATHS_SCENARIOS : ch == 'U' ? PATHS_TARGETS
+				: PATHS_DEVICES, optarg, err, sizeof err) != 0) {
+				fprintf(stderr, "rotsim run: %s\n", err);
+				free(build);
+				return 2;
+			}
+			break;
 		case 'b': free(build); build = xstrdup(optarg); break;
 		case 'c': o.cache = optarg; break;
-		case 'q': o.quiet = 1; break;
+		case 'q': tm.quiet = 1; break;
 		case 'F': force = 1; break;
 		case 'n': dry_run = 1; break;
+		case 'T': tag = optarg; break;
+		case 'R': no_report = 1; break;
+		case 'K': o.signing_key = optarg; break;
 		case 'h': run_usage(stdout); free(build); return 0;
 		default: run_usage(stderr); free(build); return 2;
 		}
 	}
-	if (all && optind < argc) {
-		fprintf(stderr, "rotsim run: give scenario names or --all, not both\n");
+	if ((all != 0) + (optind < argc) + (tag != NULL) > 1) {
+		fprintf(stderr, "rotsim run: give scenario names, --all or --tag, not two of them\n");
 		goto done;
 	}
 	if (o.ntargets == 0)
@@ -151,41 +298,43 @@ verb_run(int argc, char **argv)
 	if (build == NULL)
 		build = tgt_build_dir();
 	o.build_dir = build;
-	if ((scndir = scn_dir(scndir_arg, argv[0], err, sizeof err)) == NULL) {
-		fprintf(stderr, "rotsim run: %s\n", err);
-		goto done;
-	}
 	if (optind < argc) {
 		for (i = (size_t)optind; i < (size_t)argc; i++) {
 			names = xrealloc(names, (nnames + 1) * sizeof *names);
 			names[nnames++] = xstrdup(argv[i]);
 		}
 	} else {
-		if ((n = scn_list(scndir, &names, err, sizeof err)) < 0) {
-			fprintf(stderr, "rotsim run: %s\n", err);
+		nnames = paths_names(PATHS_SCENARIOS, ".scn", &names);
+		if (nnames == 0) {
+			fprintf(stderr, "rotsim run: no scenario in the scenarios directories "
+				"(--scenarios DIR, $ROTSIM_PATH, the stock scenarios/)\n");
 			goto done;
 		}
-		nnames = (size_t)n;
 	}
 	if (dev_known_profiles(&devs, &ndevs) != 0) {
 		fprintf(stderr, "rotsim run: no device profiles (targets/firmware/profiles)\n");
 		goto done;
 	}
+	char *shadow = paths_shadowed_device();
+	if (shadow != NULL) {
+		fprintf(stderr, "rotsim run: %s has the name of a stock device: give it another "
+			"name (a device can say like = NAME to share the stock expectations)\n", shadow);
+		free(shadow);
+		goto done;
+	}
 	/* Every scenario is read and checked before anything runs. */
 	for (i = 0; i < nnames; i++) {
 		char *path = strchr(names[i], '/') ? xstrdup(names[i])
-			: xasprintf("%s/%s.scn", scndir, names[i]);
+			: paths_find(PATHS_SCENARIOS, names[i], ".scn");
 		scenario s;
-		if (access(path, R_OK) != 0) {
+		if (path == NULL || access(path, R_OK) != 0) {
 			char **known = NULL;
-			long nk = scn_list(scndir, &known, err, sizeof err);
-			const char *near = nk > 0 ? plan_closest(names[i], (const char *const *)known,
-				(size_t)nk) : NULL;
-			fprintf(stderr, "rotsim run: no scenario \"%s\" (%s)%s%s%s; rotsim list shows "
-				"them\n", names[i], path, near ? "; did you mean \"" : "",
-				near ? near : "", near ? "\"?" : "");
-			if (nk > 0)
-				cfg_list_free(known, (size_t)nk);
+			size_t nk = paths_names(PATHS_SCENARIOS, ".scn", &known);
+			const char *near = plan_closest(names[i], (const char *const *)known, nk);
+			fprintf(stderr, "rotsim run: no scenario \"%s\"%s%s%s (rotsim list shows them)\n",
+				names[i], near ? "; did you mean \"" : "", near ? near : "",
+				near ? "\"?" : "");
+			cfg_list_free(known, nk);
 			free(path);
 			goto done;
 		}
@@ -195,7 +344,7 @@ verb_run(int argc, char **argv)
 			goto done;
 		}
 		free(path);
-		int take = all || optind < argc || scn_has_tag(&s, "default");
+		int take = all || optind < argc || scn_has_tag(&s, tag != NULL ? tag : "default");
 		if (!take) {
 			scn_free(&s);
 			continue;
@@ -204,21 +353,22 @@ verb_run(int argc, char **argv)
 		scns[nscn++] = s;
 	}
 	if (nscn == 0) {
-		fprintf(stderr, "rotsim run: no scenario to run (name some, or --all)\n");
+		if (tag != NULL)
+			fprintf(stderr, "rotsim run: no scenario has the tag \"%s\" (rotsim list shows "
+				"the tags)\n", tag);
+		else
+			fprintf(stderr, "rotsim run: no scenario to run (name some, or --all)\n");
 		goto done;
 	}
 	/* Targets and the plan, checked before anything is created. */
 	for (i = 0; i < o.ntargets; i++) {
 		if (tgt_load(&tgts[ntgts], targets[i], build, err, sizeof err) != 0) {
-			char **known = NULL, *tdir = tgt_dir();
-			long nk = tdir ? util_list_dir(tdir, "", &known, NULL, 0) : -1;
-			const char *near = nk > 0 ? plan_closest(targets[i], (const char *const *)known,
-				(size_t)nk) : NULL;
+			char **known = NULL;
+			size_t nk = paths_names(PATHS_TARGETS, "/target.conf", &known);
+			const char *near = plan_closest(targets[i], (const char *const *)known, nk);
 			fprintf(stderr, "rotsim run: %s%s%s%s\n", err, near ? " (did you mean \"" : "",
 				near ? near : "", near ? "\"?)" : "");
-			if (nk > 0)
-				cfg_list_free(known, (size_t)nk);
-			free(tdir);
+			cfg_list_free(known, nk);
 			goto done;
 		}
 		ntgts++;
@@ -227,6 +377,18 @@ verb_run(int argc, char **argv)
 		o.shard_k, o.shard_n, err, sizeof err) != 0) {
 		fprintf(stderr, "rotsim run: %s\n", err);
 		goto done;
+	}
+	if (o.signing_key != NULL) {
+		fw_key k;
+		char *abs = realpath(o.signing_key, NULL);
+		if (abs == NULL || fw_key_load(&k, abs, err, sizeof err) != 0) {
+			fprintf(stderr, "rotsim run: --signing-key %s: %s\n", o.signing_key,
+				abs == NULL ? strerror(errno) : err);
+			free(abs);
+			goto done;
+		}
+		fw_key_wipe(&k);
+		o.signing_key = signing_abs = abs;
 	}
 	if (dry_run) {
 		for (i = 0; i < pl.n; i++)
@@ -269,8 +431,20 @@ verb_run(int argc, char **argv)
 	ret = run_scenarios(&pl, &o, err, sizeof err);
 	if (ret == 2 && err[0])
 		fprintf(stderr, "rotsim run: %s\n", err);
+	/* The sign-off report of the run, beside its results (also of an
+	 * interrupted run: its partial results are what the report shows). */
+	char *sum = xasprintf("%s/summary.json", outdir);
+	if (!no_report && access(sum, R_OK) == 0) {
+		char *rargv[] = { "report", outdir, tm.quiet ? "--quiet" : NULL, NULL };
+		fflush(stdout);
+		if (verb_report(tm.quiet ? 3 : 2, rargv) == 2)
+			fprintf(stderr, "rotsim run: the report of %s was not written (rotsim report "
+				"%s says why)\n", outdir, outdir);
+	}
+	free(sum);
 	free(outdir);
 done:
+	free(signing_abs);
 	if (lockfd >= 0)
 		close(lockfd);
 	plan_free(&pl);
@@ -281,7 +455,6 @@ done:
 	free(scns);
 	cfg_list_free(names, nnames);
 	cfg_list_free(devs, ndevs);
-	free(scndir);
 	free(build);
 	return ret;
 }

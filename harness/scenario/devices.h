@@ -7,14 +7,14 @@
 
 #include <stddef.h>
 
-/* Where profiles live: $ROTSIM_PROFILES, else ./targets/firmware/profiles, else
- * beside the program (../share/rotsim/profiles, the source tree). Allocated with
- * xmalloc(), or NULL when there is none. */
-char *dev_profiles_dir(void);
-
-/* The names of the known profiles, sorted (release with cfg_list_free()).
- * Returns 0, or -1 when there is no profiles directory. */
+/* The names of the known profiles in every devices directory
+ * (harness/paths.h), sorted, NULL-terminated (release with cfg_list_free()).
+ * Returns 0, or -1 when there is none. */
 int dev_known_profiles(char ***names, size_t *n);
+
+/* The profile file of a device, first found in the devices directories,
+ * allocated, or NULL. */
+char *dev_profile_path(const char *device);
 
 /* The value of key in the [profile] section of a device's profile, allocated
  * with xmalloc(), or NULL when the device, the file or the key is missing. */

@@ -4,6 +4,7 @@
  */
 #include "scenario/scenario.h"
 #include "scenario/devices.h"
+#include "paths.h"
 #include "verbs.h"
 
 #include <getopt.h>
@@ -14,10 +15,10 @@
 const char verb_list_summary[] = "list the named scenarios with their summaries";
 const char verb_show_summary[] = "print the timeline and expectations of a scenario";
 
-/* Load a scenario by name (from dir) or by path, checking its devices against
+/* Load a scenario by name (from the scenarios directories) or by path, checking its devices against
  * the known profiles when there are any. */
 static int
-load_named(scenario *s, const char *dir, const char *name, char *err, size_t errlen)
+load_named(scenario *s, const char *name, char *err, size_t errlen)
 {
 	char *path, **devs = NULL;
 	size_t ndevs = 0;
@@ -26,8 +27,9 @@ load_named(scenario *s, const char *dir, const char *name, char *err, size_t err
 	if (strchr(name, '/') != NULL || (strlen(name) > 4
 		&& strcmp(name + strlen(name) - 4, ".scn") == 0))
 		path = xstrdup(name);
-	else
-		path = xasprintf("%s/%s.scn", dir, name);
+	else if ((path = paths_find(PATHS_SCENARIOS, name, ".scn")) == NULL)
+		return util_err(err, errlen, "no scenario \"%s\" in the scenarios directories "
+			"(rotsim list shows them)", name);
 	if (dev_known_profiles(&devs, &ndevs) != 0) {
 		devs = NULL;
 		ndevs = 0;
@@ -39,10 +41,12 @@ load_named(scenario *s, const char *dir, const char *name, char *err, size_t err
 }
 
 static int
-parse_common(int argc, char **argv, const char **dir, int *help, void (*usage)(FILE *))
+parse_common(int argc, char **argv, const char **dir, const char **tag, int *help,
+	void (*usage)(FILE *))
 {
 	static const struct option opts[] = {
 		{ "scenarios", required_argument, NULL, 'd' },
+		{ "tag", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -52,7 +56,20 @@ parse_common(int argc, char **argv, const char **dir, int *help, void (*usage)(F
 	*help = 0;
 	while ((ch = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'd': *dir = optarg; break;
+		case 'd':
+			if (paths_add(PATHS_SCENARIOS, optarg, NULL, 0) != 0) {
+				fprintf(stderr, "rotsim: --scenarios %s: no such directory\n", optarg);
+				return -1;
+			}
+			*dir = optarg;
+			break;
+		case 't':
+			if (tag == NULL) {
+				usage(stderr);
+				return -1;
+			}
+			*tag = optarg;
+			break;
 		case 'h': usage(stdout); *help = 1; return 0;
 		default: usage(stderr); return -1;
 		}
@@ -63,24 +80,26 @@ parse_common(int argc, char **argv, const char **dir, int *help, void (*usage)(F
 static void
 list_usage(FILE *f)
 {
-	fprintf(f, "usage: rotsim list [--scenarios DIR]\n\n"
-		"List the named scenarios (DIR/*.scn) with the event each replays and its\n"
-		"summary. A scenario with an error is listed with the error (FILE:LINE) and\n"
-		"makes the exit status 1.\n\n"
-		"  --scenarios DIR  where scenarios are (default $ROTSIM_SCENARIOS, else\n"
-		"                   ./scenarios, else the installed or source-tree copy)\n");
+	fprintf(f, "usage: rotsim list [--tag TAG] [--scenarios DIR]\n\n"
+		"List the named scenarios (DIR/*.scn) with the event each replays, its tags\n"
+		"and its summary; \"*\" marks the default set (tag \"default\": what rotsim run\n"
+		"runs with no name). A scenario with an error is listed with the error\n"
+		"(FILE:LINE) and makes the exit status 1.\n\n"
+		"  --tag TAG        only the scenarios with this tag\n"
+		"  --scenarios DIR  also look for scenarios in DIR (besides $ROTSIM_PATH's\n"
+		"                   DIR/scenarios, $ROTSIM_SCENARIOS and the stock ones)\n");
 }
 
 /* see verbs.h */
 int
 verb_list(int argc, char **argv)
 {
-	const char *dirarg = NULL;
+	const char *dirarg = NULL, *tag = NULL;
 	char *dir = NULL, **names = NULL, err[1024];
-	long n, i;
+	long n, i, shown = 0;
 	int help, bad = 0;
 
-	if (parse_common(argc, argv, &dirarg, &help, list_usage) != 0)
+	if (parse_common(argc, argv, &dirarg, &tag, &help, list_usage) != 0)
 		return 2;
 	if (help)
 		return 0;
@@ -88,27 +107,34 @@ verb_list(int argc, char **argv)
 		fprintf(stderr, "rotsim list: unexpected argument \"%s\"\n", argv[optind]);
 		return 2;
 	}
-	if ((dir = scn_dir(dirarg, argv[0], err, sizeof err)) == NULL) {
-		fprintf(stderr, "rotsim list: %s\n", err);
-		return 2;
-	}
-	if ((n = scn_list(dir, &names, err, sizeof err)) < 0) {
-		fprintf(stderr, "rotsim list: %s\n", err);
-		free(dir);
-		return 2;
-	}
+	n = (long)paths_names(PATHS_SCENARIOS, ".scn", &names);
 	for (i = 0; i < n; i++) {
 		scenario s;
-		if (load_named(&s, dir, names[i], err, sizeof err) != 0) {
+		if (load_named(&s, names[i], err, sizeof err) != 0) {
 			printf("%-28s ERROR %s\n", names[i], err);
 			bad = 1;
 			continue;
 		}
-		printf("%-28s %s\n%-28s %s\n", s.name, s.event, "", s.summary);
+		if (tag != NULL && !scn_has_tag(&s, tag)) {
+			scn_free(&s);
+			continue;
+		}
+		buf_t tags = {0};
+		for (size_t k = 0; k < s.ntags; k++)
+			buf_printf(&tags, "%s%s", k ? ", " : "", s.tags[k]);
+		printf("%c %-28s %s\n  %-28s [%s] %s\n", scn_has_tag(&s, "default") ? '*' : ' ',
+			s.name, s.event, "", buf_cstr(&tags), s.summary);
+		buf_free(&tags);
+		shown++;
 		scn_free(&s);
 	}
 	if (n == 0)
-		printf("no scenarios in %s\n", dir);
+		printf("no scenarios in the scenarios directories (--scenarios DIR, $ROTSIM_PATH, "
+			"the stock scenarios/)\n");
+	else if (tag != NULL && shown == 0) {
+		fprintf(stderr, "rotsim list: no scenario has the tag \"%s\"\n", tag);
+		bad = 1;
+	}
 	cfg_list_free(names, (size_t)n);
 	free(dir);
 	return bad;
@@ -133,7 +159,7 @@ verb_show(int argc, char **argv)
 	scenario s;
 	buf_t out = {0};
 
-	if (parse_common(argc, argv, &dirarg, &help, show_usage) != 0)
+	if (parse_common(argc, argv, &dirarg, NULL, &help, show_usage) != 0)
 		return 2;
 	if (help)
 		return 0;
@@ -141,11 +167,7 @@ verb_show(int argc, char **argv)
 		fprintf(stderr, "rotsim show: give one scenario name\n");
 		return 2;
 	}
-	if ((dir = scn_dir(dirarg, argv[0], err, sizeof err)) == NULL) {
-		fprintf(stderr, "rotsim show: %s\n", err);
-		return 2;
-	}
-	if (load_named(&s, dir, argv[optind], err, sizeof err) != 0) {
+	if (load_named(&s, argv[optind], err, sizeof err) != 0) {
 		fprintf(stderr, "%s\n", err);
 		ret = 1;
 		goto out;

@@ -12,10 +12,8 @@ target=${RUN_TARGET:-qemu-x86_64}
 
 "$rotsim" run --target "$target" -j "$jobs" "$@"
 rc=$?
+# rotsim run writes the report of its run too.
 out=$(readlink -f results/latest)
-if "$rotsim" --help | grep -q '^  report '; then
-	"$rotsim" report "$out" || true
-fi
 echo "make run: results in $out (summary.txt, summary.json, junit.xml$([ -f "$out/report.html" ] && echo ", report.html"))"
 case $rc in
 0) echo "make run: every outcome as the scenarios expect" ;;

@@ -4,6 +4,7 @@
  */
 #include "target/target.h"
 #include "common/json.h"
+#include "paths.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -42,19 +43,6 @@ tgt_build_dir(void)
 		return xstrdup("build");
 	exe[n] = 0;
 	return xstrdup(dirname(dirname(exe)));
-}
-
-/* see target.h */
-char *
-tgt_dir(void)
-{
-	static const char *const beside[] = { "../share/rotsim/targets", "../../targets",
-		"../../../targets", NULL };
-	const char *e = getenv("ROTSIM_TARGETS");
-
-	if (e != NULL && *e)
-		return util_is_dir(e) ? xstrdup(e) : NULL;
-	return util_find_dir("targets", beside);
 }
 
 /* see target.h */
@@ -141,7 +129,7 @@ parse_reboot(tgt *t, const cfg_entry *e, char *err, size_t errlen)
 int
 tgt_load(tgt *t, const char *name, const char *build_dir, char *err, size_t errlen)
 {
-	char *dir = tgt_dir(), *drv = NULL, *v;
+	char *drv = NULL, *v;
 	cfg_doc doc;
 	cfg_section *s = NULL;
 	cfg_entry *e;
@@ -151,16 +139,13 @@ tgt_load(tgt *t, const char *name, const char *build_dir, char *err, size_t errl
 	memset(t, 0, sizeof *t);
 	memset(&doc, 0, sizeof doc);
 	t->reboot.exit_status = -1;
-	if (dir == NULL)
-		return util_err(err, errlen, "no targets directory (set ROTSIM_TARGETS)");
 	if (!cfg_valid_id(name)) {
 		util_err(err, errlen, "\"%s\" is not a target name", name);
 		goto out;
 	}
-	t->conf_path = xasprintf("%s/%s/target.conf", dir, name);
-	if (access(t->conf_path, R_OK) != 0) {
-		util_err(err, errlen, "no target \"%s\" (%s: %s)", name, t->conf_path,
-			strerror(errno));
+	if ((t->conf_path = paths_find(PATHS_TARGETS, name, "/target.conf")) == NULL) {
+		util_err(err, errlen, "no target \"%s\" (no %s/target.conf in the targets "
+			"directories: --targets DIR, $ROTSIM_PATH, the stock targets/)", name, name);
 		goto out;
 	}
 	if (cfg_parse_file(&doc, t->conf_path, err, errlen) != 0)
@@ -226,7 +211,6 @@ out:
 		tgt_free(t);
 	free(drv);
 	cfg_free(&doc);
-	free(dir);
 	return ret;
 }
 

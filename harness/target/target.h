@@ -110,8 +110,7 @@ struct tgt_driver {
 	char *(*emulator_version)(const tgt *t);
 };
 
-/* Read targets/NAME/target.conf from the targets directory ($ROTSIM_TARGETS,
- * ./targets, beside the program). build_dir is where relative paths of the
+/* Read NAME/target.conf from the targets directories (harness/paths.h). build_dir is where relative paths of the
  * description point. Every key is checked: an unknown key is an error. */
 int tgt_load(tgt *t, const char *name, const char *build_dir, char *err, size_t errlen);
 void tgt_free(tgt *t);
@@ -119,9 +118,6 @@ void tgt_free(tgt *t);
 /* Where images and programs are: $ROTSIM_BUILD, else the directory above the
  * running program's bin/ (BUILD/bin/rotsim). Allocated with xmalloc(). */
 char *tgt_build_dir(void);
-
-/* The targets directory, allocated with xmalloc(), or NULL. */
-char *tgt_dir(void);
 
 /* A path of the description: pattern with {device} replaced, relative to the
  * build directory unless absolute. Allocated with xmalloc(). */

@@ -24,33 +24,27 @@ ref_error_name(int code)
 /* Load every anchor set and the pin list into one trust store, as the
  * device's agent does (targets/firmware/trust.h). */
 static int
-load_store(trust_store *st, const char *const *anchor_pems, size_t nanchors,
-	const char *pins_path, char *err, size_t errlen)
+load_store(trust_store *st, const ref_file *anchors, size_t nanchors, const ref_file *pins,
+	char *err, size_t errlen)
 {
 	size_t i;
 
-	for (i = 0; i < nanchors + (pins_path != NULL); i++) {
-		const char *path = i < nanchors ? anchor_pems[i] : pins_path;
-		unsigned char *data;
-		size_t len;
+	for (i = 0; i < nanchors + (pins != NULL); i++) {
+		const ref_file *f = i < nanchors ? &anchors[i] : pins;
 		char msg[256];
-		long r;
-		if (util_read_file(path, &data, &len, err, errlen) != 0)
-			return -1;
-		r = i < nanchors ? trust_add_pem(st, data, len, msg, sizeof msg)
-			: trust_add_pins(st, data, len, msg, sizeof msg);
-		free(data);
+		long r = i < nanchors ? trust_add_pem(st, f->data, f->len, msg, sizeof msg)
+			: trust_add_pins(st, f->data, f->len, msg, sizeof msg);
 		if (r < 0)
-			return util_err(err, errlen, "%s: %s", path, msg);
+			return util_err(err, errlen, "%s: %s", f->name, msg);
 	}
 	return 0;
 }
 
 /* see refcheck.h */
 int
-ref_validate(const ref_cert *chain, size_t n, int64_t t, const char *server_name,
-	const char *const *anchor_pems, size_t nanchors, const char *pins_path,
-	int *code, char *err, size_t errlen)
+ref_validate_mem(const ref_cert *chain, size_t n, int64_t t, const char *server_name,
+	const ref_file *anchors, size_t nanchors, const ref_file *pins, int *code, char *err,
+	size_t errlen)
 {
 	trust_store st;
 	br_x509_minimal_context ctx;
@@ -63,9 +57,9 @@ ref_validate(const ref_cert *chain, size_t n, int64_t t, const char *server_name
 		*code = BR_ERR_X509_EMPTY_CHAIN;
 		return 0;
 	}
-	if (load_store(&st, anchor_pems, nanchors, pins_path, err, errlen) != 0)
+	if (load_store(&st, anchors, nanchors, pins, err, errlen) != 0)
 		goto out;
-	if (pins_path != NULL) {
+	if (pins != NULL) {
 		/* A pin looks at the leaf's key and nothing else. */
 		unsigned char h[32];
 		*code = -1;
@@ -89,5 +83,33 @@ ref_validate(const ref_cert *chain, size_t n, int64_t t, const char *server_name
 	ret = 0;
 out:
 	trust_free(&st);
+	return ret;
+}
+
+/* see refcheck.h */
+int
+ref_validate(const ref_cert *chain, size_t n, int64_t t, const char *server_name,
+	const char *const *anchor_pems, size_t nanchors, const char *pins_path,
+	int *code, char *err, size_t errlen)
+{
+	ref_file *f = xcalloc(nanchors + 1, sizeof *f);
+	unsigned char **data = xcalloc(nanchors + 1, sizeof *data);
+	size_t i, nread = 0;
+	int ret = -1;
+
+	for (i = 0; i < nanchors + (pins_path != NULL); i++) {
+		f[i].name = i < nanchors ? anchor_pems[i] : pins_path;
+		if (util_read_file(f[i].name, &data[i], &f[i].len, err, errlen) != 0)
+			goto out;
+		f[i].data = data[i];
+		nread++;
+	}
+	ret = ref_validate_mem(chain, n, t, server_name, f, nanchors,
+		pins_path != NULL ? &f[nanchors] : NULL, code, err, errlen);
+out:
+	for (i = 0; i < nread; i++)
+		free(data[i]);
+	free(data);
+	free(f);
 	return ret;
 }

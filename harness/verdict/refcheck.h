@@ -29,6 +29,21 @@ int ref_validate(const ref_cert *chain, size_t n, int64_t t, const char *server_
 	const char *const *anchor_pems, size_t nanchors, const char *pins_path,
 	int *code, char *err, size_t errlen);
 
+/* The contents of an anchor or pin file, already read. */
+typedef struct {
+	const char *name;		/* for messages */
+	const unsigned char *data;
+	size_t len;
+} ref_file;
+
+/*
+ * The same on files already in memory (anchors[0..nanchors), pins or NULL):
+ * no I/O. Returns 0 with *code, or -1 with err when a file does not parse.
+ */
+int ref_validate_mem(const ref_cert *chain, size_t n, int64_t t, const char *server_name,
+	const ref_file *anchors, size_t nanchors, const ref_file *pins, int *code, char *err,
+	size_t errlen);
+
 /* BR_ERR_X509_* and TLS-level names for codes; "ok" for 0. */
 const char *ref_error_name(int code);
 

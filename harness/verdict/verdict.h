@@ -14,10 +14,18 @@
  *   server-events.jsonl the update server's events
  *   capture.pcap        every packet of the device
  *
- * The outcome never rests on the device's word alone: "updated" needs the
- * image bytes sent by the server and seen on the wire, and the new version
- * reported after the download; "insecure" needs a completed handshake with a
- * chain that a correct validation refuses.
+ * The outcome never rests on the device's word alone, nor on the server's:
+ *  - "updated" needs the image bytes sent by the server and seen on the wire,
+ *    and the new version reported after the download;
+ *  - "insecure" needs a completed handshake with a chain that a correct
+ *    validation refuses, and a request over it (client application data on
+ *    the wire, or a request event): a client that checks a pin after the
+ *    handshake and closes without a request has rejected the server;
+ *  - neither is decided without a whole capture: a missing, unreadable or
+ *    cut capture makes them "error" (evidence incomplete);
+ *  - the server's events and the wire are counted against each other
+ *    (completed handshakes, image bytes, check-in connections); when they
+ *    disagree the outcome is "error", with both numbers.
  */
 #ifndef ROTSIM_VERDICT_H
 #define ROTSIM_VERDICT_H
@@ -26,41 +34,25 @@
 #include <stdint.h>
 
 #include "common/util.h"
+#include "evidence/evidence.h"
 #include "scenario/scenario.h"
 
-typedef struct {
-	scn_outcome observed;
-	scn_outcome expected;
-	int required;
-	int pass;			/* observed == expected */
-	char reason[768];		/* in words a firmware engineer reads */
-	/* Evidence, for summary.json and reports. */
-	int handshakes_ok, handshakes_failed;
-	char alert[48];			/* the first alert the device sent, or "" */
-	char device_error[64];		/* the BearSSL error the console names, or "" */
-	char chain_text[256];		/* "leaf-r10 <- r10" as presented */
-	char reference[160];		/* "ok" or the error a correct validation gives */
-	uint64_t image_bytes_sent;	/* server events: firmware body bytes */
-	uint64_t wire_app_bytes;	/* capture: application data to the device */
-	int capture_ok;			/* the capture could be read */
-	int capture_handshakes;		/* completed handshakes seen on the wire */
-	long reported_version;		/* last check-in version, -1 if none */
-	long offered_version, version_before;
-	char scenario[128], device[64], target[64], phase[64], date[32];
-} verdict_result;
+/* A verdict is one summary.json record (evidence/evidence.h). */
+typedef ev_record verdict_result;
 
 /*
- * Decide the phase in dir. Returns 0 with r filled (an infrastructure problem
- * is an outcome, "error", not a failure of this function), or -1 with err when
- * dir is not a phase directory (no readable phase.json).
+ * Decide a phase from its evidence: pure, no I/O, the same evidence gives the
+ * same result. Always fills *r (an infrastructure problem or evidence that
+ * does not hold together is the outcome "error"); r->evidence is left empty
+ * for the caller.
+ */
+void verdict_decide(const evidence *ev, verdict_result *r);
+
+/*
+ * evidence_load() then verdict_decide() on the phase in dir. Returns 0 with r
+ * filled, or -1 with err when dir is not a phase directory (no readable
+ * phase.json).
  */
 int verdict_phase(const char *dir, verdict_result *r, char *err, size_t errlen);
-
-/* The verdict as a JSON object (one summary.json record, without a newline). */
-void verdict_json(const verdict_result *r, const char *evidence_dir, buf_t *out);
-
-/* One line for a person: "pin-r3 @ after (2024-07-01): rejected: ...;
- * expected rejected: PASS". */
-void verdict_line(const verdict_result *r, buf_t *out);
 
 #endif

@@ -314,6 +314,43 @@ START_TEST(test_merge_order)
 }
 END_TEST
 
+/* A record with the plan's indexes. */
+#define IREC(dev, ph, ci, pi) \
+	"{\"scenario\":\"s\",\"device\":\"" dev "\",\"target\":\"native\",\"phase\":\"" ph \
+	"\",\"case_index\":" #ci ",\"phase_index\":" #pi ",\"expected\":\"updated\"," \
+	"\"observed\":\"updated\",\"verdict\":\"pass\",\"evidence\":\"cases/s/" dev "\"}"
+
+START_TEST(test_merge_by_index)
+{
+	/* Shards whose cases the modulo rule would interleave wrongly (a plan
+	 * with cases left out of one target): the records' indexes decide. */
+	char *s1 = fake_run("\"seed\":\"z\",\"shard\":\"1/2\"",
+		IREC("c0", "p1", 0, 1) "," IREC("c0", "p0", 0, 0) "," IREC("c3", "p0", 3, 0));
+	char *s2 = fake_run("\"seed\":\"z\",\"shard\":\"2/2\"",
+		IREC("c1", "p0", 1, 0) "," IREC("c2", "p0", 2, 0));
+	char *out = xasprintf("%s/merged", s1), err[512];
+	const char *dirs[] = { s2, s1 };
+	static const char *const want[][2] = {
+		{ "c0", "p0" }, { "c0", "p1" }, { "c1", "p0" }, { "c2", "p0" }, { "c3", "p0" },
+	};
+	rep_run r;
+	size_t i;
+
+	ck_assert_msg(rep_merge(dirs, 2, out, err, sizeof err) == 0, "%s", err);
+	ck_assert_int_eq(rep_run_load(&r, out, err, sizeof err), 0);
+	ck_assert_uint_eq(r.n, 5);
+	for (i = 0; i < 5; i++) {
+		ck_assert_str_eq(r.recs[i].device, want[i][0]);
+		ck_assert_str_eq(r.recs[i].phase, want[i][1]);
+		ck_assert_int_eq(r.recs[i].rec->case_index, (long)(want[i][0][1] - '0'));
+	}
+	rep_run_free(&r);
+	free(out);
+	rm_run(s1);
+	rm_run(s2);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -325,6 +362,7 @@ main(void)
 	tcase_add_test(tc, test_html_escape);
 	tcase_add_test(tc, test_judge_release);
 	tcase_add_test(tc, test_merge_order);
+	tcase_add_test(tc, test_merge_by_index);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -26,7 +26,7 @@ echo "hung target: exit $rc in ${took}s"
 [ $took -lt 60 ] || fail "took ${took}s for two phases with a 6 s boot timeout"
 jq -e '[.records[] | .observed=="error" and (.reason | test("did not boot: no \"rotsim: booted\" on its console within 6 s"))] | all and length==2' \
 	"$tmp/hung/summary.json" >/dev/null || fail "$(cat "$tmp/hung/summary.json")"
-grep -q 'root-x1 @ before (2024-05-01): error: the device did not boot' "$tmp/log" || fail "line"
+grep -q '^ERROR le-r3-to-r10 root-x1 @before error: the device did not boot' "$tmp/log" || fail "line"
 no_leftovers "qemu-system.*$tmp"
 
 set +e

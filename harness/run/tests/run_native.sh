@@ -61,7 +61,8 @@ set +e
 	--out "$tmp/wrong" > "$tmp/wlog"; rc=$?
 set -e
 [ $rc -eq 1 ] || fail "a failed expectation: exit $rc, want 1"
-grep -q 'pin-r3 @ after (2024-07-01): rejected: .*expected updated: FAIL' "$tmp/wlog" \
+grep -q '^FAIL  le-r3-to-r10 pin-r3 @after rejected: BR_ERR_X509_NOT_TRUSTED (expected updated)$' \
+	"$tmp/wlog" \
 	|| fail "line: $(cat "$tmp/wlog")"
 [ "$(junit_verdict "$tmp/wrong/junit.xml" "le-r3-to-r10.pin-r3@native" after)" = failure ] \
 	|| fail "junit does not show the failure"

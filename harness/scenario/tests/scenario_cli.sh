@@ -34,10 +34,20 @@ cd "$ROTSIM_TOP"
 out=$("$ROTSIM" list)
 for f in scenarios/*.scn; do
 	name=$(basename "$f" .scn)
-	grep -q "^$name " <<<"$out" || fail "list does not show $name"
+	grep -q "^[* ] $name " <<<"$out" || fail "list does not show $name"
 	"$ROTSIM" show "$name" >/dev/null || fail "show $name"
+	# "*" marks exactly the scenarios tagged default.
+	if grep -Eq '^tags *=.*\bdefault\b' "$f"; then mark='\*'; else mark=' '; fi
+	grep -q "^$mark $name " <<<"$out" || fail "list marks $name wrongly"
 done
 grep -q ERROR <<<"$out" && fail "list reports an error: $out"
+# Tags are shown, and --tag filters by them.
+grep -A1 '^\* le-r3-to-r10 ' <<<"$out" | grep -q '\[.*default.*\]' || fail "no tags shown: $out"
+tagged=$("$ROTSIM" list --tag transfer)
+[ "$(grep -c '^[* ] transfer-' <<<"$tagged")" -eq "$(grep -l '^tags *=.*\btransfer\b' scenarios/*.scn | wc -l)" ] \
+	|| fail "--tag transfer: $tagged"
+grep -q '^[* ] le-r3-to-r10 ' <<<"$tagged" && fail "--tag transfer lists le-r3-to-r10"
+"$ROTSIM" list --tag no-such-tag >/dev/null 2>&1 && fail "an unknown tag is not an error"
 # The seed's scenario, as the issue states it.
 show=$("$ROTSIM" show le-r3-to-r10)
 grep -q '^phase before: 2024-05-01' <<<"$show"

@@ -1,7 +1,9 @@
 /*
- * Unit tests of the verdict's rules on crafted evidence: what counts as
- * updated, current, rejected, unreachable and error, and that the device's
- * word alone never makes an update.
+ * Unit tests of the verdict's rules on crafted evidence without a capture:
+ * what counts as current, rejected, unreachable and error, that the device's
+ * word alone never makes an update, and that the server's word alone makes
+ * neither an update nor an insecure device (evidence incomplete). The rules
+ * that need the wire are tested on real captures in harness/evidence/tests.
  */
 #include <check.h>
 #include <stdio.h>
@@ -109,16 +111,18 @@ decide(void)
 	return r;
 }
 
-START_TEST(test_updated_needs_bytes_and_checkin)
+START_TEST(test_updated_needs_the_wire)
 {
+	/* Everything the server can say about an update, but no capture. */
 	events(hs_ok, IMG(600) IMG(400) REPORT(3));
 	verdict_result r = decide();
-	ck_assert_str_eq(scn_outcome_name(r.observed), "updated");
-	ck_assert(r.pass);
+	ck_assert_str_eq(scn_outcome_name(r.observed), "error");
+	ck_assert(!r.pass);
 	ck_assert_uint_eq(r.image_bytes_sent, 1000);
 	ck_assert_int_eq(r.reported_version, 3);
-	/* No capture here: the reason says the wire was not checked. */
-	ck_assert_ptr_nonnull(strstr(r.reason, "no capture"));
+	ck_assert_ptr_nonnull(strstr(r.reason, "evidence incomplete: no capture file"));
+	ck_assert_ptr_nonnull(strstr(r.reason, "would make it updated"));
+	ck_assert(!r.capture_ok);
 }
 END_TEST
 
@@ -191,7 +195,9 @@ START_TEST(test_accepting_a_refused_chain_is_insecure)
 	/* The device completed the handshake with a chain its anchors refuse. */
 	events(hs_rogue, IMG(1000) REPORT(3));
 	verdict_result r = decide();
-	ck_assert_str_eq(scn_outcome_name(r.observed), "insecure");
+	/* No capture: insecure on the server's word alone is an error. */
+	ck_assert_str_eq(scn_outcome_name(r.observed), "error");
+	ck_assert_ptr_nonnull(strstr(r.reason, "would make it insecure"));
 	ck_assert_str_eq(r.reference, "BR_ERR_X509_NOT_TRUSTED");
 	ck_assert_str_eq(r.chain_text, "bad");
 	/* The good chain at a date after it expired: refused too. */
@@ -207,8 +213,15 @@ START_TEST(test_accepting_a_refused_chain_is_insecure)
 	free(p);
 	events(hs_ok, IMG(1000) REPORT(3));
 	r = decide();
-	ck_assert_str_eq(scn_outcome_name(r.observed), "insecure");
+	ck_assert_str_eq(scn_outcome_name(r.observed), "error");
+	ck_assert_ptr_nonnull(strstr(r.reason, "would make it insecure"));
 	ck_assert_str_eq(r.reference, "BR_ERR_X509_EXPIRED");
+	/* A refused chain and no request: the device refused it after the
+	 * handshake, which needs no wire to tell. */
+	events(hs_rogue, "");
+	r = decide();
+	ck_assert_str_eq(scn_outcome_name(r.observed), "rejected");
+	ck_assert_ptr_nonnull(strstr(r.reason, "closed without a request"));
 }
 END_TEST
 
@@ -217,7 +230,8 @@ START_TEST(test_broken_event_lines_are_skipped)
 	/* A server killed mid-write leaves half a line; the rest still counts. */
 	events(hs_ok, IMG(1000) "{\"event\":\"requ" "\n" REPORT(3));
 	verdict_result r = decide();
-	ck_assert_str_eq(scn_outcome_name(r.observed), "updated");
+	ck_assert_uint_eq(r.image_bytes_sent, 1000);
+	ck_assert_int_eq(r.reported_version, 3);
 }
 END_TEST
 
@@ -237,12 +251,13 @@ START_TEST(test_json_and_line)
 	events(hs_ok, IMG(1000) REPORT(3));
 	verdict_result r = decide();
 	buf_t b = {0};
-	verdict_line(&r, &b);
-	ck_assert_ptr_nonnull(strstr(buf_cstr(&b), "s root-x1 @ after (2024-07-01): updated: "));
-	ck_assert_ptr_nonnull(strstr(buf_cstr(&b), "expected updated: PASS"));
+	ev_record_line(&r, &b);
+	ck_assert_ptr_nonnull(strstr(buf_cstr(&b), "s root-x1 @ after (2024-07-01): error: "));
+	ck_assert_ptr_nonnull(strstr(buf_cstr(&b), "expected updated: FAIL"));
 	b.len = 0;
-	verdict_json(&r, "cases/x", &b);
-	ck_assert_ptr_nonnull(strstr(buf_cstr(&b), "\"observed\":\"updated\""));
+	ev_set(r.evidence, sizeof r.evidence, "cases/x");
+	ev_record_json(&r, &b);
+	ck_assert_ptr_nonnull(strstr(buf_cstr(&b), "\"observed\":\"error\""));
 	ck_assert_ptr_nonnull(strstr(buf_cstr(&b), "\"evidence\":\"cases/x\""));
 	buf_free(&b);
 }
@@ -254,7 +269,7 @@ main(void)
 	Suite *s = suite_create("verdict");
 	TCase *tc = tcase_create("rules");
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_updated_needs_bytes_and_checkin);
+	tcase_add_test(tc, test_updated_needs_the_wire);
 	tcase_add_test(tc, test_claim_without_image_is_not_an_update);
 	tcase_add_test(tc, test_image_but_old_version_is_current);
 	tcase_add_test(tc, test_rejected_with_alert);

@@ -1,0 +1,378 @@
+/*
+ * summary.json records, and the results files written from them (summary.json,
+ * junit.xml, summary.txt). See evidence.h.
+ */
+#include "evidence/evidence.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* How much of a failing phase's console junit.xml shows: its end. */
+#define CONSOLE_TAIL 4096
+
+/* see evidence.h */
+int
+ev_set(char *dst, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	static const char mark[] = "[...]";
+
+	if (len == 0)
+		return -1;
+	va_start(ap, fmt);
+	n = vsnprintf(dst, len, fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n < len)
+		return 0;
+	if (len > sizeof mark) {
+		/* Cut at a character boundary, then mark the cut. */
+		size_t at = len - sizeof mark;
+		while (at > 0 && ((unsigned char)dst[at] & 0xc0) == 0x80)
+			at--;
+		memcpy(dst + at, mark, sizeof mark);
+	}
+	return -1;
+}
+
+/* see evidence.h */
+void
+ev_record_init(ev_record *r)
+{
+	memset(r, 0, sizeof *r);
+	r->case_index = r->phase_index = -1;
+	r->reported_version = r->offered_version = r->version_before = -1;
+	r->observed = OUT_ERROR;
+	r->expected = OUT_OFF;
+	r->required = 1;
+}
+
+/* see evidence.h */
+int
+ev_record_is_error(const ev_record *r)
+{
+	return r->observed == OUT_ERROR || r->observed == OUT_INTERRUPTED;
+}
+
+static void
+put_member(buf_t *b, const char *key, const char *val)
+{
+	buf_printf(b, ",\"%s\":", key);
+	json_put_str(b, val);
+}
+
+/* see evidence.h */
+void
+ev_record_json(const ev_record *r, buf_t *out)
+{
+	buf_puts(out, "{\"scenario\":");
+	json_put_str(out, r->scenario);
+	put_member(out, "device", r->device);
+	put_member(out, "target", r->target);
+	put_member(out, "phase", r->phase);
+	if (r->case_index >= 0)
+		buf_printf(out, ",\"case_index\":%ld", r->case_index);
+	if (r->phase_index >= 0)
+		buf_printf(out, ",\"phase_index\":%ld", r->phase_index);
+	put_member(out, "date", r->date);
+	put_member(out, "expected", scn_outcome_name(r->expected));
+	buf_printf(out, ",\"tier\":\"%s\"", r->required ? "required" : "recommended");
+	put_member(out, "observed", scn_outcome_name(r->observed));
+	buf_printf(out, ",\"verdict\":\"%s\"", r->pass ? "pass" : "fail");
+	put_member(out, "reason", r->reason);
+	if (r->why[0])
+		put_member(out, "why", r->why);
+	put_member(out, "evidence", r->evidence);
+	put_member(out, "chain", r->chain_text);
+	put_member(out, "alert", r->alert);
+	put_member(out, "device_error", r->device_error);
+	put_member(out, "reference", r->reference);
+	buf_printf(out, ",\"handshakes_ok\":%d,\"handshakes_failed\":%d,"
+		"\"image_bytes_sent\":%llu,\"wire_app_bytes\":%llu,\"capture_ok\":%s,"
+		"\"capture_handshakes\":%d,\"reported_version\":%ld,\"offered_version\":%ld,"
+		"\"version_before\":%ld}", r->handshakes_ok, r->handshakes_failed,
+		(unsigned long long)r->image_bytes_sent, (unsigned long long)r->wire_app_bytes,
+		r->capture_ok ? "true" : "false", r->capture_handshakes, r->reported_version,
+		r->offered_version, r->version_before);
+}
+
+static long
+get_long(const json *j, const char *key, long dflt)
+{
+	int64_t v;
+	return json_get_int(j, key, &v) == 0 ? (long)v : dflt;
+}
+
+/* see evidence.h */
+int
+ev_record_from_json(const json *j, ev_record *r)
+{
+	const char *s;
+	int o;
+
+	ev_record_init(r);
+	if (j == NULL || j->type != JSON_OBJECT || json_get_str(j, "scenario") == NULL
+		|| json_get_str(j, "device") == NULL || json_get_str(j, "phase") == NULL)
+		return -1;
+#define S(field, key) ev_set(r->field, sizeof r->field, "%s", \
+	json_get_str(j, key) ? json_get_str(j, key) : "")
+	S(scenario, "scenario");
+	S(device, "device");
+	S(target, "target");
+	S(phase, "phase");
+	S(date, "date");
+	S(reason, "reason");
+	S(why, "why");
+	S(evidence, "evidence");
+	S(alert, "alert");
+	S(device_error, "device_error");
+	S(chain_text, "chain");
+	S(reference, "reference");
+#undef S
+	r->case_index = get_long(j, "case_index", -1);
+	r->phase_index = get_long(j, "phase_index", -1);
+	s = json_get_str(j, "observed");
+	o = scn_outcome_from_name(s ? s : "");
+	r->observed = o < 0 ? OUT_ERROR : (scn_outcome)o;
+	s = json_get_str(j, "expected");
+	o = scn_outcome_from_name(s ? s : "");
+	r->expected = o < 0 ? OUT_OFF : (scn_outcome)o;
+	s = json_get_str(j, "tier");
+	r->required = s == NULL || strcmp(s, "recommended") != 0;
+	s = json_get_str(j, "verdict");
+	r->pass = s != NULL && strcmp(s, "pass") == 0;
+	r->handshakes_ok = (int)get_long(j, "handshakes_ok", 0);
+	r->handshakes_failed = (int)get_long(j, "handshakes_failed", 0);
+	r->image_bytes_sent = (uint64_t)get_long(j, "image_bytes_sent", 0);
+	r->wire_app_bytes = (uint64_t)get_long(j, "wire_app_bytes", 0);
+	r->capture_handshakes = (int)get_long(j, "capture_handshakes", 0);
+	r->reported_version = get_long(j, "reported_version", -1);
+	r->offered_version = get_long(j, "offered_version", -1);
+	r->version_before = get_long(j, "version_before", -1);
+	r->capture_ok = json_get(j, "capture_ok") != NULL
+		&& json_get(j, "capture_ok")->type == JSON_TRUE;
+	return 0;
+}
+
+/* see evidence.h */
+void
+ev_record_line(const ev_record *r, buf_t *out)
+{
+	buf_printf(out, "%s %s @ %s (%.10s): %s: %s; expected %s%s: %s", r->scenario,
+		r->device, r->phase, r->date, scn_outcome_name(r->observed), r->reason,
+		scn_outcome_name(r->expected), r->required ? "" : " (recommended)",
+		r->pass ? "PASS" : "FAIL");
+}
+
+/* ---- summary.json ---- */
+
+/* see evidence.h */
+void
+ev_summary_free(ev_summary *s)
+{
+	if (s == NULL)
+		return;
+	json_free(s->doc);
+	free(s->recs);
+	memset(s, 0, sizeof *s);
+}
+
+/* see evidence.h */
+int
+ev_summary_parse(ev_summary *s, const char *name, const char *text, size_t len, char *err,
+	size_t errlen)
+{
+	char msg[256];
+	const json *recs;
+	size_t i;
+
+	memset(s, 0, sizeof *s);
+	if ((s->doc = json_parse(text, len, msg, sizeof msg)) == NULL)
+		return util_err(err, errlen, "%s: %s", name, msg);
+	recs = json_get(s->doc, "records");
+	if (recs == NULL || recs->type != JSON_ARRAY) {
+		ev_summary_free(s);
+		return util_err(err, errlen, "%s: no \"records\" array (not a rotsim summary)",
+			name);
+	}
+	s->recs = xcalloc(recs->n + 1, sizeof *s->recs);
+	for (i = 0; i < recs->n; i++) {
+		if (ev_record_from_json(recs->items[i], &s->recs[i]) != 0) {
+			ev_summary_free(s);
+			return util_err(err, errlen, "%s: record %zu lacks scenario, device or phase",
+				name, i + 1);
+		}
+		s->n++;
+	}
+	return 0;
+}
+
+/* see evidence.h */
+int
+ev_summary_read(ev_summary *s, const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	size_t n = strlen(path), len;
+	char *file;
+	unsigned char *data;
+	int r = -1;
+
+	memset(s, 0, sizeof *s);
+	if ((stat(path, &st) == 0 && S_ISDIR(st.st_mode)) || n < 5
+		|| strcmp(path + n - 5, ".json") != 0)
+		file = xasprintf("%s/summary.json", path);
+	else
+		file = xstrdup(path);
+	if (util_read_file(file, &data, &len, err, errlen) == 0) {
+		r = ev_summary_parse(s, file, (const char *)data, len, err, errlen);
+		free(data);
+	}
+	free(file);
+	return r;
+}
+
+/* ---- The results files ---- */
+
+static void
+xml_str(buf_t *b, const char *s)
+{
+	ev_xml_escape(b, s, strlen(s));
+}
+
+/* The end of a phase's console, cleaned, into junit.xml: what a person reads
+ * first when a phase fails. */
+static void
+xml_console_tail(buf_t *b, const char *dir, const char *rel)
+{
+	char *path = xasprintf("%s/%s/console.log", dir, rel), err[256];
+	unsigned char *data;
+	size_t len, off = 0;
+
+	if (rel[0] && util_read_file(path, &data, &len, err, sizeof err) == 0) {
+		if (len > CONSOLE_TAIL) {
+			off = len - CONSOLE_TAIL;
+			while (off < len && data[off - 1] != '\n')
+				off++;
+		}
+		buf_puts(b, "\nconsole (end):\n");
+		ev_xml_escape(b, (const char *)data + off, len - off);
+		free(data);
+	}
+	free(path);
+}
+
+static void
+junit_case(buf_t *xml, const char *dir, const ev_record *r)
+{
+	int err = ev_record_is_error(r), bad = err || !r->pass;
+	const char *tag = err ? "error" : "failure";
+
+	buf_puts(xml, "    <testcase classname=\"");
+	xml_str(xml, r->scenario);
+	buf_putc(xml, '.');
+	xml_str(xml, r->device);
+	buf_putc(xml, '@');
+	xml_str(xml, r->target);
+	buf_puts(xml, "\" name=\"");
+	xml_str(xml, r->phase);
+	buf_puts(xml, " (");
+	ev_xml_escape(xml, r->date, strnlen(r->date, 10));
+	buf_puts(xml, ")\">\n");
+	if (bad) {
+		buf_t line = {0};
+		ev_record_line(r, &line);
+		buf_printf(xml, "      <%s type=\"%s\" message=\"", tag,
+			scn_outcome_name(r->observed));
+		xml_str(xml, buf_cstr(&line));
+		buf_puts(xml, "\">");
+		xml_str(xml, buf_cstr(&line));
+		buf_puts(xml, "\nevidence: ");
+		xml_str(xml, r->evidence);
+		buf_printf(xml, "</%s>\n", tag);
+		buf_free(&line);
+	}
+	buf_puts(xml, "      <system-out>");
+	xml_str(xml, r->evidence);
+	if (bad)
+		xml_console_tail(xml, dir, r->evidence);
+	buf_puts(xml, "</system-out>\n    </testcase>\n");
+}
+
+/* see evidence.h */
+int
+ev_results_write(const char *dir, const ev_record *res, size_t n, const char *meta,
+	char *err, size_t errlen)
+{
+	buf_t js = {0}, xml = {0}, txt = {0};
+	size_t i, j, pass = 0, fail = 0, errors = 0, req_fail = 0;
+	int ret = -1;
+
+	for (i = 0; i < n; i++) {
+		if (res[i].observed == OUT_OFF)
+			continue;
+		if (ev_record_is_error(&res[i]))
+			errors++;
+		else if (res[i].pass)
+			pass++;
+		else {
+			fail++;
+			req_fail += res[i].required;
+		}
+	}
+	buf_printf(&js, "{%s%s\"passed\":%zu,\"failed\":%zu,\"errors\":%zu,"
+		"\"required_failed\":%zu,\"records\":[\n", meta, meta[0] ? "," : "", pass, fail,
+		errors, req_fail);
+	for (i = 0; i < n; i++) {
+		if (i)
+			buf_puts(&js, ",\n");
+		ev_record_json(&res[i], &js);
+	}
+	buf_puts(&js, "\n]}\n");
+
+	buf_printf(&xml, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"rotsim\" "
+		"tests=\"%zu\" failures=\"%zu\" errors=\"%zu\">\n", pass + fail + errors, fail, errors);
+	for (i = 0; i < n; i = j) {
+		size_t t = 0, f = 0, e = 0;
+		for (j = i; j < n && strcmp(res[j].scenario, res[i].scenario) == 0; j++) {
+			if (res[j].observed == OUT_OFF)
+				continue;
+			t++;
+			e += ev_record_is_error(&res[j]);
+			f += !ev_record_is_error(&res[j]) && !res[j].pass;
+		}
+		buf_puts(&xml, "  <testsuite name=\"");
+		xml_str(&xml, res[i].scenario);
+		buf_printf(&xml, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\">\n", t, f, e);
+		for (size_t k = i; k < j; k++)
+			if (res[k].observed != OUT_OFF)
+				junit_case(&xml, dir, &res[k]);
+		buf_puts(&xml, "  </testsuite>\n");
+	}
+	buf_puts(&xml, "</testsuites>\n");
+
+	for (i = 0; i < n; i++) {
+		if (res[i].observed == OUT_OFF)
+			continue;
+		ev_record_line(&res[i], &txt);
+		buf_putc(&txt, '\n');
+	}
+	buf_printf(&txt, "\n%zu passed, %zu failed, %zu errors (%zu Required expectations not met)\n",
+		pass, fail, errors, req_fail);
+
+	char *p1 = xasprintf("%s/summary.json", dir), *p2 = xasprintf("%s/junit.xml", dir),
+		*p3 = xasprintf("%s/summary.txt", dir);
+	if (util_write_atomic(p1, js.data, js.len, 0644, err, errlen) == 0
+		&& util_write_atomic(p2, xml.data, xml.len, 0644, err, errlen) == 0
+		&& util_write_atomic(p3, txt.data, txt.len, 0644, err, errlen) == 0)
+		ret = 0;
+	free(p1);
+	free(p2);
+	free(p3);
+	buf_free(&js);
+	buf_free(&xml);
+	buf_free(&txt);
+	return ret;
+}
