@@ -52,7 +52,8 @@ typedef struct {
 					 * output) and labnet.nft (the rules) */
 } labnet_conf;
 
-/* The lab-network options of a phase (scenario keys, see net/README.md). */
+/* The lab network of a phase: its evidence directory and the scenario's
+ * lab options (see labnet_option below). */
 typedef struct {
 	const char *dir;		/* the phase's evidence directory */
 	const char *names[LABNET_MAX_NAMES];	/* host names DNS answers; NULL-ended */
