@@ -200,7 +200,15 @@ typedef struct {
 	int capture_handshakes;		/* completed handshakes seen on the wire */
 	long reported_version;		/* last check-in version, -1 if none */
 	long offered_version, version_before;
+	long long duration_ms;		/* the phase's wall time, from run.json */
 } ev_record;
+
+/* A case of the plan that was not run (a target that cannot carry what its
+ * device needs), for the results. */
+typedef struct {
+	const char *scenario, *device, *target, *reason;
+	long case_index;
+} ev_skip;
 
 /* printf into a bounded text; returns 0, or -1 when it did not fit (it then
  * ends in "[...]"). */
@@ -236,10 +244,13 @@ void ev_summary_free(ev_summary *s);
  * Write dir/summary.json (meta: a JSON object's members without braces, may
  * be ""), dir/junit.xml and dir/summary.txt for recs[0..n). A failing or
  * erroneous phase's console (dir/EVIDENCE/console.log, its last lines) goes
- * into junit.xml's system-out. Returns 0, or -1 with err.
+ * into junit.xml's system-out. The skipped cases (may be none) are listed in
+ * summary.json's "skipped", as <skipped> testcases and in summary.txt. A
+ * Recommended expectation not met is a property and a note in junit.xml, not
+ * a <failure>. Returns 0, or -1 with err.
  */
-int ev_results_write(const char *dir, const ev_record *recs, size_t n, const char *meta,
-	char *err, size_t errlen);
+int ev_results_write(const char *dir, const ev_record *recs, size_t n, const ev_skip *skips,
+	size_t nskips, const char *meta, char *err, size_t errlen);
 
 /*
  * Text for XML 1.0 content or a quoted attribute: markup characters as

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 /* How much of a failing phase's console junit.xml shows: its end. */
 #define CONSOLE_TAIL 4096
@@ -93,10 +95,11 @@ ev_record_json(const ev_record *r, buf_t *out)
 	buf_printf(out, ",\"handshakes_ok\":%d,\"handshakes_failed\":%d,"
 		"\"image_bytes_sent\":%llu,\"wire_app_bytes\":%llu,\"capture_ok\":%s,"
 		"\"capture_handshakes\":%d,\"reported_version\":%ld,\"offered_version\":%ld,"
-		"\"version_before\":%ld}", r->handshakes_ok, r->handshakes_failed,
-		(unsigned long long)r->image_bytes_sent, (unsigned long long)r->wire_app_bytes,
-		r->capture_ok ? "true" : "false", r->capture_handshakes, r->reported_version,
-		r->offered_version, r->version_before);
+		"\"version_before\":%ld,\"duration_ms\":%lld}", r->handshakes_ok,
+		r->handshakes_failed, (unsigned long long)r->image_bytes_sent,
+		(unsigned long long)r->wire_app_bytes, r->capture_ok ? "true" : "false",
+		r->capture_handshakes, r->reported_version, r->offered_version, r->version_before,
+		r->duration_ms);
 }
 
 static long
@@ -152,6 +155,7 @@ ev_record_from_json(const json *j, ev_record *r)
 	r->reported_version = get_long(j, "reported_version", -1);
 	r->offered_version = get_long(j, "offered_version", -1);
 	r->version_before = get_long(j, "version_before", -1);
+	r->duration_ms = get_long(j, "duration_ms", 0);
 	r->capture_ok = json_get(j, "capture_ok") != NULL
 		&& json_get(j, "capture_ok")->type == JSON_TRUE;
 	return 0;
@@ -264,10 +268,18 @@ xml_console_tail(buf_t *b, const char *dir, const char *rel)
 	free(path);
 }
 
+/* A Recommended expectation not met: not a failure of the release, so not
+ * a <failure> for the CI either, but said in the testcase. */
+static int
+recommended_miss(const ev_record *r)
+{
+	return !ev_record_is_error(r) && !r->pass && !r->required;
+}
+
 static void
 junit_case(buf_t *xml, const char *dir, const ev_record *r)
 {
-	int err = ev_record_is_error(r), bad = err || !r->pass;
+	int err = ev_record_is_error(r), bad = err || (!r->pass && r->required);
 	const char *tag = err ? "error" : "failure";
 
 	buf_puts(xml, "    <testcase classname=\"");
@@ -280,7 +292,13 @@ junit_case(buf_t *xml, const char *dir, const ev_record *r)
 	xml_str(xml, r->phase);
 	buf_puts(xml, " (");
 	ev_xml_escape(xml, r->date, strnlen(r->date, 10));
-	buf_puts(xml, ")\">\n");
+	buf_printf(xml, ")\" time=\"%lld.%03lld\">\n", r->duration_ms / 1000,
+		r->duration_ms % 1000);
+	if (recommended_miss(r)) {
+		buf_printf(xml, "      <properties><property name=\"recommended-miss\" value=\""
+			"observed %s, expected %s\"/></properties>\n", scn_outcome_name(r->observed),
+			scn_outcome_name(r->expected));
+	}
 	if (bad) {
 		buf_t line = {0};
 		ev_record_line(r, &line);
@@ -296,19 +314,48 @@ junit_case(buf_t *xml, const char *dir, const ev_record *r)
 	}
 	buf_puts(xml, "      <system-out>");
 	xml_str(xml, r->evidence);
+	if (recommended_miss(r)) {
+		buf_t line = {0};
+		ev_record_line(r, &line);
+		buf_puts(xml, "\nRecommended expectation not met (not a release blocker): ");
+		xml_str(xml, buf_cstr(&line));
+		buf_free(&line);
+	}
 	if (bad)
 		xml_console_tail(xml, dir, r->evidence);
 	buf_puts(xml, "</system-out>\n    </testcase>\n");
 }
 
+/* A case that was not run: one testcase, skipped, with the reason. */
+static void
+junit_skip(buf_t *xml, const ev_skip *s)
+{
+	buf_puts(xml, "    <testcase classname=\"");
+	xml_str(xml, s->scenario);
+	buf_putc(xml, '.');
+	xml_str(xml, s->device);
+	buf_putc(xml, '@');
+	xml_str(xml, s->target);
+	buf_puts(xml, "\" name=\"(every phase)\" time=\"0.000\">\n      <skipped message=\"");
+	xml_str(xml, s->reason);
+	buf_puts(xml, "\"/>\n    </testcase>\n");
+}
+
 /* see evidence.h */
 int
-ev_results_write(const char *dir, const ev_record *res, size_t n, const char *meta,
-	char *err, size_t errlen)
+ev_results_write(const char *dir, const ev_record *res, size_t n, const ev_skip *skips,
+	size_t nskips, const char *meta, char *err, size_t errlen)
 {
 	buf_t js = {0}, xml = {0}, txt = {0};
-	size_t i, j, pass = 0, fail = 0, errors = 0, req_fail = 0;
+	size_t i, j, pass = 0, fail = 0, errors = 0, req_fail = 0, junit_fail = 0;
 	int ret = -1;
+	char host[256], stamp[32];
+	time_t now = time(NULL);
+
+	if (gethostname(host, sizeof host) != 0)
+		snprintf(host, sizeof host, "localhost");
+	host[sizeof host - 1] = 0;
+	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", gmtime(&now));
 
 	for (i = 0; i < n; i++) {
 		if (res[i].observed == OUT_OFF)
@@ -320,6 +367,7 @@ ev_results_write(const char *dir, const ev_record *res, size_t n, const char *me
 		else {
 			fail++;
 			req_fail += res[i].required;
+			junit_fail += res[i].required;
 		}
 	}
 	buf_printf(&js, "{%s%s\"passed\":%zu,\"failed\":%zu,\"errors\":%zu,"
@@ -330,25 +378,78 @@ ev_results_write(const char *dir, const ev_record *res, size_t n, const char *me
 			buf_puts(&js, ",\n");
 		ev_record_json(&res[i], &js);
 	}
-	buf_puts(&js, "\n]}\n");
+	buf_puts(&js, "\n],\"skipped\":[");
+	for (i = 0; i < nskips; i++) {
+		buf_puts(&js, i ? ",\n{\"scenario\":" : "\n{\"scenario\":");
+		json_put_str(&js, skips[i].scenario);
+		buf_puts(&js, ",\"device\":");
+		json_put_str(&js, skips[i].device);
+		buf_puts(&js, ",\"target\":");
+		json_put_str(&js, skips[i].target);
+		buf_puts(&js, ",\"reason\":");
+		json_put_str(&js, skips[i].reason);
+		buf_printf(&js, ",\"case_index\":%ld}", skips[i].case_index);
+	}
+	buf_puts(&js, "]}\n");
 
 	buf_printf(&xml, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"rotsim\" "
-		"tests=\"%zu\" failures=\"%zu\" errors=\"%zu\">\n", pass + fail + errors, fail, errors);
+		"tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\">\n",
+		pass + fail + errors + nskips, junit_fail, errors, nskips);
 	for (i = 0; i < n; i = j) {
-		size_t t = 0, f = 0, e = 0;
+		size_t t = 0, f = 0, e = 0, s = 0;
+		long long ms = 0;
 		for (j = i; j < n && strcmp(res[j].scenario, res[i].scenario) == 0; j++) {
 			if (res[j].observed == OUT_OFF)
 				continue;
 			t++;
+			ms += res[j].duration_ms;
 			e += ev_record_is_error(&res[j]);
-			f += !ev_record_is_error(&res[j]) && !res[j].pass;
+			f += !ev_record_is_error(&res[j]) && !res[j].pass && res[j].required;
 		}
+		/* Records of one scenario are contiguous in a run; should they not
+		 * be, its skipped cases go with the first suite of its name. */
+		size_t first;
+		for (first = 0; first < i && strcmp(res[first].scenario, res[i].scenario) != 0;
+			first++)
+			;
+		for (size_t k = 0; k < nskips && first == i; k++)
+			s += strcmp(skips[k].scenario, res[i].scenario) == 0;
 		buf_puts(&xml, "  <testsuite name=\"");
 		xml_str(&xml, res[i].scenario);
-		buf_printf(&xml, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\">\n", t, f, e);
+		buf_printf(&xml, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" "
+			"time=\"%lld.%03lld\" timestamp=\"%s\" hostname=\"", t + s, f, e, s, ms / 1000,
+			ms % 1000, stamp);
+		xml_str(&xml, host);
+		buf_puts(&xml, "\">\n");
 		for (size_t k = i; k < j; k++)
 			if (res[k].observed != OUT_OFF)
 				junit_case(&xml, dir, &res[k]);
+		for (size_t k = 0; k < nskips && first == i; k++)
+			if (strcmp(skips[k].scenario, res[i].scenario) == 0)
+				junit_skip(&xml, &skips[k]);
+		buf_puts(&xml, "  </testsuite>\n");
+	}
+	/* A scenario whose every case was skipped still has a suite. */
+	for (size_t k = 0; k < nskips; k++) {
+		for (i = 0; i < n && strcmp(res[i].scenario, skips[k].scenario) != 0; i++)
+			;
+		size_t m;
+		for (m = 0; m < k && strcmp(skips[m].scenario, skips[k].scenario) != 0; m++)
+			;
+		if (i < n || m < k)
+			continue;
+		size_t s = 0;
+		for (m = k; m < nskips; m++)
+			s += strcmp(skips[m].scenario, skips[k].scenario) == 0;
+		buf_puts(&xml, "  <testsuite name=\"");
+		xml_str(&xml, skips[k].scenario);
+		buf_printf(&xml, "\" tests=\"%zu\" failures=\"0\" errors=\"0\" skipped=\"%zu\" "
+			"time=\"0.000\" timestamp=\"%s\" hostname=\"", s, s, stamp);
+		xml_str(&xml, host);
+		buf_puts(&xml, "\">\n");
+		for (m = k; m < nskips; m++)
+			if (strcmp(skips[m].scenario, skips[k].scenario) == 0)
+				junit_skip(&xml, &skips[m]);
 		buf_puts(&xml, "  </testsuite>\n");
 	}
 	buf_puts(&xml, "</testsuites>\n");
@@ -359,8 +460,13 @@ ev_results_write(const char *dir, const ev_record *res, size_t n, const char *me
 		ev_record_line(&res[i], &txt);
 		buf_putc(&txt, '\n');
 	}
-	buf_printf(&txt, "\n%zu passed, %zu failed, %zu errors (%zu Required expectations not met)\n",
-		pass, fail, errors, req_fail);
+	for (i = 0; i < nskips; i++)
+		buf_printf(&txt, "skipped: %s %s@%s: %s\n", skips[i].scenario, skips[i].device,
+			skips[i].target, skips[i].reason);
+	buf_printf(&txt, "\n%zu passed, %zu failed, %zu errors (%zu Required expectations not met)"
+		"%s", pass, fail, errors, req_fail, nskips ? "" : "\n");
+	if (nskips)
+		buf_printf(&txt, ", %zu cases skipped\n", nskips);
 
 	char *p1 = xasprintf("%s/summary.json", dir), *p2 = xasprintf("%s/junit.xml", dir),
 		*p3 = xasprintf("%s/summary.txt", dir);

@@ -239,7 +239,7 @@ rep_merge(const char *const *dirs, size_t ndirs, const char *out, char *err, siz
 		buf_printf(&meta, ",\"cases\":%zu}", sh[i].run.ncases);
 	}
 	buf_puts(&meta, "]");
-	if (ev_results_write(out, res, nres, buf_cstr(&meta), err, errlen) != 0)
+	if (ev_results_write(out, res, nres, NULL, 0, buf_cstr(&meta), err, errlen) != 0)
 		goto out;
 	ret = 0;
 out:

@@ -7,4 +7,4 @@ VERBS += report
 CHECK_SRCS += harness/report/tests/check_report.c
 SCRIPT_TESTS += harness/report/tests/report_native.sh harness/report/tests/report_chromium.sh
 # The report test renders report.html in a headless browser.
-DEPS_PKGS += chromium
+DEPS_TEST += chromium

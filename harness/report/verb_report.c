@@ -148,78 +148,33 @@ hash_images(hashes *h, const rep_run *r, const char *build)
 		}
 		return;
 	}
-	static const struct {
-		const char *target, *arch;
-	} qemu[] = { { "qemu-x86_64", "x86_64" }, { "qemu-aarch64", "aarch64" } };
-	size_t i, k, q;
-
-	for (q = 0; q < sizeof qemu / sizeof qemu[0]; q++) {
-		int used = 0;
-		for (i = 0; i < r->n; i++)
-			used |= strcmp(r->recs[i].target, qemu[q].target) == 0;
-		if (!used)
+	/* A run that recorded no image hashes (an older rotsim): hash what each
+	 * target's driver boots the run's devices from, as the build holds it
+	 * now, and say so. */
+	size_t i, k;
+	for (i = 0; i < r->n; i++) {
+		int seen = 0;
+		for (k = 0; k < i; k++)
+			seen |= strcmp(r->recs[k].target, r->recs[i].target) == 0
+				&& strcmp(r->recs[k].device, r->recs[i].device) == 0;
+		if (seen)
 			continue;
-		char *p = xasprintf("%s/images/%s/kernel.deb.name", build, qemu[q].arch), err[256];
-		unsigned char *deb = NULL;
-		size_t dlen;
-		if (util_read_file(p, &deb, &dlen, err, sizeof err) == 0)
-			deb[strcspn((char *)deb, "\r\n")] = 0;
-		free(p);
-		p = xasprintf("%s/images/%s/vmlinuz", build, qemu[q].arch);
-		char *l = xasprintf("%s: images/%s/vmlinuz%s%s (build, at report time)",
-			qemu[q].target, qemu[q].arch, deb ? " from " : "", deb ? (char *)deb : "");
-		free(deb);
-		hash_add(h, p, l);
-		free(p);
-		free(l);
-		for (i = 0; i < r->n; i++) {
-			static const char *const files[] = { "initramfs.cpio.gz", "flash.img" };
-			int seen = 0;
-			if (strcmp(r->recs[i].target, qemu[q].target) != 0)
-				continue;
-			for (k = 0; k < i; k++)
-				seen |= strcmp(r->recs[k].target, qemu[q].target) == 0
-					&& strcmp(r->recs[k].device, r->recs[i].device) == 0;
-			if (seen)
-				continue;
-			for (k = 0; k < 2; k++) {
-				p = xasprintf("%s/images/%s/%s/%s", build, qemu[q].arch,
-					r->recs[i].device, files[k]);
-				l = xasprintf("%s: images/%s/%s/%s (build, at report time)",
-					qemu[q].target, qemu[q].arch, r->recs[i].device, files[k]);
-				hash_add(h, p, l);
-				free(p);
-				free(l);
-			}
+		tgt t;
+		char err[512], *labels[8], *paths[8];
+		if (tgt_load(&t, r->recs[i].target, build, err, sizeof err) != 0)
+			continue;
+		size_t n = t.drv->boot_files(&t, r->recs[i].device, labels, paths, 8);
+		for (k = 0; k < n; k++) {
+			size_t bl = strlen(build);
+			char *l = xasprintf("%s: %s (build, at report time)", t.name, paths[k]
+				+ (strncmp(paths[k], build, bl) == 0 && paths[k][bl] == '/' ? bl + 1 : 0));
+			hash_add(h, paths[k], l);
+			free(l);
+			free(labels[k]);
+			free(paths[k]);
 		}
+		tgt_free(&t);
 	}
-	for (i = 0; i < r->n; i++)
-		if (strcmp(r->recs[i].target, "native") == 0) {
-			char *p = xasprintf("%s/bin/rotsim-agent", build);
-			hash_add(h, p, "native: bin/rotsim-agent (build, at report time)");
-			free(p);
-			break;
-		}
-}
-
-/* The first line of `BINARY --version`, or NULL. */
-static char *
-tool_version(const char *binary)
-{
-	char *cmd = xasprintf("%s --version 2>/dev/null", binary), line[256];
-	FILE *p = popen(cmd, "r");
-	char *v = NULL;
-
-	free(cmd);
-	if (p == NULL)
-		return NULL;
-	if (fgets(line, sizeof line, p) != NULL) {
-		line[strcspn(line, "\r\n")] = 0;
-		if (line[0])
-			v = xstrdup(line);
-	}
-	pclose(p);
-	return v;
 }
 
 /* The relative path from directory from to directory to, with a trailing
@@ -359,7 +314,9 @@ verb_report(int argc, char **argv)
 	hash_tree(&h, fw, "firmware");
 	free(fw);
 	hash_images(&h, &run, build);
-	qemu = tool_version("qemu-system-x86_64");
+	/* The emulator's version as the run recorded it; a run that recorded
+	 * none used no emulator, or was made by an older rotsim. */
+	qemu = json_get_str(run.doc, "qemu") != NULL ? xstrdup(json_get_str(run.doc, "qemu")) : NULL;
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 	prefix = rel_dir(out, dir);
 	facts.generated = when;

@@ -5,4 +5,4 @@ VERBS += run verdict
 CHECK_SRCS += harness/run/tests/check_proc.c
 SCRIPT_TESTS += harness/run/tests/run_native.sh harness/run/tests/run_paths.sh
 SCRIPT_TESTS += harness/run/tests/run_qemu.sh harness/run/tests/run_interrupt.sh \
-	harness/run/tests/run_hung.sh
+	harness/run/tests/run_hung.sh harness/run/tests/run_interrupt_prep.sh

@@ -8,6 +8,7 @@
 #include "target/target.h"
 #include "capture/capture.h"
 #include "net/labnet.h"
+#include "common/fault.h"
 #include "common/json.h"
 #include "scenario/devices.h"
 #include "time/simtime.h"
@@ -191,33 +192,24 @@ server_argv(const scn_phase *ph, const char *pdir, const char *pkid, const char 
 		ARG("--sntp");
 		OWN(host ? xasprintf("%s:123", host) : xstrdup("127.0.0.1:0"));
 	}
+	/* The scenario's faults name PKI ids; the server's name files of the
+	 * phase's PKI directory. The scenario was checked when it was read, so
+	 * a fault that does not translate is passed as written and the server
+	 * refuses it with its own message (in server.log). */
 	for (i = 0; i < ph->nfaults && n < 56; i++) {
-		const char *f = ph->faults[i];
+		char ferr[256], *f = fault_server_arg(ph->faults[i], pkid, ferr, sizeof ferr);
+
 		ARG("--fault");
-		if (strncmp(f, "append=", 7) == 0) {
-			OWN(xasprintf("append=%s/%s.crt.pem", pkid, f + 7));
-		} else if (strncmp(f, "chain=", 6) == 0) {
-			char *id = xstrdup(f + 6), *rest = strchr(id, ','), *dot;
-			if (rest)
-				*rest++ = 0;
-			dot = strchr(id, '.');
-			if (dot)
-				*dot++ = 0;
-			OWN(xasprintf("chain=%s/chains/%s%s%s.pem,key=%s/%s.key.pem%s%s", pkid, id,
-				dot ? "." : "", dot ? dot : "", pkid, id, rest ? "," : "",
-				rest ? rest : ""));
-			free(id);
-		} else {
-			ARG((char *)f);
-		}
+		OWN(f != NULL ? f : xstrdup(ph->faults[i]));
 	}
 	ARG(NULL);
 #undef ARG
 #undef OWN
 }
 
-/* Run one phase: server, capture, boots. Leaves the evidence in pdir. */
-static void
+/* Run one phase: server, capture, boots. Leaves the evidence in pdir.
+ * Returns 0, or -1 when its evidence could not be written. */
+static int
 run_phase(const run_case *c, const tgt *t, const scn_phase *ph, const char *pdir,
 	const char *pkid, const char *fwdir, const char *signing, long version_before,
 	const char *trust, long image_size)
@@ -228,8 +220,9 @@ run_phase(const run_case *c, const tgt *t, const scn_phase *ph, const char *pdir
 	int fd = -1, port = 0, sntp_port = 0, boots = 0;
 	int want_sntp = ph->sntp && t->udp;
 	const char *error = NULL;
-	char errbuf[768], caperr[512] = "";
+	char errbuf[768], caperr[512] = "", werr[512];
 	cap_live *live = NULL;
+	int ret = 0;
 	long long t0 = proc_now_ms();
 	proc_io io;
 	labnet_phase lp;	/* lab network */
@@ -279,8 +272,13 @@ run_phase(const run_case *c, const tgt *t, const scn_phase *ph, const char *pdir
 	}
 	/* The server's port as the device sees it on the wire, for the
 	 * verdict's reading of the capture. */
-	write_phase_json(c, ph, pdir, version_before, trust, image_size,
-		t->drv->wire_port(t, port), NULL, 0);
+	if (write_phase_json(c, ph, pdir, version_before, trust, image_size,
+		t->drv->wire_port(t, port), werr, sizeof werr) != 0) {
+		/* A phase whose plan is not on disk has no evidence to judge. */
+		snprintf(errbuf, sizeof errbuf, "evidence not written: %s", werr);
+		error = errbuf;
+		goto done;
+	}
 	char *console = xasprintf("%s/console.log", pdir);
 	for (boots = 0; boots < MAX_BOOTS && !interrupted; boots++) {
 		tgt_boot_args a;
@@ -377,11 +375,13 @@ done:
 		snprintf(caperr, sizeof caperr, "%s", err);
 	if (fd >= 0)
 		close(fd);
-	write_run_json(pdir, boots, exits, error, caperr[0] ? caperr : NULL, proc_now_ms() - t0,
-		NULL, 0);
+	if (write_run_json(pdir, boots, exits, error, caperr[0] ? caperr : NULL,
+		proc_now_ms() - t0, werr, sizeof werr) != 0)
+		ret = -1;
 	free(slog);
 	for (i = 0; i < nown; i++)
 		free(own[i]);
+	return ret;
 }
 
 /* see run_int.h */
@@ -394,7 +394,7 @@ case_main(run_case *c, const run_opts *o)
 	char *etc = xasprintf("%s/etc", c->dir), *pkid = xasprintf("%s/pki/%s", o->out, c->scn->name);
 	char *signing = o->signing_key != NULL ? xstrdup(o->signing_key)
 		: xasprintf("%s/keys/signing-key.pem", o->out);
-	int ret = 2;
+	int ret = 0;
 
 	signal(SIGINT, case_signal);
 	signal(SIGTERM, case_signal);
@@ -442,14 +442,17 @@ case_main(run_case *c, const run_opts *o)
 		char *img = xasprintf("%s/image-%u.bin", fwdir, ph->firmware);
 		struct stat st;
 		long size = stat(img, &st) == 0 ? (long)st.st_size : -1;
-		util_mkdirs(pdir, 0755, NULL, 0);
-		write_phase_json(c, ph, pdir, version, trust, size, 0, NULL, 0);
-		if (prep_err != NULL)
-			write_run_json(pdir, 0, "", prep_err, NULL, 0, NULL, 0);
-		else if (interrupted || !ph->power)
-			write_run_json(pdir, 0, "", NULL, NULL, 0, NULL, 0);
-		else
-			run_phase(c, t, ph, pdir, pkid, fwdir, signing, version, trust, size);
+		/* Evidence that cannot be written makes the case's exit status 3;
+		 * the phase is then judged an error for want of its records. */
+		if (util_mkdirs(pdir, 0755, err, sizeof err) != 0
+			|| write_phase_json(c, ph, pdir, version, trust, size, 0, err, sizeof err) != 0)
+			ret = 3;
+		else if (prep_err != NULL || interrupted || !ph->power) {
+			if (write_run_json(pdir, 0, "", prep_err, NULL, 0, err, sizeof err) != 0)
+				ret = 3;
+		} else if (run_phase(c, t, ph, pdir, pkid, fwdir, signing, version, trust,
+			size) != 0)
+			ret = 3;
 		/* What the device runs next comes from the evidence, by the same
 		 * standard as an update: the whole image sent and the new version
 		 * checked in (an insecure device that installed counts too). Its
@@ -465,7 +468,8 @@ case_main(run_case *c, const run_opts *o)
 		free(fwdir);
 		free(img);
 	}
-	ret = interrupted ? 2 : 0;
+	if (interrupted)
+		ret = 2;
 	labnet_close(&lab);	/* lab network; harmless when never opened */
 	t->drv->finish(t, c->dir);
 	free(etc);

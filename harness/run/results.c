@@ -67,7 +67,8 @@ collect_case(run_case *c, const char *out, const run_observer *obs)
 
 /* see runner.h */
 int
-run_reverdict(const char *dir, int verbose, char *err, size_t errlen)
+run_reverdict(const char *dir, int verbose, void (*say)(void *ctx, const char *line),
+	void *ctx, char *err, size_t errlen)
 {
 	ev_summary sum;
 	size_t i, agree = 0, differ = 0;
@@ -83,27 +84,34 @@ run_reverdict(const char *dir, int verbose, char *err, size_t errlen)
 			if (was->observed == OUT_INTERRUPTED) {
 				agree++;
 			} else {
-				printf("%s: %s\n", was->evidence, msg);
+				char *l = xasprintf("%s: %s", was->evidence, msg);
+				say(ctx, l);
+				free(l);
 				differ++;
 			}
 		} else if (was->observed != v.observed || was->pass != v.pass) {
-			printf("%s: the run said %s/%s, the evidence says %s/%s (%s)\n", was->evidence,
-				scn_outcome_name(was->observed), was->pass ? "pass" : "fail",
-				scn_outcome_name(v.observed), v.pass ? "pass" : "fail", v.reason);
+			char *l = xasprintf("%s: the run said %s/%s, the evidence says %s/%s (%s)",
+				was->evidence, scn_outcome_name(was->observed),
+				was->pass ? "pass" : "fail", scn_outcome_name(v.observed),
+				v.pass ? "pass" : "fail", v.reason);
+			say(ctx, l);
+			free(l);
 			differ++;
 		} else {
 			agree++;
 			if (verbose) {
 				buf_t line = {0};
 				ev_record_line(&v, &line);
-				printf("%s\n", buf_cstr(&line));
+				say(ctx, buf_cstr(&line));
 				buf_free(&line);
 			}
 		}
 		free(pdir);
 	}
 	ev_summary_free(&sum);
-	printf("%zu records: %zu agree with the evidence, %zu differ\n", agree + differ, agree,
-		differ);
+	char *l = xasprintf("%zu records: %zu agree with the evidence, %zu differ", agree + differ,
+		agree, differ);
+	say(ctx, l);
+	free(l);
 	return differ ? 1 : 0;
 }

@@ -62,9 +62,11 @@ int results_open(const char *dir, int force, int *lockfd, char *err, size_t errl
 
 /*
  * Decide every phase under a results directory again, from its evidence, and
- * compare with summary.json. Prints disagreements to stdout. Returns 0 when
+ * compare with summary.json. Tells say() every disagreement (every verdict when
+ * verbose) and a closing count. Returns 0 when
  * all agree, 1 when some differ, 2 when the directory cannot be read.
  */
-int run_reverdict(const char *dir, int verbose, char *err, size_t errlen);
+int run_reverdict(const char *dir, int verbose, void (*say)(void *ctx, const char *line),
+	void *ctx, char *err, size_t errlen);
 
 #endif

@@ -259,7 +259,22 @@ run_scenarios(const plan *pl, const run_opts *o, char *err, size_t errlen)
 			free(qv);
 		}
 	}
-	if (ev_results_write(o->out, res, nres, buf_cstr(&meta), err, errlen) != 0) {
+	/* The plan's cases this shard skipped, with why. */
+	ev_skip *skips = NULL;
+	size_t nskips = 0;
+	for (i = 0; i < pl->n; i++) {
+		if (pl->cases[i].skip == NULL)
+			continue;
+		skips = xrealloc(skips, (nskips + 1) * sizeof *skips);
+		skips[nskips].scenario = pl->cases[i].scn->name;
+		skips[nskips].device = pl->cases[i].device;
+		skips[nskips].target = pl->cases[i].target->name;
+		skips[nskips].reason = pl->cases[i].skip;
+		skips[nskips++].case_index = (long)pl->cases[i].index;
+	}
+	int wr = ev_results_write(o->out, res, nres, skips, nskips, buf_cstr(&meta), err, errlen);
+	free(skips);
+	if (wr != 0) {
 		buf_free(&meta);
 		goto out;
 	}

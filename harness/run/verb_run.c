@@ -460,6 +460,12 @@ done:
 }
 
 static void
+say_line(void *ctx, const char *line)
+{
+	fprintf(ctx, "%s\n", line);
+}
+
+static void
 verdict_usage(FILE *f)
 {
 	fprintf(f, "usage: rotsim verdict DIR [-v]\n\n"
@@ -493,7 +499,7 @@ verb_verdict(int argc, char **argv)
 		fprintf(stderr, "rotsim verdict: give one results directory\n");
 		return 2;
 	}
-	r = run_reverdict(argv[optind], verbose, err, sizeof err);
+	r = run_reverdict(argv[optind], verbose, say_line, stdout, err, sizeof err);
 	if (r == 2)
 		fprintf(stderr, "rotsim verdict: %s\n", err);
 	return r;

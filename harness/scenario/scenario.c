@@ -4,6 +4,7 @@
 #include "scenario/scenario.h"
 #include "net/labnet.h"
 #include "common/cfg.h"
+#include "common/fault.h"
 #include "time/simtime.h"
 
 #include <ctype.h>
@@ -39,17 +40,10 @@ scn_outcome_from_name(const char *name)
 	return -1;
 }
 
-/* Fault names the update server knows, and whether their value names a PKI
- * object (an id the harness maps to a file). */
-static const struct {
-	const char *name;
-	int value;	/* 0 none, 1 number, 2 certificate id, 3 leaf id */
-} fault_names[] = {
-	{ "drop-intermediate", 0 }, { "reverse", 0 }, { "drop", 1 },
-	{ "append", 2 }, { "chain", 3 }, { "close-after", 1 }, { "stall", 1 },
-	{ "corrupt-byte", 1 }, { "bad-signature", 0 }, { "missing-image", 0 },
-	{ "http", 1 },
-};
+/* Dates a scenario may name: years 0000 to 9999, what every date written in
+ * a scenario, a certificate or a device's RTC can be formatted as. */
+#define DATE_MIN (-62167219200LL)	/* 0000-01-01T00:00:00Z */
+#define DATE_MAX 253402300799LL		/* 9999-12-31T23:59:59Z */
 
 static void
 phase_free(scn_phase *ph)
@@ -142,6 +136,9 @@ parse_header(scenario *s, const char *path, cfg_section *sec, const char *const 
 	s->source = xstrdup(cfg_get(sec, "source", NULL)->val);
 	e = cfg_get(sec, "devices", NULL);
 	s->ndevices = cfg_split(e->val, ',', &s->devices);
+	if (s->ndevices > SCN_MAX_DEVICES)
+		return ERR_AT(e->line, "devices: %zu devices, at most %d in one scenario",
+			s->ndevices, SCN_MAX_DEVICES);
 	for (i = 0; i < s->ndevices; i++) {
 		if (!cfg_valid_id(s->devices[i]))
 			return ERR_AT(e->line, "devices: \"%s\" is not a valid name", s->devices[i]);
@@ -270,52 +267,36 @@ bad:
 	return -1;
 }
 
+/* One fault of a phase: the shared grammar (common/fault.h, in the form that
+ * names PKI ids), then the ids against the scenario's PKI. */
 static int
 parse_fault(const char *path, int line, const scenario *s, const char *spec,
 	char *err, size_t errlen)
 {
-	char msg[512];
-	char *copy = xstrdup(spec), *eq, *comma;
-	size_t i;
+	char msg[512], m2[256];
+	const pki_cert *c;
+	fault f;
 	int ret = -1;
 
-	if ((comma = strchr(copy, ',')) != NULL)
-		*comma = 0;
-	eq = strchr(copy, '=');
-	if (eq != NULL)
-		*eq++ = 0;
-	for (i = 0; i < sizeof fault_names / sizeof fault_names[0]; i++)
-		if (strcmp(copy, fault_names[i].name) == 0)
-			break;
-	if (i == sizeof fault_names / sizeof fault_names[0]) {
-		ERR_AT(line, "faults: unknown fault \"%s\" (see rotsim serve --help)", copy);
-		goto out;
-	}
-	if ((fault_names[i].value == 0) != (eq == NULL)) {
-		ERR_AT(line, "faults: \"%s\" %s", copy,
-			eq == NULL ? "needs a value (NAME=VALUE)" : "takes no value");
-		goto out;
-	}
-	if (fault_names[i].value >= 2) {
-		char *dot = fault_names[i].value == 3 ? strchr(eq, '.') : NULL;
-		if (dot != NULL)
-			*dot++ = 0;
-		const pki_cert *c = pki_find(&s->pki, eq);
+	if (fault_parse(&f, spec, FAULT_FORM_IDS, m2, sizeof m2) != 0)
+		return ERR_AT(line, "faults: %s", m2);
+	if (f.kind == FAULT_APPEND || f.kind == FAULT_CHAIN) {
+		c = pki_find(&s->pki, f.path);
 		if (c == NULL) {
 			ERR_AT(line, "faults: %s: \"%s\" is not a certificate of the scenario's PKI",
-				copy, eq);
+				fault_name(f.kind), f.path);
 			goto out;
 		}
-		if (fault_names[i].value == 3 && (c->kind != PKI_LEAF
-			|| pki_leaf_chain(c, dot) == NULL)) {
-			ERR_AT(line, "faults: chain: \"%s%s%s\" is not a leaf chain", eq,
-				dot ? "." : "", dot ? dot : "");
+		if (f.kind == FAULT_CHAIN && (c->kind != PKI_LEAF
+			|| pki_leaf_chain(c, f.variant) == NULL)) {
+			ERR_AT(line, "faults: chain: \"%s%s%s\" is not a leaf chain", f.path,
+				f.variant ? "." : "", f.variant ? f.variant : "");
 			goto out;
 		}
 	}
 	ret = 0;
 out:
-	free(copy);
+	fault_clear(&f);
 	return ret;
 }
 
@@ -331,6 +312,9 @@ parse_phase(scenario *s, const char *path, cfg_section *sec, char *err, size_t e
 
 	if (sec->name == NULL || !cfg_valid_id(sec->name))
 		return ERR_AT(sec->line, "a phase needs a name: [phase NAME]");
+	if (s->nphases == SCN_MAX_PHASES)
+		return ERR_AT(sec->line, "too many phases: at most %d in one scenario",
+			SCN_MAX_PHASES);
 	for (i = 0; i < s->nphases; i++)
 		if (strcmp(s->phases[i].name, sec->name) == 0)
 			return ERR_AT(sec->line, "phase \"%s\" defined twice", sec->name);
@@ -372,6 +356,9 @@ parse_phase(scenario *s, const char *path, cfg_section *sec, char *err, size_t e
 			return ERR_AT(after->line, "after: the first phase needs a date");
 		if (simtime_parse_duration(after->val, &d, m2, sizeof m2) != 0)
 			return ERR_AT(after->line, "after: %s", m2);
+		if (d > DATE_MAX - prev->date)
+			return ERR_AT(after->line, "after: %s after phase \"%s\" is past the year "
+				"9999", after->val, prev->name);
 		ph->date = prev->date + d;
 	} else {
 		return ERR_AT(sec->line, "[phase %s] needs \"date\" (or \"after\")", sec->name);
@@ -385,6 +372,9 @@ parse_phase(scenario *s, const char *path, cfg_section *sec, char *err, size_t e
 		return -1;
 	if ((e = cfg_get(sec, "rtc", NULL)) != NULL && parse_rtc(path, e, ph, err, errlen))
 		return -1;
+	if (e != NULL && ph->rtc == RTC_OFFSET && (ph->date + ph->rtc_value > DATE_MAX
+		|| ph->date + ph->rtc_value < DATE_MIN))
+		return ERR_AT(e->line, "rtc: %s is outside the years 0000 to 9999", e->val);
 
 	/* What the server presents and offers carries over from the previous
 	 * phase unless the phase says otherwise; faults do not. */

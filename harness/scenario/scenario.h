@@ -25,6 +25,11 @@ const char *scn_outcome_name(scn_outcome o);
 /* The outcome for a name, or -1. */
 int scn_outcome_from_name(const char *name);
 
+/* Bounds of one scenario (scenarios/FORMAT.md): every phase of every device
+ * is a boot with its own evidence on disk, so a scenario stays small. */
+#define SCN_MAX_PHASES 256
+#define SCN_MAX_DEVICES 64
+
 typedef enum { RTC_PHASE, RTC_ABSOLUTE, RTC_OFFSET, RTC_NONE } scn_rtc_mode;
 
 typedef struct {

@@ -1,7 +1,17 @@
 #!/usr/bin/env bash
 # make deps: install the Debian packages rotsim needs. Quick and quiet when all
 # are present; as root it runs apt-get, otherwise it prints the exact line to run.
+#
+# usage: deps.sh [--as NAME] PACKAGE...
+# NAME (default "make deps") begins every message, so that a CI log says which
+# of make deps-build, deps-run, deps-report or deps-test spoke.
 set -eu
+me="make deps"
+if [ "${1:-}" = "--as" ]; then
+	[ $# -ge 2 ] || { echo "usage: deps.sh [--as NAME] PACKAGE..." >&2; exit 2; }
+	me="make $2"
+	shift 2
+fi
 missing=()
 for p in "$@"; do
 	s=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
@@ -10,11 +20,11 @@ done
 [ ${#missing[@]} -eq 0 ] && exit 0
 line="apt-get install -y --no-install-recommends ${missing[*]}"
 if [ "$(id -u)" -ne 0 ]; then
-	echo "make deps: missing packages: ${missing[*]}" >&2
-	echo "make deps: as root, run: apt-get update && $line" >&2
+	echo "$me: missing packages: ${missing[*]}" >&2
+	echo "$me: as root, run: apt-get update && $line" >&2
 	exit 1
 fi
-echo "make deps: installing ${missing[*]}"
+echo "$me: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 # A fresh machine's package lists may be empty or old; refresh them once.
 if ! apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null 2>&1; then

@@ -42,7 +42,12 @@ tgt_build_dir(void)
 	if (n <= 0)
 		return xstrdup("build");
 	exe[n] = 0;
-	return xstrdup(dirname(dirname(exe)));
+	/* Installed (make install): PREFIX/bin/rotsim and PREFIX/lib/rotsim. */
+	char *top = dirname(dirname(exe)), *lib = xasprintf("%s/lib/rotsim", top);
+	if (util_is_dir(lib))
+		return lib;
+	free(lib);
+	return xstrdup(top);
 }
 
 /* see target.h */

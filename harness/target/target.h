@@ -115,8 +115,9 @@ struct tgt_driver {
 int tgt_load(tgt *t, const char *name, const char *build_dir, char *err, size_t errlen);
 void tgt_free(tgt *t);
 
-/* Where images and programs are: $ROTSIM_BUILD, else the directory above the
- * running program's bin/ (BUILD/bin/rotsim). Allocated with xmalloc(). */
+/* Where images and programs are: $ROTSIM_BUILD, else PREFIX/lib/rotsim for an
+ * installed PREFIX/bin/rotsim, else the directory above the running program's
+ * bin/ (BUILD/bin/rotsim). Allocated with xmalloc(). */
 char *tgt_build_dir(void);
 
 /* A path of the description: pattern with {device} replaced, relative to the

@@ -19,9 +19,18 @@ done
 # From a directory with no scenarios of its own, the installed copy is used.
 (cd "$tmp" && env -u ROTSIM_SCENARIOS "$tmp/prefix/bin/rotsim" list) > "$tmp/list" \
 	|| fail "installed rotsim list: $(cat "$tmp/list")"
-grep -q '^le-r3-to-r10 ' "$tmp/list" || fail "installed rotsim does not list le-r3-to-r10"
+grep -q '^\* le-r3-to-r10 ' "$tmp/list" || fail "installed rotsim does not list le-r3-to-r10"
 (cd "$tmp" && "$tmp/prefix/bin/rotsim" show le-r3-to-r10 | grep -q '^phase after: 2024-07-01') \
 	|| fail "installed rotsim show"
+# The installed rotsim runs the default target's images and the native agent
+# it installed, from anywhere (the plan resolves; the native run updates).
+[ -s "$tmp/prefix/lib/rotsim/images/x86_64/vmlinuz" ] || fail "install did not put the images"
+(cd "$tmp" && env -u ROTSIM_BUILD "$tmp/prefix/bin/rotsim" run le-r3-to-r10 --device root-x1 \
+	--target native --out "$tmp/installed-run" -q --no-report) > "$tmp/run.log" 2>&1 \
+	|| fail "installed rotsim run: $(cat "$tmp/run.log")"
+grep -q "$tmp/prefix/lib/rotsim/bin/rotsim-agent" \
+	"$tmp/installed-run/cases/le-r3-to-r10/root-x1@native/01-before/boot-0.cmd" \
+	|| fail "the installed run did not use the installed agent"
 
 # deps: nothing to do, nothing said.
 out=$(harness/scripts/deps.sh bash coreutils 2>&1) || fail "deps with installed packages failed"

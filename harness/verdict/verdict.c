@@ -377,6 +377,7 @@ verdict_decide(const evidence *ev, verdict_result *r)
 	r->wire_app_bytes = w.app_to_device;
 	r->capture_handshakes = w.handshakes;
 	r->capture_ok = w.problem == NULL;
+	r->duration_ms = ev->have_run ? ev->run.duration_ms : 0;
 	if (s.alert_name != NULL)
 		ev_set(r->alert, sizeof r->alert, "%s", s.alert_name);
 	else if (w.alert >= 0)

@@ -105,25 +105,40 @@ put_utf8(buf_t *b, unsigned cp)
 	}
 }
 
-/* Length of a valid UTF-8 sequence at p (1..4) within avail bytes, or 0. */
+/*
+ * Length of a well-formed UTF-8 sequence at p (1..4) within avail bytes, or 0.
+ * Well formed as Unicode defines it (table 3-7): the shortest form, no
+ * surrogate (U+D800..U+DFFF), nothing above U+10FFFF. The second byte's range
+ * depends on the first; the others are 80..BF.
+ */
 static size_t
 utf8_len(const unsigned char *p, size_t avail)
 {
-	size_t n, i;
+	static const struct { unsigned char lo, hi, n, lo2, hi2; } forms[] = {
+		{ 0xc2, 0xdf, 2, 0x80, 0xbf },
+		{ 0xe0, 0xe0, 3, 0xa0, 0xbf },
+		{ 0xe1, 0xec, 3, 0x80, 0xbf },
+		{ 0xed, 0xed, 3, 0x80, 0x9f },
+		{ 0xee, 0xef, 3, 0x80, 0xbf },
+		{ 0xf0, 0xf0, 4, 0x90, 0xbf },
+		{ 0xf1, 0xf3, 4, 0x80, 0xbf },
+		{ 0xf4, 0xf4, 4, 0x80, 0x8f },
+	};
+	size_t k, i, n;
 
+	if (avail == 0)
+		return 0;
 	if (p[0] < 0x80)
 		return 1;
-	if ((p[0] & 0xe0) == 0xc0 && p[0] >= 0xc2)
-		n = 2;
-	else if ((p[0] & 0xf0) == 0xe0)
-		n = 3;
-	else if ((p[0] & 0xf8) == 0xf0 && p[0] <= 0xf4)
-		n = 4;
-	else
+	for (k = 0; k < sizeof forms / sizeof forms[0]; k++)
+		if (p[0] >= forms[k].lo && p[0] <= forms[k].hi)
+			break;
+	if (k == sizeof forms / sizeof forms[0])
 		return 0;
-	if (n > avail)
+	n = forms[k].n;
+	if (n > avail || p[1] < forms[k].lo2 || p[1] > forms[k].hi2)
 		return 0;
-	for (i = 1; i < n; i++)
+	for (i = 2; i < n; i++)
 		if ((p[i] & 0xc0) != 0x80)
 			return 0;
 	return n;
@@ -445,33 +460,45 @@ json_get_int(const json *j, const char *key, int64_t *v)
 
 /* see json.h */
 void
-json_put_str(buf_t *b, const char *s)
+json_put_strn(buf_t *b, const void *data, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *p = data;
+	size_t i = 0, n;
 
 	buf_putc(b, '"');
-	while (*p) {
-		size_t n;
-		switch (*p) {
-		case '"': buf_puts(b, "\\\""); p++; continue;
-		case '\\': buf_puts(b, "\\\\"); p++; continue;
-		case '\n': buf_puts(b, "\\n"); p++; continue;
-		case '\r': buf_puts(b, "\\r"); p++; continue;
-		case '\t': buf_puts(b, "\\t"); p++; continue;
+	while (i < len) {
+		switch (p[i]) {
+		case '"': buf_puts(b, "\\\""); i++; continue;
+		case '\\': buf_puts(b, "\\\\"); i++; continue;
+		case '\n': buf_puts(b, "\\n"); i++; continue;
+		case '\r': buf_puts(b, "\\r"); i++; continue;
+		case '\t': buf_puts(b, "\\t"); i++; continue;
 		}
-		if (*p < 0x20 || *p == 0x7f) {
-			buf_printf(b, "\\u%04x", *p);
-			p++;
+		if (p[i] < 0x20 || p[i] == 0x7f) {
+			buf_printf(b, "\\u%04x", p[i]);
+			i++;
 			continue;
 		}
-		n = utf8_len(p, strlen((const char *)p));
+		n = utf8_len(p + i, len - i);
 		if (n == 0) {
-			buf_printf(b, "\\u%04x", *p);
-			p++;
+			/* One replacement character per byte that starts no
+			 * well-formed sequence. */
+			buf_puts(b, "\\ufffd");
+			i++;
 			continue;
 		}
-		buf_append(b, p, n);
-		p += n;
+		buf_append(b, p + i, n);
+		i += n;
 	}
 	buf_putc(b, '"');
+}
+
+/* see json.h */
+void
+json_put_str(buf_t *b, const char *s)
+{
+	if (s == NULL)
+		buf_puts(b, "null");
+	else
+		json_put_strn(b, s, strlen(s));
 }

@@ -47,8 +47,18 @@ const char *json_get_str(const json *j, const char *key);
 int json_get_int(const json *j, const char *key, int64_t *v);
 int json_int(const json *j, int64_t *v);
 
-/* Writing: a JSON string literal (with quotes) for s, escaping what must be.
- * Bytes that are not valid UTF-8 are written as \u00XX of the byte. */
+/*
+ * Writing: the JSON string literal (with quotes) of data[0..len), the one
+ * escaper of rotsim. Well-formed UTF-8 passes unchanged; '"' and '\\' are
+ * escaped, and so are control characters (\n, \r, \t, else \u00XX, DEL
+ * included); every byte that starts no well-formed UTF-8 sequence (a stray
+ * continuation byte, a truncated sequence, an overlong form, a surrogate, a
+ * code point above U+10FFFF, 0xC0, 0xC1, 0xF5..0xFF) becomes U+FFFD, written
+ * \ufffd. The output is valid JSON and valid UTF-8 whatever the
+ * input; NUL bytes are written as \u0000.
+ */
+void json_put_strn(buf_t *b, const void *data, size_t len);
+/* The same for a C string; NULL writes null. */
 void json_put_str(buf_t *b, const char *s);
 
 #endif

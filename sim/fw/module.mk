@@ -4,4 +4,4 @@ VERBS += sign
 CHECK_SRCS += sim/fw/tests/check_fw.c
 FUZZ_SRCS += sim/fw/fuzz/fuzz_manifest.c
 SCRIPT_TESTS += sim/fw/tests/sign.sh
-DEPS_PKGS += xxd
+DEPS_TEST += xxd

@@ -708,7 +708,7 @@ int
 pki_add_doc(pki *p, cfg_doc *doc, int strict, char *err, size_t errlen)
 {
 	char msg[256];
-	size_t i, k;
+	size_t i, k, objects = 0;
 
 	for (i = 0; i < doc->n; i++) {
 		cfg_section *s = &doc->secs[i];
@@ -746,7 +746,13 @@ pki_add_doc(pki *p, cfg_doc *doc, int strict, char *err, size_t errlen)
 		} else if (parse_anchors(p, doc->path, s, err, errlen) != 0) {
 			return -1;
 		}
+		objects++;
 	}
+	/* A .pki file that describes nothing is a mistake (a wrong or truncated
+	 * file), not an empty hierarchy to build. */
+	if (strict && objects == 0)
+		return ERR_AT(doc->path, 1, "no certificate or anchor set in the file (want "
+			"[root ID], [intermediate ID], [cross ID], [leaf ID] or [anchors NAME])");
 	return 0;
 }
 

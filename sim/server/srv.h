@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/fault.h"
 #include "common/util.h"
 #include "fw/fw.h"
 #include "time/simclock.h"
@@ -27,30 +28,9 @@
 typedef struct srv_cred srv_cred;
 typedef struct srv_conn srv_conn;
 
-/* Kinds of faults (see srv_add_fault for the grammar). */
-enum {
-	SRV_FAULT_DROP_INTERMEDIATE = 1,
-	SRV_FAULT_DROP,
-	SRV_FAULT_REVERSE,
-	SRV_FAULT_APPEND,
-	SRV_FAULT_CHAIN,
-	SRV_FAULT_CLOSE_AFTER,
-	SRV_FAULT_STALL,
-	SRV_FAULT_CORRUPT_BYTE,
-	SRV_FAULT_BAD_SIGNATURE,
-	SRV_FAULT_MISSING_IMAGE,
-	SRV_FAULT_HTTP
-};
-
+/* A fault of the server (common/fault.h) and how often it was applied. */
 typedef struct {
-	int kind;
-	char *spec;		/* as given, for the event log */
-	uint64_t value;		/* bytes, offset, seconds, index or status */
-	uint64_t at;		/* stall: body offset where the stall starts */
-	int64_t retry_after;	/* http: Retry-After seconds, -1 for none */
-	char *path;		/* append/chain: a file; http: a path prefix */
-	char *key;		/* chain: the key file for that chain */
-	unsigned count;		/* times to apply, 0 for always */
+	fault f;
 	unsigned used;		/* times applied so far */
 } srv_fault;
 
@@ -74,7 +54,16 @@ typedef struct {
 	size_t manifest_len;
 	const srv_image *offered;	/* the image the manifest names */
 	simclock clock;		/* simulated time (Date headers, events, SNTP) */
-	int timeout_ms;		/* handshake, idle, half-request and write timeout */
+	/* Deadlines, in ms (srv_init sets the defaults). None is moved by
+	 * bytes of ciphertext alone. */
+	int64_t handshake_ms;	/* from accept to a finished handshake */
+	int64_t idle_ms;	/* no request after the last response; a client
+				   that takes no response byte */
+	int64_t request_ms;	/* from a request's first byte to its end (408) */
+	int64_t lifetime_ms;	/* a connection's whole life (stall faults'
+				   time added) */
+	int64_t linger_ms;	/* waiting for the peer's close_notify, or for
+				   the last bytes to leave, once closing */
 	size_t max_conns;
 	FILE *events;
 	FILE *keylog;
@@ -89,9 +78,13 @@ typedef struct {
 	uint64_t next_id;
 	size_t peak_conns;
 	uint64_t stat_conns, stat_requests;
+	int64_t accept_pause_until;	/* after EMFILE/ENFILE: listener resting */
+	int64_t accept_backoff_ms;
+	uint64_t stat_accept_errors;
 } srv_server;
 
-/* Set defaults: no credentials, real time, timeout 10 s, 1024 connections. */
+/* Set defaults: no credentials, real time, 1024 connections; deadlines:
+ * handshake 10 s, idle 10 s, request 10 s, lifetime 300 s, linger 2 s. */
 void srv_init(srv_server *s);
 /* Release everything (closes open connections, the listener and the log
  * files, wipes private keys). NULL-safe. */
@@ -107,25 +100,10 @@ int srv_add_cred(srv_server *s, const char *name, const char *chain_path,
 	const char *key_path, char *err, size_t errlen);
 
 /*
- * Add a fault. Grammar: NAME[=VALUE][,OPTION=VALUE]...
- *   drop-intermediate            present the leaf alone
- *   drop=INDEX                   leave out the certificate at INDEX (0 is the leaf)
- *   reverse                      present the chain in reverse order
- *   append=FILE                  append the certificates of FILE (PEM)
- *   chain=FILE[,key=KEY]         present FILE instead (with KEY if given)
- *   close-after=BYTES[,count=N]  cut the connection (no close_notify) after
- *                                BYTES bytes of an image body; N times (default
- *                                1, 0 for every response)
- *   stall=SECONDS[,at=BYTES][,count=N]  pause an image body after BYTES (default
- *                                0) for SECONDS; N times (default 1)
- *   corrupt-byte=OFFSET          flip every bit of the image byte at OFFSET
- *   bad-signature                the manifest's signature has one bit flipped
- *   missing-image                the manifest names an image that answers 404
- *   http=STATUS[,retry-after=S][,path=PREFIX][,count=N]  answer STATUS
- *                                (400..599) to requests under PREFIX (default
- *                                every path); N times (default 0: always)
- * Chain faults apply to every chain, in the order given. Files are read when
- * srv_prepare() runs.
+ * Add a fault in the server's form (common/fault.h: fault_parse with
+ * FAULT_FORM_FILES). Chain faults apply to every chain, in the order given;
+ * their files are read when srv_prepare() runs. Errors name the spec:
+ * "fault \"SPEC\": what".
  */
 int srv_add_fault(srv_server *s, const char *spec, char *err, size_t errlen);
 
@@ -156,6 +134,16 @@ int srv_listen(srv_server *s, const char *addr, char *bound, size_t boundlen,
 	char *err, size_t errlen);
 
 /*
+ * Check max_conns against the descriptors the process may open
+ * (RLIMIT_NOFILE, with reserve more for logs and listeners), raising the soft
+ * limit towards the hard one when needed. Returns 0 when it fits; 1 when
+ * max_conns was lowered to fit (clamp != 0; note says so); -1 with err when it
+ * does not fit and clamp is 0.
+ */
+int srv_fit_fd_limit(srv_server *s, size_t reserve, int clamp, char *note,
+	size_t notelen, char *err, size_t errlen);
+
+/*
  * Serve connections until *stop becomes non-zero. sigmask (may be NULL) is the
  * signal mask in effect while waiting (ppoll), so a caller that blocks SIGTERM
  * can have it delivered only there. Returns 0 when stopped, -1 with err on a
@@ -176,9 +164,6 @@ int64_t srv_sim_now(const srv_server *s);
  * log (if open). fields is "" or JSON members each preceded by a comma. */
 void srv_event(srv_server *s, const char *name, const char *fields);
 
-/* Append s[0..len) to b as a JSON string (with the quotes). Control characters
- * and invalid UTF-8 are escaped (\u00XX, and U+FFFD for a bad byte). */
-void srv_json_str(buf_t *b, const void *s, size_t len);
 
 /* Names for the log: a TLS alert ("unknown_ca"), a BearSSL error
  * ("BR_ERR_BAD_CCS"), a cipher suite ("ECDHE_RSA_WITH_AES_128_GCM_SHA256"), a

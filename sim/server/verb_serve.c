@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/json.h"
 #include "common/util.h"
 #include "fw/fw.h"
 #include "server/srv.h"
@@ -32,12 +33,16 @@ on_signal(int sig)
 static void
 usage(FILE *f)
 {
+	buf_t faults = {0};
+
+	fault_help(&faults);
 	fprintf(f,
 "usage: rotsim serve --chain CHAIN.pem --key KEY.pem --firmware DIR\n"
 "                    [--listen 127.0.0.1:PORT | --stdio] [--sni NAME=CHAIN.pem,KEY.pem ...]\n"
 "                    [--signing-key KEY.pem] [--time DATE] [--fault SPEC ...]\n"
 "                    [--events FILE] [--keylog FILE] [--sntp 127.0.0.1:PORT]\n"
-"                    [--timeout SECONDS] [--max-conns N]\n"
+"                    [--timeout S] [--handshake-timeout S] [--idle-timeout S]\n"
+"                    [--request-timeout S] [--lifetime S] [--linger S] [--max-conns N]\n"
 "\n"
 "Serves firmware updates over HTTPS (TLS 1.2 on BearSSL) with the protocol of\n"
 "sim/server/PROTOCOL.md: GET /manifest, GET /firmware/image-N.bin (with Range),\n"
@@ -70,33 +75,47 @@ usage(FILE *f)
 "                       handshake, request and SNTP query\n"
 "  --keylog FILE        append NSS key log lines (CLIENT_RANDOM ...) for Wireshark\n"
 "  --sntp ADDR          answer SNTP (UDP) on ADDR with the simulated time\n"
-"  --timeout SECONDS    handshake, idle, half-request and stalled-client timeout\n"
-"                       (default 10); a half request is answered 408\n"
-"  --max-conns N        connections served at once (default 1024)\n"
+"  --max-conns N        connections served at once (default 1024, or fewer when\n"
+"                       the file descriptor limit, ulimit -n, is lower: stderr\n"
+"                       says so). A value above that limit is an error.\n"
+"\n"
+"Deadlines, in seconds (decimals allowed, 0.05..86400). Bytes of ciphertext\n"
+"alone never move one: a client that trickles its handshake, a TLS record or a\n"
+"request a byte at a time is dropped when it passes.\n"
+"  --handshake-timeout S  from accept to a finished handshake (default 10)\n"
+"  --idle-timeout S     no request after a handshake or a response; a client\n"
+"                       that takes no byte of its response (default 10)\n"
+"  --request-timeout S  from a request's first byte to its last; then 408 and\n"
+"                       close (default 10)\n"
+"  --lifetime S         a connection's whole life, stall faults' time not\n"
+"                       counted (default 300)\n"
+"  --linger S           once closing (after Connection: close, a 408, a cut), how\n"
+"                       long to wait for the peer's close_notify (default 2)\n"
+"  --timeout S          sets the handshake, idle and request timeouts at once\n"
 "\n"
 "Faults (SPEC is NAME[=VALUE][,OPTION=VALUE]...):\n"
-"  chain faults, applied to every chain in the order given:\n"
-"    drop-intermediate          present the leaf alone\n"
-"    drop=INDEX                 leave out the certificate at INDEX (0 = leaf)\n"
-"    reverse                    present the chain in reverse order\n"
-"    append=FILE                append the certificates of FILE (an expired\n"
-"                               cross-sign, for example)\n"
-"    chain=FILE[,key=KEY]       present FILE instead (a leaf for another host,\n"
-"                               from a rogue CA, expired, not yet valid)\n"
-"  transfer faults (image bodies; offsets count from the first body byte):\n"
-"    close-after=BYTES[,count=N]  cut the connection after BYTES bytes of an\n"
-"                               image, without close_notify; N responses\n"
-"                               (default 1, 0 = all)\n"
-"    stall=SECONDS[,at=BYTES][,count=N]  pause SECONDS after BYTES (default 0)\n"
-"    corrupt-byte=OFFSET        flip the image byte at OFFSET (of the image)\n"
-"    bad-signature              the manifest's signature is wrong\n"
-"    missing-image              the manifest's image answers 404\n"
-"    http=STATUS[,retry-after=S][,path=PREFIX][,count=N]  answer STATUS\n"
-"                               (400..599) to requests under PREFIX (default\n"
-"                               all); N times (default 0 = always)\n"
+"%s"
 "\n"
 "Runs until SIGTERM or SIGINT, then closes connections, flushes the logs and\n"
-"exits 0. Exit 2 on a usage or start-up error.\n");
+"exits 0. Exit 2 on a usage or start-up error.\n", buf_cstr(&faults));
+	buf_free(&faults);
+}
+
+/* A duration in seconds (decimals allowed) into ms, within 50 ms..1 day. */
+static int
+seconds_ms(const char *opt, const char *v, int64_t *ms)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(v, &end);
+	if (end == v || *end != 0 || errno != 0 || !(d >= 0.05 && d <= 86400)) {
+		fprintf(stderr, "rotsim serve: bad %s \"%s\" (seconds, 0.05..86400)\n", opt, v);
+		return -1;
+	}
+	*ms = (int64_t)(d * 1000 + 0.5);
+	return 0;
 }
 
 /* Resolve, load or create the firmware-signing key. */
@@ -163,7 +182,7 @@ sntp_logged(void *ctx, const sntp_event *ev)
 	char t[32];
 
 	buf_puts(&b, ",\"peer\":");
-	srv_json_str(&b, ev->peer, strlen(ev->peer));
+	json_put_str(&b, ev->peer);
 	buf_printf(&b, ",\"len\":%zu,\"status\":\"%s\",\"version\":%u",
 		ev->len, sntp_status_name(ev->status), ev->version);
 	if (ev->status == SNTP_OK)
@@ -183,7 +202,7 @@ sntp_ready(void *ctx)
 	if (sntp_server_handle(ss, sntp_logged, s, err, sizeof err) < 0) {
 		buf_t b = {0};
 		buf_puts(&b, ",\"error\":");
-		srv_json_str(&b, err, strlen(err));
+		json_put_str(&b, err);
 		srv_event(s, "sntp", buf_cstr(&b));
 		buf_free(&b);
 	}
@@ -207,6 +226,11 @@ verb_serve(int argc, char **argv)
 		{ "keylog", required_argument, NULL, 'K' },
 		{ "sntp", required_argument, NULL, 'N' },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "handshake-timeout", required_argument, NULL, 'H' },
+		{ "idle-timeout", required_argument, NULL, 'I' },
+		{ "request-timeout", required_argument, NULL, 'R' },
+		{ "lifetime", required_argument, NULL, 'L' },
+		{ "linger", required_argument, NULL, 'G' },
 		{ "max-conns", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -214,10 +238,11 @@ verb_serve(int argc, char **argv)
 	const char *listen_addr = "127.0.0.1:0", *chain = NULL, *key = NULL;
 	const char *fwdir = NULL, *sigkey = NULL, *timestr = NULL, *events = NULL;
 	const char *keylog = NULL, *sntp_addr = NULL;
-	char **snis = NULL, **faults = NULL, err[512], bound[96];
+	char **snis = NULL, **faults = NULL, err[512], bound[96], note[256];
 	size_t nsni = 0, nfault = 0, i;
-	int stdio_mode = 0, c, ret = 2, timeout = 10;
+	int stdio_mode = 0, c, ret = 2, maxc_given = 0;
 	unsigned long maxc = 1024;
+	int64_t ms;
 	srv_server s;
 	sntp_server ss;
 	void *sntp_ctx[2];
@@ -252,19 +277,38 @@ verb_serve(int argc, char **argv)
 		case 'K': keylog = optarg; break;
 		case 'N': sntp_addr = optarg; break;
 		case 'T':
-			timeout = (int)strtol(optarg, &end, 10);
-			if (*end != 0 || timeout < 1 || timeout > 86400) {
-				fprintf(stderr, "rotsim serve: bad --timeout \"%s\" "
-					"(1..86400 seconds)\n", optarg);
+			if (seconds_ms("--timeout", optarg, &ms) != 0)
 				goto out;
-			}
+			s.handshake_ms = s.idle_ms = s.request_ms = ms;
+			break;
+		case 'H':
+			if (seconds_ms("--handshake-timeout", optarg, &s.handshake_ms) != 0)
+				goto out;
+			break;
+		case 'I':
+			if (seconds_ms("--idle-timeout", optarg, &s.idle_ms) != 0)
+				goto out;
+			break;
+		case 'R':
+			if (seconds_ms("--request-timeout", optarg, &s.request_ms) != 0)
+				goto out;
+			break;
+		case 'L':
+			if (seconds_ms("--lifetime", optarg, &s.lifetime_ms) != 0)
+				goto out;
+			break;
+		case 'G':
+			if (seconds_ms("--linger", optarg, &s.linger_ms) != 0)
+				goto out;
 			break;
 		case 'M':
 			maxc = strtoul(optarg, &end, 10);
 			if (*end != 0 || maxc < 1 || maxc > 100000) {
-				fprintf(stderr, "rotsim serve: bad --max-conns \"%s\"\n", optarg);
+				fprintf(stderr, "rotsim serve: bad --max-conns \"%s\" "
+					"(1..100000)\n", optarg);
 				goto out;
 			}
+			maxc_given = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -283,8 +327,19 @@ verb_serve(int argc, char **argv)
 		fprintf(stderr, "rotsim serve: --chain and --key are required\n");
 		goto out;
 	}
-	s.timeout_ms = timeout * 1000;
 	s.max_conns = maxc;
+	if (!stdio_mode) {
+		/* The listener, the logs, SNTP, the files read at start. */
+		int r = srv_fit_fd_limit(&s, 32, !maxc_given, note, sizeof note,
+			err, sizeof err);
+
+		if (r < 0) {
+			fprintf(stderr, "rotsim serve: %s\n", err);
+			goto out;
+		}
+		if (r > 0)
+			fprintf(stderr, "rotsim serve: %s\n", note);
+	}
 	if (timestr != NULL) {
 		int64_t t;
 
@@ -319,7 +374,7 @@ verb_serve(int argc, char **argv)
 	}
 	for (i = 0; i < nfault; i++) {
 		if (srv_add_fault(&s, faults[i], err, sizeof err) != 0) {
-			fprintf(stderr, "rotsim serve: %s\n", err);
+			fprintf(stderr, "rotsim serve: --%s\n", err);
 			goto out;
 		}
 	}

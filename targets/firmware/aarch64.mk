@@ -6,8 +6,8 @@
 #   $(BUILD)/firmware/aarch64/rotsim-agent   the agent: static, stripped, against
 #                                            the sysroot's libbearssl.a
 #
-# The sources are those of the x86_64 guest agent (FW_AGENT_MODS, FW_SIM_SRCS in
-# targets/firmware/module.mk), compiled with the same flags by the cross
+# The sources are those of the x86_64 guest agent (FW_STATIC_SRCS and the BearSSL
+# backend tls_bearssl.c, in targets/firmware/module.mk), compiled with the same flags by the cross
 # compiler of gcc-aarch64-linux-gnu, whose libc6-dev-arm64-cross gives the
 # static libc. libbearssl-dev is fetched into DEB_CACHE/arm64 once, like the
 # kernel and busybox; its libbearssl0 dependency holds only the shared library,
@@ -35,12 +35,12 @@ $(FW_A64_BEARSSL_A): $(FW_A64_DEB)
 	@test -f $@ || { echo "$<: no $(@:$(FW_A64_SYSROOT)/%=%) in the package" >&2; exit 1; }
 	touch $@
 
-$(FW_STATIC_A64): $(FW_DIR)/agent.c $(FW_AGENT_MODS) $(FW_SIM_SRCS) $(wildcard $(FW_DIR)/*.h) \
+$(FW_STATIC_A64): $(FW_STATIC_SRCS) $(FW_DIR)/tls_bearssl.c $(wildcard $(FW_DIR)/*.h) \
 		$(FW_DIR)/module.mk $(FW_DIR)/aarch64.mk $(FW_A64_BEARSSL_A)
 	@mkdir -p $(@D)
 	$(FW_A64_CC) $(FW_STATIC_CFLAGS) -isystem $(FW_A64_SYSROOT)/usr/include \
 		-DAGENT_BUILD_DATE='"$(FW_BUILD_DATE)"' -o $@ \
-		$(FW_DIR)/agent.c $(FW_AGENT_MODS) $(FW_SIM_SRCS) $(FW_A64_BEARSSL_A) -lm
+		$(FW_STATIC_SRCS) $(FW_DIR)/tls_bearssl.c $(FW_A64_BEARSSL_A) -lm
 
 .PHONY: firmware-aarch64
 firmware-aarch64: $(FW_STATIC_A64)

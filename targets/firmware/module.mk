@@ -1,13 +1,36 @@
 # targets/firmware: the reference device's update agent (README.md).
 #
-#   $(BUILD)/bin/rotsim-agent               the agent as a host process (targets/native)
+#   $(BUILD)/bin/rotsim-agent               the agent as a host process (targets/native),
+#                                           on BearSSL
+#   $(BUILD)/bin/rotsim-agent-STACK         the same agent on another TLS stack
+#                                           (mbedtls, wolfssl, openssl, gnutls), linked
+#                                           against Debian's shared libraries;
+#                                           rotsim-agent-bearssl is a link to rotsim-agent
 #   $(BUILD)/bin/rotsim-mkbundle            makes firmware bundles (image-N.bin)
 #   $(BUILD)/firmware/x86_64/rotsim-agent   the agent for the QEMU guest: static,
 #                                           against libbearssl.a
+#   $(BUILD)/firmware/x86_64/rotsim-agent-STACK  static, for the stacks whose
+#                                           packages ship static archives (FW_STATIC_STACKS)
 FW_DIR := targets/firmware
-# The agent's own modules, and the sim/ sources it builds in (libc and BearSSL only).
+# The agent's own modules that go into the library, and the sim/ sources it
+# builds in (libc and BearSSL only).
 FW_AGENT_MODS := $(FW_DIR)/console.c $(FW_DIR)/bundle.c $(FW_DIR)/flash.c \
-	$(FW_DIR)/trust.c $(FW_DIR)/net.c
+	$(FW_DIR)/trust.c
+# The agent proper: the same objects in every agent binary, plus one TLS
+# backend (tls.h).
+FW_AGENT_SRCS := $(FW_DIR)/agent.c $(FW_DIR)/agent_boot.c $(FW_DIR)/agent_link.c \
+	$(FW_DIR)/net.c $(FW_DIR)/tls_common.c
+FW_AGENT_OBJS := $(FW_AGENT_SRCS:%.c=$(BUILD)/obj/%.o)
+# The stacks besides BearSSL, and how each links (Debian 12: libmbedtls-dev 2.28,
+# libwolfssl-dev 5.5, libssl-dev 3.0, libgnutls28-dev 3.7).
+FW_STACKS := mbedtls wolfssl openssl gnutls
+FW_TLS_LIBS.mbedtls := -lmbedtls -lmbedx509 -lmbedcrypto
+FW_TLS_LIBS.wolfssl := -lwolfssl
+FW_TLS_LIBS.openssl := -lssl -lcrypto
+FW_TLS_LIBS.gnutls := -lgnutls
+FW_STACK_AGENTS := $(FW_STACKS:%=$(BUILD)/bin/rotsim-agent-%) $(BUILD)/bin/rotsim-agent-bearssl
+DEPS_PKGS += libmbedtls-dev libwolfssl-dev libssl-dev libgnutls28-dev faketime
+
 FW_SIM_SRCS := sim/fw/fw.c sim/time/sntp.c sim/time/simclock.c sim/time/simtime.c \
 	sim/common/util.c sim/common/cfg.c sim/common/tlsnames.c
 FW_AGENT := $(BUILD)/bin/rotsim-agent
@@ -23,12 +46,23 @@ FW_BUILD_DATE ?= 2024-01-15
 # include the two programs' dependency files here.)
 LIB_SRCS += $(FW_AGENT_MODS)
 FW_LIB := $(BUILD)/lib/librotsim.a
--include $(BUILD)/obj/$(FW_DIR)/agent.d $(BUILD)/obj/$(FW_DIR)/mkbundle.d
-$(BUILD)/obj/$(FW_DIR)/agent.o: CPPFLAGS += -DAGENT_BUILD_DATE='"$(FW_BUILD_DATE)"'
+-include $(FW_AGENT_OBJS:.o=.d) $(BUILD)/obj/$(FW_DIR)/mkbundle.d \
+	$(patsubst %,$(BUILD)/obj/$(FW_DIR)/tls_%.d,bearssl $(FW_STACKS))
+$(BUILD)/obj/$(FW_DIR)/agent.o $(BUILD)/obj/$(FW_DIR)/agent_boot.o: \
+	CPPFLAGS += -DAGENT_BUILD_DATE='"$(FW_BUILD_DATE)"'
 
-$(FW_AGENT): $(BUILD)/obj/$(FW_DIR)/agent.o $(FW_LIB)
+$(FW_AGENT): $(FW_AGENT_OBJS) $(BUILD)/obj/$(FW_DIR)/tls_bearssl.o $(FW_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# rotsim-agent-bearssl names the BearSSL agent like the others, so that a
+# target can say bin/rotsim-agent-{tls} for every stack.
+$(BUILD)/bin/rotsim-agent-bearssl: $(FW_AGENT)
+	ln -sf rotsim-agent $@
+
+$(BUILD)/bin/rotsim-agent-%: $(FW_AGENT_OBJS) $(BUILD)/obj/$(FW_DIR)/tls_%.o $(FW_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(FW_TLS_LIBS.$*) $(LDLIBS)
 
 $(FW_MKBUNDLE): $(BUILD)/obj/$(FW_DIR)/mkbundle.o $(FW_LIB)
 	@mkdir -p $(@D)
@@ -39,22 +73,51 @@ $(FW_MKBUNDLE): $(BUILD)/obj/$(FW_DIR)/mkbundle.o $(FW_LIB)
 FW_STATIC_CFLAGS := -std=c11 -D_GNU_SOURCE -Isim -I. -Os -Wall -Wextra -Werror \
 	-Wno-unused-parameter -static -s -Wl,--build-id=none -ffile-prefix-map=$(CURDIR)=.
 FW_BEARSSL_A ?= /usr/lib/x86_64-linux-gnu/libbearssl.a
-$(FW_STATIC): $(FW_DIR)/agent.c $(FW_AGENT_MODS) $(FW_SIM_SRCS) $(wildcard $(FW_DIR)/*.h) \
+FW_STATIC_SRCS := $(FW_AGENT_SRCS) $(FW_AGENT_MODS) $(FW_SIM_SRCS)
+$(FW_STATIC): $(FW_STATIC_SRCS) $(FW_DIR)/tls_bearssl.c $(wildcard $(FW_DIR)/*.h) \
 		$(FW_DIR)/module.mk
 	@mkdir -p $(@D)
 	$(CC) $(FW_STATIC_CFLAGS) -DAGENT_BUILD_DATE='"$(FW_BUILD_DATE)"' -o $@ \
-		$(FW_DIR)/agent.c $(FW_AGENT_MODS) $(FW_SIM_SRCS) $(FW_BEARSSL_A) -lm
+		$(FW_STATIC_SRCS) $(FW_DIR)/tls_bearssl.c $(FW_BEARSSL_A) -lm
+
+# The other stacks for the guest, static where Debian ships every archive the
+# link needs: libmbedtls-dev, libwolfssl-dev and libssl-dev do. GnuTLS does
+# not (libp11-kit and libunistring come as shared libraries only): a guest
+# on GnuTLS needs build/bin/rotsim-agent-gnutls and the .so files it names
+# (ldd) in its image.
+FW_STATIC_STACKS := mbedtls wolfssl openssl
+FW_TLS_STATIC_LIBS.mbedtls := -lmbedtls -lmbedx509 -lmbedcrypto
+FW_TLS_STATIC_LIBS.wolfssl := -lwolfssl -lpthread
+FW_TLS_STATIC_LIBS.openssl := -lssl -lcrypto -lpthread
+FW_STATIC_STACK_AGENTS := $(FW_STATIC_STACKS:%=$(BUILD)/firmware/x86_64/rotsim-agent-%)
+$(BUILD)/firmware/x86_64/rotsim-agent-%: $(FW_STATIC_SRCS) $(FW_DIR)/tls_%.c $(wildcard $(FW_DIR)/*.h) \
+		$(FW_DIR)/module.mk
+	@mkdir -p $(@D)
+	$(CC) $(FW_STATIC_CFLAGS) -DAGENT_BUILD_DATE='"$(FW_BUILD_DATE)"' -o $@ \
+		$(FW_STATIC_SRCS) $(FW_DIR)/tls_$*.c $(FW_BEARSSL_A) $(FW_TLS_STATIC_LIBS.$*) -lm
+
+# make bench: the handshake benchmark, one binary per stack, on the agent's
+# own TLS layer (net.c and the backend).
+FW_BENCH_OBJS := $(BUILD)/obj/$(FW_DIR)/bench/tlsbench.o $(BUILD)/obj/$(FW_DIR)/net.o \
+	$(BUILD)/obj/$(FW_DIR)/tls_common.o
+FW_BENCH_BINS := $(patsubst %,$(BUILD)/bench/fw-tlsbench-%,bearssl $(FW_STACKS))
+-include $(BUILD)/obj/$(FW_DIR)/bench/tlsbench.d
+$(BUILD)/bench/fw-tlsbench-%: $(FW_BENCH_OBJS) $(BUILD)/obj/$(FW_DIR)/tls_%.o $(FW_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(FW_TLS_LIBS.$*) $(LDLIBS)
+BENCH_SCRIPTS += $(FW_DIR)/bench/bench_stacks.sh
 
 .PHONY: firmware
-firmware: $(FW_AGENT) $(FW_MKBUNDLE) $(FW_STATIC)
+firmware: $(FW_AGENT) $(FW_MKBUNDLE) $(FW_STATIC) $(FW_STACK_AGENTS) $(FW_STATIC_STACK_AGENTS)
 all: firmware
-TEST_TOOLS += $(FW_AGENT) $(FW_MKBUNDLE)
+TEST_TOOLS += $(FW_AGENT) $(FW_MKBUNDLE) $(FW_STACK_AGENTS) $(FW_BENCH_BINS)
 
 CHECK_SRCS += $(FW_DIR)/tests/check_firmware_bundle.c $(FW_DIR)/tests/check_firmware_console.c \
 	$(FW_DIR)/tests/check_firmware_flash.c
 FUZZ_SRCS += $(FW_DIR)/fuzz/fuzz_bundle.c
 SCRIPT_TESTS += $(FW_DIR)/tests/update.sh $(FW_DIR)/tests/trust.sh $(FW_DIR)/tests/faults.sh \
-	$(FW_DIR)/tests/ota-trust.sh $(FW_DIR)/tests/clock.sh $(FW_DIR)/tests/qemu.sh
+	$(FW_DIR)/tests/ota-trust.sh $(FW_DIR)/tests/clock.sh $(FW_DIR)/tests/qemu.sh \
+	$(FW_DIR)/tests/stacks.sh
 
 # ---- Device images for the QEMU targets (targets/qemu-x86_64/qemu.mk) ----
 # One device per trust profile, named after it. Its payload (/etc/rotsim/ in

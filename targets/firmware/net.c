@@ -1,5 +1,5 @@
 /*
- * TCP, TLS and HTTP for the device (net.h).
+ * TCP and HTTP for the device, TLS through tls.h (net.h).
  */
 #include "net.h"
 
@@ -12,41 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #include "time/simtime.h"
-
-/* The engine's transport callbacks: whole reads and writes on a blocking
- * socket with timeouts; end of file and errors are both -1 to BearSSL. */
-static int
-sock_read(void *ctx, unsigned char *buf, size_t len)
-{
-	int fd = *(int *)ctx;
-
-	for (;;) {
-		ssize_t r = read(fd, buf, len);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		return r <= 0 ? -1 : (int)r;
-	}
-}
-
-static int
-sock_write(void *ctx, const unsigned char *buf, size_t len)
-{
-	int fd = *(int *)ctx;
-
-	for (;;) {
-		ssize_t w = send(fd, buf, len, MSG_NOSIGNAL);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		return w <= 0 ? -1 : (int)w;
-	}
-}
 
 static int
 fail(net_conn *c, int kind, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -70,28 +41,26 @@ net_init(net_conn *c)
 	memset(c, 0, sizeof *c);
 	c->fd = -1;
 	c->timeout_ms = 10000;
+	c->ts = tls_new();
+}
+
+/* see net.h */
+void
+net_free(net_conn *c)
+{
+	if (c == NULL)
+		return;
+	net_close(c);
+	tls_free(c->ts);
+	c->ts = NULL;
 }
 
 /* see net.h */
 void
 net_close(net_conn *c)
 {
-	if (c->tls_up) {
-		/* Send close_notify, best effort, without waiting for the server's. */
-		br_ssl_engine_context *eng = &c->cc.eng;
-		int rounds = 0;
-
-		br_ssl_engine_close(eng);
-		while ((br_ssl_engine_current_state(eng) & BR_SSL_SENDREC) && rounds++ < 8) {
-			size_t len;
-			unsigned char *buf = br_ssl_engine_sendrec_buf(eng, &len);
-			int w = sock_write(&c->fd, buf, len);
-
-			if (w < 0)
-				break;
-			br_ssl_engine_sendrec_ack(eng, (size_t)w);
-		}
-	}
+	if (c->tls_up)
+		tls_close(c->ts);
 	c->tls_up = 0;
 	if (c->fd >= 0)
 		close(c->fd);
@@ -139,6 +108,11 @@ tcp_connect(net_conn *c)
 	tv.tv_usec = (c->timeout_ms % 1000) * 1000;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	if (c->nodelay) {
+		int one = 1;
+
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	}
 	c->fd = fd;
 	return 0;
 bad:
@@ -151,43 +125,20 @@ bad:
 int
 net_connect(net_conn *c)
 {
-	br_ssl_engine_context *eng = &c->cc.eng;
-	uint32_t days, secs;
-
 	net_close(c);
 	c->err_kind = NET_OK;
-	c->tls_err = 0;
+	memset(&c->tls_err, 0, sizeof c->tls_err);
 	c->sys_errno = 0;
 	c->msg[0] = 0;
 	if (tcp_connect(c) != 0)
 		return -1;
-	br_ssl_client_init_full(&c->cc, &c->xc, c->trust->tas, c->trust->ntas);
-	simtime_to_bearssl(c->now(c->now_ctx), &days, &secs);
-	br_x509_minimal_set_time(&c->xc, days, secs);
-	if (c->mode != TRUST_ANCHORS) {
-		trust_lax_init(&c->lax, c->mode, c->trust);
-		br_ssl_engine_set_x509(eng, &c->lax.vtable);
-	}
-	br_ssl_engine_set_versions(eng, BR_TLS12, BR_TLS12);
-	br_ssl_engine_set_buffer(eng, c->iobuf, sizeof c->iobuf, 1);
-	if (!br_ssl_client_reset(&c->cc, c->server_name, 0)) {
-		c->tls_err = br_ssl_engine_last_error(eng);
-		net_close(c);
-		return fail(c, NET_ERR_TLS, "engine reset failed");
-	}
-	br_sslio_init(&c->io, eng, sock_read, &c->fd, sock_write, &c->fd);
-	/* A flush with nothing to send runs the handshake to its end. */
-	if (br_sslio_flush(&c->io) != 0 || br_ssl_engine_current_state(eng) == BR_SSL_CLOSED) {
-		c->tls_err = br_ssl_engine_last_error(eng);
-		if (c->tls_err == 0)
-			c->tls_err = BR_ERR_IO;
+	if (tls_handshake(c->ts, c->fd, &c->tls, &c->tls_err) != 0) {
+		tls_close(c->ts);
 		close(c->fd);
 		c->fd = -1;
 		return fail(c, NET_ERR_TLS, "handshake failed");
 	}
 	c->tls_up = 1;
-	c->version = br_ssl_engine_get_version(eng);
-	c->suite = eng->session.cipher_suite;
 	return 0;
 }
 
@@ -281,7 +232,7 @@ read_head(net_conn *c, net_resp *r)
 	for (;;) {
 		unsigned char *e = NULL;
 		size_t i;
-		int n;
+		long n;
 
 		for (i = 0; i + 3 < c->rlen; i++)
 			if (memcmp(c->rbuf + i, "\r\n\r\n", 4) == 0) {
@@ -298,9 +249,8 @@ read_head(net_conn *c, net_resp *r)
 		}
 		if (c->rlen == sizeof c->rbuf)
 			return fail(c, NET_ERR_HTTP, "response head over %zu bytes", sizeof c->rbuf);
-		n = br_sslio_read(&c->io, c->rbuf + c->rlen, sizeof c->rbuf - c->rlen);
+		n = tls_read(c->ts, c->rbuf + c->rlen, sizeof c->rbuf - c->rlen, &c->tls_err);
 		if (n < 0) {
-			c->tls_err = br_ssl_engine_last_error(&c->cc.eng);
 			net_close(c);
 			return fail(c, NET_ERR_IO, "connection lost before the response");
 		}
@@ -319,7 +269,7 @@ net_request(net_conn *c, const char *method, const char *path, long long range_f
 	if (!c->tls_up)
 		return fail(c, NET_ERR_IO, "not connected");
 	n = snprintf(head, sizeof head, "%s %s HTTP/1.1\r\nHost: %s\r\n"
-		"User-Agent: rotsim-agent/1\r\n", method, path, c->server_name);
+		"User-Agent: rotsim-agent/1\r\n", method, path, c->tls.server_name);
 	if (range_from >= 0 && n > 0 && (size_t)n < sizeof head)
 		n += snprintf(head + n, sizeof head - (size_t)n, "Range: bytes=%lld-\r\n",
 			range_from);
@@ -330,11 +280,10 @@ net_request(net_conn *c, const char *method, const char *path, long long range_f
 		n += snprintf(head + n, sizeof head - (size_t)n, "\r\n");
 	if (n < 0 || (size_t)n >= sizeof head)
 		return fail(c, NET_ERR_HTTP, "request head too long");
-	if (br_sslio_write_all(&c->io, head, (size_t)n) != 0
-		|| (body != NULL && blen > 0 && br_sslio_write_all(&c->io, body, blen) != 0)
-		|| br_sslio_flush(&c->io) != 0)
+	if (tls_write(c->ts, head, (size_t)n, &c->tls_err) != 0
+		|| (body != NULL && blen > 0 && tls_write(c->ts, body, blen, &c->tls_err) != 0)
+		|| tls_flush(c->ts, &c->tls_err) != 0)
 	{
-		c->tls_err = br_ssl_engine_last_error(&c->cc.eng);
 		net_close(c);
 		return fail(c, NET_ERR_IO, "connection lost while sending");
 	}
@@ -345,7 +294,7 @@ net_request(net_conn *c, const char *method, const char *path, long long range_f
 long
 net_read_body(net_conn *c, void *buf, size_t len)
 {
-	int n;
+	long n;
 
 	if (c->rpos < c->rlen) {
 		size_t k = c->rlen - c->rpos;
@@ -360,9 +309,8 @@ net_read_body(net_conn *c, void *buf, size_t len)
 		return fail(c, NET_ERR_IO, "not connected");
 	if (len > 65536)
 		len = 65536;
-	n = br_sslio_read(&c->io, buf, len);
+	n = tls_read(c->ts, buf, len, &c->tls_err);
 	if (n <= 0) {
-		c->tls_err = br_ssl_engine_last_error(&c->cc.eng);
 		net_close(c);
 		return fail(c, NET_ERR_IO, "connection lost in the body");
 	}

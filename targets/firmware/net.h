@@ -1,21 +1,22 @@
 /*
- * The device's link to the update server: TCP, TLS 1.2 on BearSSL's client
- * engine with the device's trust, and the few HTTP/1.1 exchanges the update
- * protocol needs, over one connection kept alive between requests.
+ * The device's link to the update server: TCP, TLS through the agent's one
+ * TLS interface (tls.h) with the device's trust, and the few HTTP/1.1
+ * exchanges the update protocol needs, over one connection kept alive
+ * between requests.
  *
- * The caller owns the net_conn (it is large: the TLS buffer and engines; put
- * it in static storage or allocate it). Every function returns 0 or -1 and
- * leaves the reason in the connection (net_conn.err_kind, .tls_err, .msg);
- * nothing here prints.
+ * The caller owns the net_conn (net_init() allocates its TLS session,
+ * net_free() releases it). Every function returns 0 or -1 and leaves the
+ * reason in the connection (net_conn.err_kind, .tls_err, .msg); nothing here
+ * prints.
  */
 #ifndef ROTSIM_FW_NET_H
 #define ROTSIM_FW_NET_H
 
-#include <bearssl.h>
 #include <netinet/in.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tls.h"
 #include "trust.h"
 
 /* Why the last operation failed. */
@@ -40,34 +41,27 @@ typedef struct {
 typedef struct {
 	/* Set by the caller before net_connect(). */
 	struct sockaddr_in addr;
-	const char *server_name;	/* SNI and the name the leaf must carry */
-	int mode;			/* TRUST_ANCHORS, TRUST_PIN_LEAF, TRUST_INSECURE */
-	const trust_store *trust;	/* borrowed */
-	int64_t (*now)(void *ctx);	/* the device's time, Unix seconds */
-	void *now_ctx;
+	tls_config tls;			/* server_name, trust, time, variant */
 	int timeout_ms;
+	int nodelay;			/* TCP_NODELAY (the agent leaves it off) */
 	/* State. */
 	int fd;				/* -1 when not connected */
 	int tls_up;
-	br_ssl_client_context cc;
-	br_x509_minimal_context xc;
-	trust_lax_context lax;
-	br_sslio_context io;
-	unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
+	tls_session *ts;
 	unsigned char rbuf[8192];	/* bytes read past a response head */
 	size_t rpos, rlen;
 	/* The last failure. */
 	int err_kind;
-	int tls_err;			/* br_ssl_engine_last_error() */
+	tls_error tls_err;		/* the TLS layer's, for NET_ERR_TLS and _IO */
 	int sys_errno;
 	char msg[256];
-	/* Statistics since the last connect. */
-	unsigned version;		/* negotiated protocol version */
-	unsigned suite;			/* negotiated cipher suite */
 } net_conn;
 
-/* Prepare a connection (not connected). */
+/* Prepare a connection (not connected) and allocate its TLS session. */
 void net_init(net_conn *c);
+
+/* Close and release the TLS session. NULL-safe. */
+void net_free(net_conn *c);
 
 /* TCP connect with a timeout, then the TLS handshake. */
 int net_connect(net_conn *c);

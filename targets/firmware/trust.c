@@ -27,8 +27,10 @@ trust_free(trust_store *t)
 		} else {
 			free(ta->pkey.key.ec.q);
 		}
+		free(t->certs[i].der);
 	}
 	free(t->tas);
+	free(t->certs);
 	free(t->pins);
 	memset(t, 0, sizeof *t);
 }
@@ -67,6 +69,9 @@ trust_add_pem(trust_store *t, const void *pem, size_t len, char *err, size_t err
 			goto out;
 		}
 		t->tas = xrealloc(t->tas, (t->ntas + 1) * sizeof *t->tas);
+		t->certs = xrealloc(t->certs, (t->ntas + 1) * sizeof *t->certs);
+		t->certs[t->ntas].der = xmemdup(objs[i].data, objs[i].len);
+		t->certs[t->ntas].len = objs[i].len;
 		ta = &t->tas[t->ntas];
 		memset(ta, 0, sizeof *ta);
 		ta->dn.data = xmemdup(dn.data != NULL ? dn.data : (unsigned char *)"", dn.len);

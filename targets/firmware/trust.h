@@ -22,7 +22,15 @@
 enum { TRUST_ANCHORS, TRUST_PIN_LEAF, TRUST_INSECURE };
 
 typedef struct {
+	unsigned char *der;
+	size_t len;
+} trust_cert;
+
+typedef struct {
 	br_x509_trust_anchor *tas;	/* each DN and key allocated with xmalloc() */
+	trust_cert *certs;		/* the anchors' certificates (DER), one per
+					 * anchor, for the TLS stacks that load
+					 * certificates rather than names and keys */
 	size_t ntas;
 	unsigned char (*pins)[32];	/* SHA-256 of SPKIs */
 	size_t npins;

@@ -7,7 +7,8 @@
 # seed's update with rotsim run (about 15-30 s; README.md has the numbers).
 # The rules and scripts are shared with qemu-x86_64 (targets/qemu-x86_64/qemu.mk).
 include targets/qemu-x86_64/qemu.mk
-DEPS_PKGS += qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+DEPS_BUILD += gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+DEPS_RUN += qemu-system-arm
 QEMU_AARCH64_CC ?= aarch64-linux-gnu-gcc
 # The reference agent: sets QEMU_AGENT.aarch64.PROFILE for every firmware
 # profile, which must be known before qemu_target makes the devices.

@@ -2,7 +2,11 @@
 # test agent and, per device, an initramfs and a factory flash image under
 # $(BUILD)/images/x86_64/ (see targets/qemu-x86_64/README.md).
 include targets/qemu-x86_64/qemu.mk
-DEPS_PKGS += qemu-system-x86 cpio socat tcpdump python3
+DEPS_BUILD += cpio
+DEPS_RUN += qemu-system-x86 socat
+# rotsim report states the QEMU version it finds (harness/report/verb_report.c).
+DEPS_REPORT += qemu-system-x86
+DEPS_TEST += tcpdump python3
 $(eval $(call qemu_target,x86_64,amd64,$(CC)))
 # The boot tests need the images; `make check` builds them first.
 check check-scripts: images-x86_64

@@ -379,15 +379,54 @@ START_TEST(test_junit_is_xml)
 		free(to);
 		free(sub);
 	}
-	ck_assert_msg(ev_results_write(tmp, recs, n, "\"seed\":\"t\"", err, sizeof err) == 0,
-		"%s", err);
+	/* One Recommended miss, two skipped cases (one of a scenario with
+	 * records, one of a scenario without). */
+	size_t m;
+	for (m = 0; m < n; m++)
+		if (strstr(names[m], "coloured") == NULL && !ev_record_is_error(&recs[m])
+			&& recs[m].observed != OUT_OFF)
+			break;
+	ck_assert_uint_lt(m, n);
+	recs[m].required = 0;
+	recs[m].pass = 0;
+	recs[m].observed = recs[m].expected == OUT_UPDATED ? OUT_CURRENT : OUT_UPDATED;
+	recs[m].duration_ms = 1234;
+	ev_skip skips[2] = {
+		{ recs[1].scenario, "sntp-x1", "nou", "needs UDP <here>", 7 },
+		{ "only-skipped", "sntp-x1", "nou", "needs UDP", 9 },
+	};
+	ck_assert_msg(ev_results_write(tmp, recs, n, skips, 2, "\"seed\":\"t\"", err,
+		sizeof err) == 0, "%s", err);
 	char *junit = xasprintf("%s/junit.xml", tmp);
+	char *check = xasprintf("python3 -c 'import sys, xml.etree.ElementTree as E; "
+		"t = E.parse(sys.argv[1]).getroot(); "
+		"cs = list(t.iter(\"testcase\")); "
+		"sk = [c for c in cs if c.find(\"skipped\") is not None]; "
+		"ok = len(sk) == 2 and t.get(\"skipped\") == \"2\" "
+		"and sk[0].find(\"skipped\").get(\"message\") == \"needs UDP <here>\" "
+		"and all(c.get(\"time\") for c in cs) "
+		"and all(s.get(\"timestamp\") and s.get(\"hostname\") for s in t.iter(\"testsuite\")) "
+		"and any(s.get(\"name\") == \"only-skipped\" for s in t.iter(\"testsuite\")); "
+		"m = [c for c in cs if c.find(\"properties\") is not None]; "
+		"ok = ok and len(m) == 1 and m[0].find(\"failure\") is None "
+		"and m[0].get(\"time\") == \"1.234\" "
+		"and \"Recommended expectation not met\" in m[0].find(\"system-out\").text; "
+		"sys.exit(0 if ok else 4)' '%s'", junit);
+	ck_assert_msg(system(check) == 0, "junit.xml: skipped cases, times, suites or the "
+		"Recommended miss are not as they should be");
+	free(check);
+	char *sumf = xasprintf("%s/summary.json", tmp);
+	check = xasprintf("jq -e '.skipped | length == 2 and .[1].scenario == \"only-skipped\" "
+		"and .[1].case_index == 9' '%s' >/dev/null", sumf);
+	ck_assert_msg(system(check) == 0, "summary.json does not list the skipped cases");
+	free(check);
+	free(sumf);
 	ck_assert_msg(!file_has_byte(junit, 0x1b), "an escape byte reached junit.xml");
 	char *cmd = xasprintf("python3 -c 'import sys, xml.etree.ElementTree as E; "
 		"t = E.parse(sys.argv[1]); "
 		"o = [c.find(\"system-out\").text for c in t.iter(\"testcase\") "
-		"if \"coloured\" in c.get(\"name\") or \"coloured\" in (c.find(\"system-out\").text "
-		"or \"\")]; "
+		"if c.find(\"system-out\") is not None and (\"coloured\" in c.get(\"name\") "
+		"or \"coloured\" in (c.find(\"system-out\").text or \"\"))]; "
 		"sys.exit(0 if o and \"BR_ERR_X509_NOT_TRUSTED\" in o[0] and \"console (end)\" in o[0] "
 		"else 3)' '%s'", junit);
 	ck_assert_msg(system(cmd) == 0, "junit.xml is not XML, or lacks the coloured console");

@@ -17,4 +17,4 @@ $(BEARVERIFY): $(BUILD)/obj/sim/pki/tests/bearverify.o $(BUILD)/lib/librotsim.a
 TEST_TOOLS += $(BEARVERIFY)
 SCRIPT_TESTS += sim/pki/tests/validators.sh sim/pki/tests/fields.sh sim/pki/tests/determinism.sh
 BENCH_SCRIPTS += sim/pki/bench/bench_pki.sh
-DEPS_PKGS += gnutls-bin faketime hyperfine
+DEPS_TEST += gnutls-bin faketime hyperfine

@@ -1,6 +1,14 @@
-/* Unit tests of sim/server/server.c that need no network: JSON escaping, the
- * name tables, the fault grammar, and the firmware directory and manifest. */
+/* Unit tests of the update server that need no network: the name tables, the
+ * fault grammar as srv_add_fault reports it, and the firmware directory and
+ * manifest. (The escaper is tested in sim/common/tests/check_json.c.) */
 #include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <arpa/inet.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,41 +16,6 @@
 
 #include "common/util.h"
 #include "server/srv.h"
-
-static char *
-json(const char *s, size_t len)
-{
-	buf_t b = {0};
-
-	srv_json_str(&b, s, len);
-	return buf_cstr(&b);
-}
-
-START_TEST(test_json_escape)
-{
-	static const struct { const char *in; size_t len; const char *out; } v[] = {
-		{ "plain", 5, "\"plain\"" },
-		{ "a\"b\\c", 5, "\"a\\\"b\\\\c\"" },
-		{ "\n\r\t\x01\x1f\x7f", 6, "\"\\n\\r\\t\\u0001\\u001f\\u007f\"" },
-		{ "nul\0x", 5, "\"nul\\u0000x\"" },
-		{ "caf\xc3\xa9", 5, "\"caf\xc3\xa9\"" },			/* valid UTF-8 kept */
-		{ "\xe2\x82\xac", 3, "\"\xe2\x82\xac\"" },
-		{ "\xf0\x9f\x94\x91", 4, "\"\xf0\x9f\x94\x91\"" },
-		{ "\xff", 1, "\"\\ufffd\"" },				/* bad byte */
-		{ "\xc3", 1, "\"\\ufffd\"" },				/* truncated */
-		{ "\xc0\xaf", 2, "\"\\ufffd\\ufffd\"" },		/* overlong */
-		{ "\xed\xa0\x80", 3, "\"\\ufffd\\ufffd\\ufffd\"" },	/* surrogate */
-		{ "\xf4\x90\x80\x80", 4, "\"\\ufffd\\ufffd\\ufffd\\ufffd\"" },	/* > U+10FFFF */
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof v / sizeof v[0]; i++) {
-		char *o = json(v[i].in, v[i].len);
-		ck_assert_msg(strcmp(o, v[i].out) == 0, "case %zu: %s", i, o);
-		free(o);
-	}
-}
-END_TEST
 
 START_TEST(test_names)
 {
@@ -70,12 +43,12 @@ START_TEST(test_fault_grammar)
 		{ "reverse=1", "takes no value" },
 		{ "close-after=abc", "is not a number" },
 		{ "close-after=-1", "is not a number" },
-		{ "http=200", "status must be 400..599" },
+		{ "http=200", "fault \"http=200\": http: 200 is not in 400..599" },
 		{ "http=503,retry-after", "needs a value" },
-		{ "http=503,path=manifest", "bad option" },
-		{ "stall=0", "stall of 1..86400 seconds" },
-		{ "corrupt-byte=1,count=2", "bad option" },
-		{ "drop-intermediate,x=1", "bad option" },
+		{ "http=503,path=manifest", "must start with /" },
+		{ "stall=0", "stall: 0 is not in 1..86400" },
+		{ "corrupt-byte=1,count=2", "no option \"count\"" },
+		{ "drop-intermediate,x=1", "no option \"x\"" },
 	};
 	srv_server s;
 	char err[256];
@@ -85,12 +58,12 @@ START_TEST(test_fault_grammar)
 	for (i = 0; i < sizeof good / sizeof good[0]; i++)
 		ck_assert_msg(srv_add_fault(&s, good[i], err, sizeof err) == 0, "%s: %s", good[i], err);
 	ck_assert_uint_eq(s.nfaults, sizeof good / sizeof good[0]);
-	ck_assert_uint_eq(s.faults[5].count, 1);	/* close-after: once by default */
-	ck_assert_uint_eq(s.faults[6].count, 0);
-	ck_assert_uint_eq(s.faults[8].at, 100);
-	ck_assert_int_eq(s.faults[13].retry_after, 30);
-	ck_assert_str_eq(s.faults[13].path, "/manifest");
-	ck_assert_str_eq(s.faults[4].key, "/k.pem");
+	ck_assert_uint_eq(s.faults[5].f.count, 1);	/* close-after: once by default */
+	ck_assert_uint_eq(s.faults[6].f.count, 0);
+	ck_assert_uint_eq(s.faults[8].f.at, 100);
+	ck_assert_int_eq(s.faults[13].f.retry_after, 30);
+	ck_assert_str_eq(s.faults[13].f.path, "/manifest");
+	ck_assert_str_eq(s.faults[4].f.key, "/k.pem");
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		ck_assert_msg(srv_add_fault(&s, bad[i].spec, err, sizeof err) == -1, "%s", bad[i].spec);
 		ck_assert_msg(strstr(err, bad[i].msg) != NULL, "%s: %s", bad[i].spec, err);
@@ -153,6 +126,81 @@ START_TEST(test_no_default_chain)
 }
 END_TEST
 
+static volatile sig_atomic_t stop_flag;
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static double
+cpu_seconds(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec
+		+ (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/*
+ * Out of descriptors: a client waits in the listen queue but accept4 fails
+ * with EMFILE. The server must rest rather than retry at once (which spins a
+ * core at 100 % until a descriptor frees), and say so in the event log.
+ */
+START_TEST(test_emfile_backoff)
+{
+	char ev[] = "/tmp/check_server_ev.XXXXXX", bound[96], err[256], *text = NULL;
+	struct rlimit rl = { 48, 48 };
+	struct sockaddr_in a;
+	srv_server s;
+	size_t len = 0;
+	double cpu;
+	int fd, cl, port, d, first = -1;
+
+	ck_assert_int_ge(fd = mkstemp(ev), 0);
+	close(fd);
+	srv_init(&s);
+	ck_assert_int_eq(srv_open_events(&s, ev, err, sizeof err), 0);
+	ck_assert_msg(srv_listen(&s, "127.0.0.1:0", bound, sizeof bound, err, sizeof err) == 0,
+		"%s", err);
+	port = atoi(strrchr(bound, ':') + 1);
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t)port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_ge(cl = socket(AF_INET, SOCK_STREAM, 0), 0);
+	ck_assert_int_eq(connect(cl, (struct sockaddr *)&a, sizeof a), 0);
+	/* Every descriptor left is taken. */
+	while ((d = dup(0)) >= 0)
+		if (first < 0)
+			first = d;
+	ck_assert_int_eq(errno, EMFILE);
+	signal(SIGALRM, on_alarm);
+	alarm(2);
+	cpu = cpu_seconds();
+	ck_assert_int_eq(srv_run(&s, &stop_flag, NULL, err, sizeof err), 0);
+	cpu = cpu_seconds() - cpu;
+	ck_assert_msg(cpu < 0.5, "the server spun: %.2f s of CPU in 2 s", cpu);
+	ck_assert_uint_ge(s.stat_accept_errors, 2);
+	ck_assert_uint_le(s.stat_accept_errors, 40);
+	ck_assert_uint_eq(s.nconns, 0);
+	for (d = first; d >= 0 && d < 48; d++)
+		close(d);
+	close(cl);
+	fflush(s.events);
+	ck_assert_int_eq(util_read_file(ev, (unsigned char **)&text, &len, err, sizeof err), 0);
+	ck_assert_msg(memmem(text, len, "\"event\":\"accept-paused\"", 23) != NULL, "%.*s",
+		(int)len, text);
+	free(text);
+	srv_free(&s);
+	unlink(ev);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -161,11 +209,11 @@ main(void)
 	SRunner *sr;
 	int failed;
 
-	tcase_add_test(tc, test_json_escape);
 	tcase_add_test(tc, test_names);
 	tcase_add_test(tc, test_fault_grammar);
 	tcase_add_test(tc, test_firmware_dir);
 	tcase_add_test(tc, test_no_default_chain);
+	tcase_add_test(tc, test_emfile_backoff);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

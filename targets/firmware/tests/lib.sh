@@ -1,14 +1,14 @@
 # Shared by the script tests of targets/firmware: a small PKI (mini.pki), a
 # firmware-signing key, firmware directories, `rotsim serve` and the native
-# agent. Source it; it sets `set -euo pipefail`, makes $tmp (mode 0700,
-# removed on exit, the only place keys are written) and stops every server
-# it started.
+# agent ($ROTSIM_AGENT, default the BearSSL one). Source it; it sets
+# `set -euo pipefail`, makes $tmp (mode 0700, removed on exit, the only place
+# keys are written) and stops every server it started.
 set -euo pipefail
 
 : "${ROTSIM:?ROTSIM must name the rotsim binary}"
 : "${ROTSIM_BUILD:=$(dirname "$(dirname "$ROTSIM")")}"
 : "${ROTSIM_TOP:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)}"
-AGENT=$ROTSIM_BUILD/bin/rotsim-agent
+AGENT=${ROTSIM_AGENT:-$ROTSIM_BUILD/bin/rotsim-agent}
 MKBUNDLE=$ROTSIM_BUILD/bin/rotsim-mkbundle
 PROFILES=$ROTSIM_TOP/targets/firmware/profiles
 tmp=$(mktemp -d)
@@ -26,9 +26,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The PKI and the signing key, made fresh in $tmp (about 1.5 s).
+# The PKI (FW_TEST_PKI, default mini.pki) and the signing key, made fresh in
+# $tmp (about 1.5 s).
+: "${FW_TEST_PKI:=$ROTSIM_TOP/targets/firmware/tests/mini.pki}"
 pki=$tmp/pki
-"$ROTSIM" pki "$ROTSIM_TOP/targets/firmware/tests/mini.pki" --out "$pki" \
+"$ROTSIM" pki "$FW_TEST_PKI" --out "$pki" \
 	--cache "$tmp/keys" 2>"$tmp/pki.log" || { cat "$tmp/pki.log"; exit 1; }
 "$ROTSIM" sign --key "$tmp/sk.pem" --genkey --pubkey "$tmp/sk.pub.pem"
 
@@ -43,15 +45,17 @@ make_firmware() {
 	"$MKBUNDLE" --version "$v" "$@" --out "$dir/image-$v.bin"
 }
 
-# start_server CHAIN_LEAF_ID FWDIR [serve options]: serve the leaf's chain
-# (chains/ID.pem) at 2024-07-01; sets $port and $events (the event log).
+# start_server CHAIN FWDIR [serve options]: serve a leaf's chain at
+# 2024-07-01: CHAIN is the leaf's id (chains/ID.pem) or ID.VARIANT
+# (chains/ID.VARIANT.pem, from a "chain.VARIANT" line); sets $port and $events
+# (the event log).
 nserver=0
 start_server() {
-	local leaf=$1 fw=$2; shift 2
+	local chain=$1 leaf=${1%%.*} fw=$2; shift 2
 	nserver=$((nserver + 1))
 	local out=$tmp/serve.$nserver.out
 	events=$tmp/events.$nserver.jsonl
-	"$ROTSIM" serve --listen 127.0.0.1:0 --chain "$pki/chains/$leaf.pem" \
+	"$ROTSIM" serve --listen 127.0.0.1:0 --chain "$pki/chains/$chain.pem" \
 		--key "$pki/$leaf.key.pem" --firmware "$fw" --signing-key "$tmp/sk.pem" \
 		--time 2024-07-01 --events "$events" --timeout 5 "$@" \
 		>"$out" 2>"$tmp/serve.$nserver.err" &

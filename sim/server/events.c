@@ -1,0 +1,266 @@
+/*
+ * The update server's event log (see srv.h and PROTOCOL.md) and the names it
+ * uses: one JSON object per line, written and flushed as it happens.
+ */
+#include "common/json.h"
+#include "common/tlsnames.h"
+#include "server/srv_int.h"
+#include "time/simtime.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- names ---- */
+
+static const struct { unsigned suite; const char *name; } suite_names[] = {
+	{ BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, "ECDHE_ECDSA_WITH_AES_128_GCM_SHA256" },
+	{ BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, "ECDHE_RSA_WITH_AES_128_GCM_SHA256" },
+	{ BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, "ECDHE_ECDSA_WITH_AES_256_GCM_SHA384" },
+	{ BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, "ECDHE_RSA_WITH_AES_256_GCM_SHA384" },
+	{ BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+		"ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256" },
+	{ BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+		"ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256" },
+	{ BR_TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256, "ECDHE_ECDSA_WITH_AES_128_CBC_SHA256" },
+	{ BR_TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256, "ECDHE_RSA_WITH_AES_128_CBC_SHA256" },
+	{ BR_TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384, "ECDHE_ECDSA_WITH_AES_256_CBC_SHA384" },
+	{ BR_TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384, "ECDHE_RSA_WITH_AES_256_CBC_SHA384" },
+	{ BR_TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, "ECDHE_ECDSA_WITH_AES_128_CBC_SHA" },
+	{ BR_TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, "ECDHE_RSA_WITH_AES_128_CBC_SHA" },
+	{ BR_TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA, "ECDHE_ECDSA_WITH_AES_256_CBC_SHA" },
+	{ BR_TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA, "ECDHE_RSA_WITH_AES_256_CBC_SHA" },
+	{ BR_TLS_RSA_WITH_AES_128_GCM_SHA256, "RSA_WITH_AES_128_GCM_SHA256" },
+	{ BR_TLS_RSA_WITH_AES_256_GCM_SHA384, "RSA_WITH_AES_256_GCM_SHA384" },
+	{ BR_TLS_RSA_WITH_AES_128_CBC_SHA256, "RSA_WITH_AES_128_CBC_SHA256" },
+	{ BR_TLS_RSA_WITH_AES_256_CBC_SHA256, "RSA_WITH_AES_256_CBC_SHA256" },
+	{ BR_TLS_RSA_WITH_AES_128_CBC_SHA, "RSA_WITH_AES_128_CBC_SHA" },
+	{ BR_TLS_RSA_WITH_AES_256_CBC_SHA, "RSA_WITH_AES_256_CBC_SHA" },
+};
+
+/* The suites offered, in the order of suite_names (forward secrecy and AEAD
+ * first; static RSA last, for old clients). */
+static uint16_t suites[sizeof suite_names / sizeof suite_names[0]];
+
+/* see srv.h */
+const char *
+srv_alert_name(int alert)
+{
+	return tls_alert_name(alert);
+}
+
+/* see srv.h */
+const char *
+srv_error_name(int err)
+{
+	return tls_br_error_name(err);
+}
+
+/* see srv.h */
+const char *
+srv_suite_name(unsigned suite)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof suite_names / sizeof suite_names[0]; i++)
+		if (suite_names[i].suite == suite)
+			return suite_names[i].name;
+	return NULL;
+}
+
+/* see srv.h */
+const char *
+srv_version_name(unsigned version)
+{
+	switch (version) {
+	case BR_TLS10: return "TLS1.0";
+	case BR_TLS11: return "TLS1.1";
+	case BR_TLS12: return "TLS1.2";
+	default: return NULL;
+	}
+}
+
+/* see srv_int.h */
+const uint16_t *
+srv_suites(size_t *n)
+{
+	size_t i;
+
+	if (suites[0] == 0)
+		for (i = 0; i < sizeof suite_names / sizeof suite_names[0]; i++)
+			suites[i] = (uint16_t)suite_names[i].suite;
+	*n = sizeof suites / sizeof suites[0];
+	return suites;
+}
+
+/* ---- time ---- */
+
+/* see srv_int.h */
+int64_t
+srv_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* see srv.h */
+int64_t
+srv_sim_now(const srv_server *s)
+{
+	return simclock_seconds(&s->clock);
+}
+
+/* see srv_int.h */
+void
+srv_ev_begin(const srv_server *s, buf_t *b, const char *name, uint64_t conn)
+{
+	struct timespec ts;
+	char real[32], sim[32];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	simtime_format(real, sizeof real, (int64_t)ts.tv_sec);
+	real[19] = 0;	/* drop the Z: milliseconds follow */
+	simtime_format(sim, sizeof sim, srv_sim_now(s));
+	buf_printf(b, "{\"event\":\"%s\",\"real\":\"%s.%03ldZ\",\"sim\":\"%s\"",
+		name, real, ts.tv_nsec / 1000000, sim);
+	if (conn != 0)
+		buf_printf(b, ",\"conn\":%llu", (unsigned long long)conn);
+}
+
+/* see srv_int.h */
+void
+srv_ev_end(const srv_server *s, buf_t *b)
+{
+	buf_puts(b, "}\n");
+	if (s->events != NULL) {
+		fwrite(b->data, 1, b->len, s->events);
+		fflush(s->events);
+	}
+	buf_free(b);
+}
+
+/* see srv.h */
+void
+srv_event(srv_server *s, const char *name, const char *fields)
+{
+	buf_t b = {0};
+
+	srv_ev_begin(s, &b, name, 0);
+	buf_puts(&b, fields);
+	srv_ev_end(s, &b);
+}
+
+/* ---- connection events ---- */
+
+static void
+json_chain(buf_t *b, const srv_cred *c)
+{
+	size_t i;
+	char hex[65];
+
+	buf_puts(b, ",\"chain\":[");
+	for (i = 0; c != NULL && i < c->chain_len; i++)
+		buf_printf(b, "%s\"%s\"", i ? "," : "", util_hex(hex, c->hashes[i], 32));
+	buf_puts(b, "]");
+}
+
+/* see srv_int.h */
+void
+srv_log_handshake(srv_conn *c, int ok)
+{
+	srv_server *s = c->srv;
+	br_ssl_engine_context *eng = &c->sc.eng;
+	const char *sni = br_ssl_engine_get_server_name(eng);
+	buf_t b = {0};
+
+	srv_ev_begin(s, &b, "handshake", c->id);
+	buf_puts(&b, ",\"peer\":");
+	json_put_str(&b, c->peer);
+	buf_puts(&b, ",\"sni\":");
+	json_put_str(&b, sni != NULL && sni[0] != 0 ? sni : NULL);
+	if (c->cred != NULL) {
+		buf_puts(&b, ",\"cred\":");
+		json_put_str(&b, c->cred->name != NULL ? c->cred->name : "default");
+	}
+	json_chain(&b, c->cred);
+	buf_printf(&b, ",\"result\":\"%s\"", ok ? "ok" : "failed");
+	if (ok) {
+		const char *v = srv_version_name(br_ssl_engine_get_version(eng));
+		const char *cs = srv_suite_name(eng->session.cipher_suite);
+
+		buf_puts(&b, ",\"version\":");
+		json_put_str(&b, v);
+		buf_printf(&b, ",\"cipher\":");
+		json_put_str(&b, cs);
+		buf_printf(&b, ",\"cipher_id\":%u", (unsigned)eng->session.cipher_suite);
+	} else {
+		int e = br_ssl_engine_last_error(eng);
+
+		if (e >= BR_ERR_RECV_FATAL_ALERT && e < BR_ERR_SEND_FATAL_ALERT) {
+			int a = e - BR_ERR_RECV_FATAL_ALERT;
+			buf_printf(&b, ",\"alert\":%d,\"alert_name\":", a);
+			json_put_str(&b, srv_alert_name(a));
+			buf_puts(&b, ",\"alert_from\":\"client\"");
+		} else if (e >= BR_ERR_SEND_FATAL_ALERT) {
+			int a = e - BR_ERR_SEND_FATAL_ALERT;
+			buf_printf(&b, ",\"alert\":%d,\"alert_name\":", a);
+			json_put_str(&b, srv_alert_name(a));
+			buf_puts(&b, ",\"alert_from\":\"server\"");
+		} else if (e != 0) {
+			buf_printf(&b, ",\"error\":%d,\"error_name\":", e);
+			json_put_str(&b, srv_error_name(e));
+		}
+		buf_puts(&b, ",\"reason\":");
+		json_put_str(&b, c->end_reason != NULL ? c->end_reason
+			: (e != 0 ? "tls error" : "closed by peer"));
+	}
+	buf_printf(&b, ",\"open\":%zu", s->nconns);
+	srv_ev_end(s, &b);
+	if (ok && s->keylog != NULL) {
+		char cr[65], ms[97];
+
+		fprintf(s->keylog, "CLIENT_RANDOM %s %s\n",
+			util_hex(cr, eng->client_random, 32),
+			util_hex(ms, eng->session.master_secret, 48));
+		fflush(s->keylog);
+	}
+}
+
+/* see srv_int.h */
+void
+srv_log_request(srv_conn *c, const char *outcome)
+{
+	srv_server *s = c->srv;
+	buf_t b = {0};
+
+	srv_ev_begin(s, &b, "request", c->id);
+	buf_puts(&b, ",\"method\":");
+	json_put_str(&b, c->method);
+	buf_puts(&b, ",\"path\":");
+	json_put_str(&b, c->target);
+	if (c->range[0] != 0) {
+		buf_puts(&b, ",\"range\":");
+		json_put_str(&b, c->range);
+	}
+	buf_printf(&b, ",\"status\":%d,\"bytes\":%llu,\"body_size\":%llu",
+		c->status, (unsigned long long)c->body_off,
+		(unsigned long long)c->body_len);
+	buf_puts(&b, ",\"outcome\":");
+	json_put_str(&b, outcome);
+	buf_puts(&b, ",\"faults\":[");
+	if (c->faults.len > 0)
+		buf_append(&b, c->faults.data, c->faults.len);
+	buf_puts(&b, "]");
+	if (c->report != NULL) {
+		buf_puts(&b, ",\"report\":");
+		json_put_strn(&b, c->report, c->report_len);
+	}
+	srv_ev_end(s, &b);
+	s->stat_requests++;
+	c->faults.len = 0;
+	free(c->report);
+	c->report = NULL;
+}
+

@@ -1,0 +1,144 @@
+/*
+ * Inside the update server: the types and functions its files share.
+ *
+ *   server.c   configuration: credentials, firmware, logs, listening, free
+ *   conn.c     the TLS engine of each connection, deadlines, the poll loop
+ *   handler.c  HTTP: requests in, responses out
+ *   faults.c   faults: added from their spec, applied where they act
+ *   events.c   the event log and the names it uses
+ *
+ * Nothing outside sim/server includes this file.
+ */
+#ifndef ROTSIM_SRV_INT_H
+#define ROTSIM_SRV_INT_H
+
+#include <bearssl.h>
+
+#include "server/http.h"
+#include "server/srv.h"
+
+#define NOW_NEVER INT64_MAX
+
+/* A chain and its key. The key lives in a BearSSL key decoder context, which
+ * owns the key's bytes; it is wiped on release. */
+struct srv_cred {
+	char *name;			/* SNI name; NULL for the default */
+	br_x509_certificate *chain;
+	size_t chain_len;
+	unsigned char (*hashes)[32];	/* SHA-256 of each certificate, in order */
+	br_skey_decoder_context *skey;
+	int key_type;			/* BR_KEYTYPE_RSA or BR_KEYTYPE_EC */
+};
+
+/* The policy that picks a credential by SNI. It is the first member of the
+ * connection, so the policy pointer leads back to it. */
+typedef struct {
+	const br_ssl_server_policy_class *vtable;
+	srv_server *srv;
+	srv_conn *conn;
+} sni_policy;
+
+struct srv_conn {
+	sni_policy policy;
+	br_ssl_server_context sc;
+	unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
+	srv_server *srv;
+	uint64_t id;
+	int rfd, wfd;
+	char peer[64];
+	const srv_cred *cred;		/* chosen during the handshake */
+	int hs_done;
+	int peer_eof;			/* read() returned 0 */
+	int io_error;			/* errno of a failed read/write */
+	int cutting;			/* close without close_notify once flushed */
+	int closing;			/* close_notify sent or to be sent */
+	short want;			/* poll events asked for last time */
+	short ready;			/* revents seen, or 1 to pump regardless */
+	const char *end_reason;
+	/* Deadlines (monotonic ms). Bytes of ciphertext never move them: only
+	 * a step of the protocol does (a handshake, a request, a response
+	 * byte the client took). */
+	int64_t t_accept;		/* accepted: the handshake and lifetime */
+	int64_t t_idle;			/* last step: handshake done, response sent */
+	int64_t t_req;			/* first byte of the pending request */
+	int64_t t_sent;			/* last response byte the client took */
+	int64_t t_close;		/* close_notify queued: the linger starts */
+	int64_t stalled_ms;		/* time spent in stall faults, added to
+					   the lifetime */
+	buf_t in;			/* application bytes received, unparsed */
+	/* The response being sent. */
+	int resp_active;
+	buf_t head;
+	size_t head_off;
+	const unsigned char *body;
+	uint64_t body_len, body_off;
+	uint64_t body_base;		/* offset of body[0] in the image */
+	const srv_image *body_image;	/* non-NULL when the body is an image */
+	uint64_t cut_at;		/* body offset where the connection is cut */
+	uint64_t stall_at;
+	int64_t stall_ms, stall_until;	/* stall length; end of a running stall */
+	int close_after;		/* Connection: close */
+	/* The request being answered, for the event log. */
+	char method[16];
+	char target[SRV_HTTP_MAX_TARGET + 1];
+	char range[128];
+	int status;
+	buf_t faults;			/* JSON array items of faults applied */
+	char *report;			/* POST /report body */
+	size_t report_len;
+	unsigned nreq;
+	uint64_t bytes_in, bytes_out;
+};
+
+/* events.c */
+int64_t srv_mono_ms(void);
+/* Start an event line {"event":NAME,"real":...,"sim":...[,"conn":ID]; end it
+ * (written to the log if open, b released). */
+void srv_ev_begin(const srv_server *s, buf_t *b, const char *name, uint64_t conn);
+void srv_ev_end(const srv_server *s, buf_t *b);
+/* The handshake event (ok or failed) and the key log line. */
+void srv_log_handshake(srv_conn *c, int ok);
+/* The request event, when its response ends (sent, cut, connection lost). */
+void srv_log_request(srv_conn *c, const char *outcome);
+/* The cipher suites offered, in order of preference. */
+const uint16_t *srv_suites(size_t *n);
+
+/* server.c */
+/* Read every CERTIFICATE of a PEM file, appended to *chain. */
+int srv_read_certs(const char *path, br_x509_certificate **chain, size_t *n,
+	char *err, size_t errlen);
+/* Read a private key into c->skey (replacing one there). */
+int srv_read_key(srv_cred *c, const char *path, char *err, size_t errlen);
+
+/* faults.c: where faults act. */
+/* Apply the chain faults to a credential's chain, in order. */
+int srv_faults_chain(srv_server *s, srv_cred *c, char *err, size_t errlen);
+/* Apply the manifest faults that change the manifest itself. */
+int srv_faults_manifest(srv_server *s, char *err, size_t errlen);
+/* Record on c's current request that a fault was applied. */
+void srv_fault_applied(srv_conn *c, srv_fault *f);
+/* An HTTP fault for this request: 1 if one answered it. */
+int srv_faults_request(srv_conn *c, const char *target);
+/* The offered image is made missing: 1 if so. */
+int srv_faults_missing_image(srv_conn *c);
+/* The transfer faults of an image response for bytes [first, last]. */
+void srv_faults_image(srv_conn *c, uint64_t first, uint64_t last);
+/* Corrupt what a fault says in buf, which holds n body bytes at body_off. */
+void srv_faults_corrupt(const srv_conn *c, unsigned char *buf, size_t n);
+
+/* handler.c */
+/* Parse and answer the next buffered request, if any and none is in progress. */
+void srv_next_request(srv_conn *c);
+/* Move response bytes into the engine. Returns 1 if any moved. */
+int srv_push_response(srv_conn *c, int64_t now);
+/* Answer status with a short text body; extra is more header lines or NULL. */
+void srv_respond_text(srv_conn *c, int status, const char *extra);
+
+/* conn.c */
+srv_conn *srv_conn_new(srv_server *s, int rfd, int wfd, const char *peer);
+/* Log the end of the connection, close its descriptors, release it. */
+void srv_conn_free(srv_conn *c);
+/* Release connection i of s (the last one takes its place). */
+void srv_remove_conn(srv_server *s, size_t i);
+
+#endif
