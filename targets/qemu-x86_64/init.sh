@@ -93,6 +93,7 @@ lab_join() {
 	echo "rotsim: event resolve host=$host address=${addr:-none}"
 	printf '127.0.0.1 localhost\n' > /etc/hosts
 	[ -z "$addr" ] || printf '%s %s\n' "$addr" "$host" >> /etc/hosts
+	[ -z "$dns" ] || printf 'nameserver %s\n' "$dns" > /etc/resolv.conf
 	if [ -n "$ntp" ] && ! grep -q '^[[:space:]]*sntp[[:space:]]*=' \
 		/etc/rotsim/profile 2>/dev/null; then
 		sntp_arg="--sntp=$ntp:123"
