@@ -6,7 +6,7 @@
 #include "run/run_int.h"
 #include "common/util.h"
 #include "fw/fw.h"
-#include "targets/firmware/bundle.h"
+#include "common/bundle.h"
 
 #include <errno.h>
 #include <stdio.h>

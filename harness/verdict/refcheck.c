@@ -4,7 +4,7 @@
 #include "verdict/refcheck.h"
 #include "common/tlsnames.h"
 #include "common/util.h"
-#include "targets/firmware/trust.h"
+#include "common/trust.h"
 #include "time/simtime.h"
 
 #include <bearssl.h>

@@ -14,5 +14,9 @@ const char *tls_br_error_name(int err);
 const char *tls_br_error_text(int err);
 /* "unknown_ca" for 48 (RFC 5246 7.2, RFC 8446 6, IANA). NULL when unknown. */
 const char *tls_alert_name(int desc);
+/* "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" for 0xc02f (IANA TLS Cipher Suites):
+ * the suites BearSSL implements, TLS 1.3's, and a few that OpenSSL and curl
+ * offer. NULL when unknown. The one suite table of rotsim. */
+const char *tls_suite_name(unsigned suite);
 
 #endif

@@ -1,6 +1,4 @@
 LIB_SRCS += sim/fw/fw.c
-CMD_SRCS += sim/fw/verb_sign.c
-VERBS += sign
 CHECK_SRCS += sim/fw/tests/check_fw.c
 FUZZ_SRCS += sim/fw/fuzz/fuzz_manifest.c
 SCRIPT_TESTS += sim/fw/tests/sign.sh

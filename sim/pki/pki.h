@@ -136,7 +136,8 @@ void pki_free(pki *p);
  * Take the PKI sections of a parsed file ([root], [intermediate], [cross],
  * [leaf], [anchors], [defaults]). With strict set, any other section kind is
  * an error; without, other sections are left to the caller (a scenario
- * parser). Returns 0 or -1 with "FILE:LINE: message".
+ * parser); with strict set, a document without any certificate or anchor set
+ * is an error too (FILE:1). Returns 0 or -1 with "FILE:LINE: message".
  */
 int pki_add_doc(pki *p, cfg_doc *doc, int strict, char *err, size_t errlen);
 /* 1 if kind is a section kind the PKI reads. */

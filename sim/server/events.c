@@ -13,34 +13,22 @@
 
 /* ---- names ---- */
 
-static const struct { unsigned suite; const char *name; } suite_names[] = {
-	{ BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, "ECDHE_ECDSA_WITH_AES_128_GCM_SHA256" },
-	{ BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, "ECDHE_RSA_WITH_AES_128_GCM_SHA256" },
-	{ BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, "ECDHE_ECDSA_WITH_AES_256_GCM_SHA384" },
-	{ BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, "ECDHE_RSA_WITH_AES_256_GCM_SHA384" },
-	{ BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-		"ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256" },
-	{ BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-		"ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256" },
-	{ BR_TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256, "ECDHE_ECDSA_WITH_AES_128_CBC_SHA256" },
-	{ BR_TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256, "ECDHE_RSA_WITH_AES_128_CBC_SHA256" },
-	{ BR_TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384, "ECDHE_ECDSA_WITH_AES_256_CBC_SHA384" },
-	{ BR_TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384, "ECDHE_RSA_WITH_AES_256_CBC_SHA384" },
-	{ BR_TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, "ECDHE_ECDSA_WITH_AES_128_CBC_SHA" },
-	{ BR_TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, "ECDHE_RSA_WITH_AES_128_CBC_SHA" },
-	{ BR_TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA, "ECDHE_ECDSA_WITH_AES_256_CBC_SHA" },
-	{ BR_TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA, "ECDHE_RSA_WITH_AES_256_CBC_SHA" },
-	{ BR_TLS_RSA_WITH_AES_128_GCM_SHA256, "RSA_WITH_AES_128_GCM_SHA256" },
-	{ BR_TLS_RSA_WITH_AES_256_GCM_SHA384, "RSA_WITH_AES_256_GCM_SHA384" },
-	{ BR_TLS_RSA_WITH_AES_128_CBC_SHA256, "RSA_WITH_AES_128_CBC_SHA256" },
-	{ BR_TLS_RSA_WITH_AES_256_CBC_SHA256, "RSA_WITH_AES_256_CBC_SHA256" },
-	{ BR_TLS_RSA_WITH_AES_128_CBC_SHA, "RSA_WITH_AES_128_CBC_SHA" },
-	{ BR_TLS_RSA_WITH_AES_256_CBC_SHA, "RSA_WITH_AES_256_CBC_SHA" },
+/* The suites offered, in this order: forward secrecy and AEAD first; static
+ * RSA last, for old clients. Their names come from the one suite table
+ * (common/tlsnames.h). */
+static const uint16_t suites[] = {
+	BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+	BR_TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256, BR_TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256,
+	BR_TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384, BR_TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384,
+	BR_TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, BR_TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
+	BR_TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA, BR_TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA,
+	BR_TLS_RSA_WITH_AES_128_GCM_SHA256, BR_TLS_RSA_WITH_AES_256_GCM_SHA384,
+	BR_TLS_RSA_WITH_AES_128_CBC_SHA256, BR_TLS_RSA_WITH_AES_256_CBC_SHA256,
+	BR_TLS_RSA_WITH_AES_128_CBC_SHA, BR_TLS_RSA_WITH_AES_256_CBC_SHA,
 };
-
-/* The suites offered, in the order of suite_names (forward secrecy and AEAD
- * first; static RSA last, for old clients). */
-static uint16_t suites[sizeof suite_names / sizeof suite_names[0]];
 
 /* see srv.h */
 const char *
@@ -60,12 +48,10 @@ srv_error_name(int err)
 const char *
 srv_suite_name(unsigned suite)
 {
-	size_t i;
+	const char *name = tls_suite_name(suite);
 
-	for (i = 0; i < sizeof suite_names / sizeof suite_names[0]; i++)
-		if (suite_names[i].suite == suite)
-			return suite_names[i].name;
-	return NULL;
+	/* The events name suites without the "TLS_" every name starts with. */
+	return name != NULL && strncmp(name, "TLS_", 4) == 0 ? name + 4 : name;
 }
 
 /* see srv.h */
@@ -84,11 +70,6 @@ srv_version_name(unsigned version)
 const uint16_t *
 srv_suites(size_t *n)
 {
-	size_t i;
-
-	if (suites[0] == 0)
-		for (i = 0; i < sizeof suite_names / sizeof suite_names[0]; i++)
-			suites[i] = (uint16_t)suite_names[i].suite;
 	*n = sizeof suites / sizeof suites[0];
 	return suites;
 }

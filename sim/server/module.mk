@@ -1,7 +1,5 @@
 LIB_SRCS += sim/server/http.c sim/server/server.c sim/server/conn.c sim/server/handler.c \
 	sim/server/faults.c sim/server/events.c
-CMD_SRCS += sim/server/verb_serve.c
-VERBS += serve
 CHECK_SRCS += sim/server/tests/check_http.c sim/server/tests/check_server.c
 FUZZ_SRCS += sim/server/fuzz/fuzz_http.c
 SCRIPT_TESTS += sim/server/tests/clients.sh sim/server/tests/chain-faults.sh \

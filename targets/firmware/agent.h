@@ -19,10 +19,10 @@
 #include "fw/fw.h"
 #include "time/simclock.h"
 
-#include "bundle.h"
+#include "common/bundle.h"
 #include "flash.h"
 #include "net.h"
-#include "trust.h"
+#include "common/trust.h"
 
 /* The date a device without a clock assumes when nothing else says. */
 #ifndef AGENT_BUILD_DATE

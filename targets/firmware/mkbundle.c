@@ -12,8 +12,8 @@
 #include "common/util.h"
 #include "fw/fw.h"
 
-#include "bundle.h"
-#include "trust.h"
+#include "common/bundle.h"
+#include "common/trust.h"
 
 static void
 usage(FILE *f)

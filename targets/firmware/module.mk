@@ -12,10 +12,12 @@
 #   $(BUILD)/firmware/x86_64/rotsim-agent-STACK  static, for the stacks whose
 #                                           packages ship static archives (FW_STATIC_STACKS)
 FW_DIR := targets/firmware
-# The agent's own modules that go into the library, and the sim/ sources it
-# builds in (libc and BearSSL only).
-FW_AGENT_MODS := $(FW_DIR)/console.c $(FW_DIR)/bundle.c $(FW_DIR)/flash.c \
-	$(FW_DIR)/trust.c
+# The agent's own device-only modules (its console lines and its flash),
+# kept in a device library of their own (FW_DEVLIB) that the agents and the
+# firmware tests link, never in the harness's library; and the shared sources
+# it builds in (libc and BearSSL only), among them the bundle format and the
+# trust store the harness uses too (sim/common).
+FW_AGENT_MODS := $(FW_DIR)/console.c $(FW_DIR)/flash.c
 # The agent proper: the same objects in every agent binary, plus one TLS
 # backend (tls.h).
 FW_AGENT_SRCS := $(FW_DIR)/agent.c $(FW_DIR)/agent_boot.c $(FW_DIR)/agent_link.c \
@@ -32,7 +34,8 @@ FW_STACK_AGENTS := $(FW_STACKS:%=$(BUILD)/bin/rotsim-agent-%) $(BUILD)/bin/rotsi
 DEPS_PKGS += libmbedtls-dev libwolfssl-dev libssl-dev libgnutls28-dev faketime
 
 FW_SIM_SRCS := sim/fw/fw.c sim/time/sntp.c sim/time/simclock.c sim/time/simtime.c \
-	sim/common/util.c sim/common/cfg.c sim/common/tlsnames.c
+	sim/common/util.c sim/common/cfg.c sim/common/tlsnames.c sim/common/bundle.c \
+	sim/common/trust.c
 FW_AGENT := $(BUILD)/bin/rotsim-agent
 FW_MKBUNDLE := $(BUILD)/bin/rotsim-mkbundle
 FW_STATIC := $(BUILD)/firmware/x86_64/rotsim-agent
@@ -40,12 +43,17 @@ FW_STATIC := $(BUILD)/firmware/x86_64/rotsim-agent
 # says otherwise: fixed, so that images are reproducible.
 FW_BUILD_DATE ?= 2024-01-15
 
-# The modules go into the rotsim library, so that the Check tests and the fuzz
-# target link them like any other library code. (LIB and ALL_OBJS are set
-# after the module fragments are read: name the library by its path and
-# include the two programs' dependency files here.)
-LIB_SRCS += $(FW_AGENT_MODS)
-FW_LIB := $(BUILD)/lib/librotsim.a
+# The device library, and the shared library (LIB and ALL_OBJS are set after
+# the module fragments are read: name the library by its path and include the
+# programs' dependency files here).
+FW_DEVLIB := $(BUILD)/lib/librotsim-device.a
+FW_DEVLIB_OBJS := $(FW_AGENT_MODS:%.c=$(BUILD)/obj/%.o)
+-include $(FW_DEVLIB_OBJS:.o=.d)
+$(FW_DEVLIB): $(FW_DEVLIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $^
+FW_LIB := $(FW_DEVLIB) $(BUILD)/lib/librotsim.a
 -include $(FW_AGENT_OBJS:.o=.d) $(BUILD)/obj/$(FW_DIR)/mkbundle.d \
 	$(patsubst %,$(BUILD)/obj/$(FW_DIR)/tls_%.d,bearssl $(FW_STACKS))
 $(BUILD)/obj/$(FW_DIR)/agent.o $(BUILD)/obj/$(FW_DIR)/agent_boot.o: \
@@ -114,6 +122,8 @@ TEST_TOOLS += $(FW_AGENT) $(FW_MKBUNDLE) $(FW_STACK_AGENTS) $(FW_BENCH_BINS)
 
 CHECK_SRCS += $(FW_DIR)/tests/check_firmware_bundle.c $(FW_DIR)/tests/check_firmware_console.c \
 	$(FW_DIR)/tests/check_firmware_flash.c
+CHECK_EXTRA_LIBS.check_firmware_console := $(FW_DEVLIB)
+CHECK_EXTRA_LIBS.check_firmware_flash := $(FW_DEVLIB)
 FUZZ_SRCS += $(FW_DIR)/fuzz/fuzz_bundle.c
 SCRIPT_TESTS += $(FW_DIR)/tests/update.sh $(FW_DIR)/tests/trust.sh $(FW_DIR)/tests/faults.sh \
 	$(FW_DIR)/tests/ota-trust.sh $(FW_DIR)/tests/clock.sh $(FW_DIR)/tests/qemu.sh \

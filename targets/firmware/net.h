@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #include "tls.h"
-#include "trust.h"
+#include "common/trust.h"
 
 /* Why the last operation failed. */
 enum {

@@ -26,7 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "trust.h"
+#include "common/trust.h"
 
 /* The stack-neutral class of a failure. */
 enum {

@@ -2,7 +2,7 @@
 # Shared by the script tests of the Let's Encrypt mirror: environment checks and
 # building the mirror once per script.
 #
-# Environment (set by harness/tests/run-tests.sh): ROTSIM (the binary), ROTSIM_TOP
+# Environment (set by the test runner, run-tests.sh): ROTSIM (the binary), ROTSIM_TOP
 # (repo root), ROTSIM_BUILD (build dir). ROTSIM_TEST_CACHE: the key cache the tests
 # share (default $ROTSIM_BUILD/test-cache/pki); the cold runs use fresh directories.
 

@@ -16,6 +16,7 @@
 
 #include "common/util.h"
 #include "server/srv.h"
+#include "server/srv_int.h"
 
 START_TEST(test_names)
 {
@@ -24,6 +25,15 @@ START_TEST(test_names)
 	ck_assert_ptr_null(srv_alert_name(255));
 	ck_assert_str_eq(srv_error_name(27), "BR_ERR_BAD_SIGNATURE");
 	ck_assert_str_eq(srv_suite_name(0xC02F), "ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+	ck_assert_str_eq(srv_suite_name(0x009C), "RSA_WITH_AES_128_GCM_SHA256");
+	ck_assert_ptr_null(srv_suite_name(0x1234));
+	/* Every suite the server offers is named by the one suite table. */
+	size_t n, i;
+	const uint16_t *offered = srv_suites(&n);
+	ck_assert_uint_ge(n, 10);
+	for (i = 0; i < n; i++)
+		ck_assert_msg(srv_suite_name(offered[i]) != NULL, "suite 0x%04x has no name",
+			offered[i]);
 	ck_assert_str_eq(srv_version_name(0x0303), "TLS1.2");
 	ck_assert_ptr_null(srv_version_name(0x0304));
 }

@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "common/util.h"
-#include "targets/firmware/bundle.h"
-#include "targets/firmware/trust.h"
+#include "common/bundle.h"
+#include "common/trust.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

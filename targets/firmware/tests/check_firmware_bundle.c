@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "common/util.h"
-#include "targets/firmware/bundle.h"
+#include "common/bundle.h"
 
 static const bundle_section none = { NULL, 0 };
 

@@ -20,7 +20,7 @@ static const char *const conf_paths[] = {
 static const char *const keys[] = {
 	"driver", "qemu", "machine", "cpu", "accel", "memory", "kernel",
 	"initramfs", "flash", "flash-device", "append", "console", "clock",
-	"network", "nic", "server", "capture", "booted", "boot-timeout",
+	"network", "nic", "server", "capture", "booted", "reboot", "boot-timeout",
 	"run-timeout",
 };
 
@@ -32,6 +32,7 @@ static const struct { const char *key, *val; } methods[] = {
 	{ "network", "user-restricted" },
 	{ "capture", "filter-dump" },
 	{ "server", "10.0.2.100:443" },
+	{ "reboot", "reset" },
 };
 
 static long

@@ -1,7 +1,7 @@
 /*
  * Trust stores and the lax X.509 engine (trust.h).
  */
-#include "trust.h"
+#include "common/trust.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /*
  * The firmware bundle codec (bundle.h).
  */
-#include "bundle.h"
+#include "common/bundle.h"
 
 #include <string.h>
 
