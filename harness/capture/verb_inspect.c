@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "capture/capture.h"
+#include "capture/lab.h"
 #include "common/util.h"
 #include "verbs.h"
 
@@ -25,6 +26,10 @@ usage(FILE *f)
 "sent them, application data each way, FIN and RST. Times are UTC.\n"
 "Records after ChangeCipherSpec (and after a TLS 1.3 ServerHello) are\n"
 "encrypted: they are shown as encrypted records with their direction.\n"
+"A capture of the lab network also holds what the device did before it\n"
+"connected: DHCP (the lease: address, router, DNS and NTP servers, lease\n"
+"time), DNS questions and answers, and NTP exchanges with the time served;\n"
+"they follow the TLS story (in JSON, as \"lab\").\n"
 "\n"
 "  --json       print the report as JSON (the form kept as evidence)\n"
 "  --no-times   leave times out of the text (for comparing captures)\n"
@@ -45,10 +50,12 @@ verb_inspect(int argc, char **argv)
 	};
 	int json = 0, flags = 0, c, ret = 2;
 	cap_report r;
+	cap_lab_report lab;
 	buf_t out = { 0 };
 	char err[512];
 
 	memset(&r, 0, sizeof r);
+	memset(&lab, 0, sizeof lab);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -71,10 +78,23 @@ verb_inspect(int argc, char **argv)
 		fprintf(stderr, "rotsim inspect: %s\n", err);
 		goto out;
 	}
-	if (json)
+	if (cap_lab_analyze_file(argv[optind], &lab, err, sizeof err) != 0) {
+		fprintf(stderr, "rotsim inspect: %s\n", err);
+		goto out;
+	}
+	if (json) {
 		cap_render_json(&r, &out);
-	else
+		/* The lab's messages join the document as one more key. */
+		if (lab.n > 0 && out.len >= 2 && memcmp(out.data + out.len - 2, "}\n", 2) == 0) {
+			out.len -= 2;
+			buf_puts(&out, ",\"lab\":");
+			cap_lab_render_json(&lab, &out);
+			buf_puts(&out, "}\n");
+		}
+	} else {
 		cap_render_text(&r, flags, &out);
+		cap_lab_render_text(&lab, flags, &out);
+	}
 	if (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout) != 0) {
 		fprintf(stderr, "rotsim inspect: write error on standard output\n");
 		goto out;
@@ -83,5 +103,6 @@ verb_inspect(int argc, char **argv)
 out:
 	buf_free(&out);
 	cap_report_free(&r);
+	cap_lab_free(&lab);
 	return ret;
 }

@@ -3,6 +3,7 @@
  */
 #include "plan/plan.h"
 #include "scenario/devices.h"
+#include "net/labnet.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,6 +76,27 @@ needs_udp(const char *device)
 }
 
 /* see plan.h */
+/* Lab network (net/labnet.h): a scenario tagged lab-network (it judges what
+ * a device does on a network: DNS, NTP servers, the sink) runs only on a
+ * target that joins one; such a target runs only where a network namespace
+ * can be created. Otherwise the case is skipped with the reason, found once
+ * per run. */
+static const char *
+lab_skip(const scenario *s, const tgt *t)
+{
+	static int checked, ok;
+	static char why[256];
+
+	if (!t->lab)
+		return scn_has_tag(s, "lab-network") ? "the scenario needs the lab network "
+			"(a target with network = lab)" : NULL;
+	if (!checked) {
+		ok = labnet_available(why, sizeof why);
+		checked = 1;
+	}
+	return ok ? NULL : why;
+}
+
 int
 plan_build(plan *p, scenario *scns, size_t nscn, const char *const *devices, size_t ndevices,
 	const tgt *targets, size_t ntargets, int shard_k, int shard_n, char *err, size_t errlen)
@@ -121,7 +143,7 @@ plan_build(plan *p, scenario *scns, size_t nscn, const char *const *devices, siz
 				c->device = scns[i].devices[j];
 				c->target = &targets[k];
 				c->skip = udp && !targets[k].udp ? "the device takes its time from SNTP "
-					"(UDP), which this target does not carry" : NULL;
+					"(UDP), which this target does not carry" : lab_skip(&scns[i], &targets[k]);
 				p->skipped += c->skip != NULL;
 			}
 		}

@@ -7,6 +7,7 @@
 #include "run/proc.h"
 #include "target/target.h"
 #include "capture/capture.h"
+#include "net/labnet.h"
 #include "common/fault.h"
 #include "common/json.h"
 #include "scenario/devices.h"
@@ -23,6 +24,24 @@
 #include <unistd.h>
 
 #define MAX_BOOTS 4
+
+/* ---- Lab network (net/labnet.h): the case's own network, when the target
+ * joins one (t->lab). Opened by case_main in this process's namespace. ---- */
+static labnet lab;
+
+/* The lab-network parameters of a phase, from its "lab" options. */
+static int
+lab_phase_of(const scn_phase *ph, const char *pdir, labnet_phase *lp, char *err, size_t errlen)
+{
+	memset(lp, 0, sizeof *lp);
+	lp->dir = pdir;
+	lp->names[0] = "updates.rotsim.test";
+	for (size_t i = 0; i < ph->nlab; i++)
+		if (labnet_option(lp, ph->lab[i], err, errlen) != 0)
+			return -1;
+	return 0;
+}
+/* ---- end lab network ---- */
 /* How long a device whose console said "done" may take to power off or
  * reset by itself before the harness powers it off. */
 #define DONE_GRACE_MS 3000
@@ -102,16 +121,17 @@ append_file(const char *from, const char *to)
 /* The server's arguments for a phase; fault ids become files. */
 static void
 server_argv(const scn_phase *ph, const char *pdir, const char *pkid, const char *fwdir,
-	const char *signing, int sntp, char **argv, char **own, size_t *nown)
+	const char *signing, int sntp, const char *host, char **argv, char **own, size_t *nown)
 {
 	size_t n = 0, i;
+	/* host: where to listen (the lab's address on the lab network) */
 
 #define ARG(s) (argv[n++] = (s))
 #define OWN(s) (argv[n++] = own[(*nown)++] = (s))
 	OWN(self_exe());
 	ARG("serve");
 	ARG("--listen");
-	ARG("127.0.0.1:0");
+	OWN(host ? xasprintf("%s:443", host) : xstrdup("127.0.0.1:0"));
 	ARG("--chain");
 	OWN(ph->variant ? xasprintf("%s/chains/%s.%s.pem", pkid, ph->leaf, ph->variant)
 		: xasprintf("%s/chains/%s.pem", pkid, ph->leaf));
@@ -130,7 +150,7 @@ server_argv(const scn_phase *ph, const char *pdir, const char *pkid, const char 
 	OWN(xasprintf("%s/keylog.txt", pdir));
 	if (sntp) {
 		ARG("--sntp");
-		ARG("127.0.0.1:0");
+		OWN(host ? xasprintf("%s:123", host) : xstrdup("127.0.0.1:0"));
 	}
 	/* The scenario's faults name PKI ids; the server's name files of the
 	 * phase's PKI directory. The scenario was checked when it was read, so
@@ -165,13 +185,25 @@ run_phase(const run_case *c, const tgt *t, const scn_phase *ph, const char *pdir
 	int ret = 0;
 	long long t0 = proc_now_ms();
 	proc_io io;
+	labnet_phase lp;	/* lab network */
+	char *slog = xasprintf("%s/server.log", pdir);
 
 	memset(&srv, 0, sizeof srv);
-	server_argv(ph, pdir, pkid, fwdir, signing, want_sntp, argv, own, &nown);
+	memset(&lp, 0, sizeof lp);
+	if (t->lab) {		/* lab network: DHCP, DNS, sink and capture first */
+		if (lab_phase_of(ph, pdir, &lp, err, sizeof err) != 0
+			|| labnet_phase_start(&lab, &lp, err, sizeof err) != 0) {
+			snprintf(errbuf, sizeof errbuf, "the lab network: %s", err);
+			error = errbuf;
+			goto done;
+		}
+		want_sntp = want_sntp && !lp.ntp_silent;
+	}
+	server_argv(ph, pdir, pkid, fwdir, signing, want_sntp,
+		t->lab ? labnet_server_addr(&lab) : NULL, argv, own, &nown);
 	memset(&io, 0, sizeof io);
 	io.stdout_pipe = 1;
 	io.out_fd = &fd;
-	char *slog = xasprintf("%s/server.log", pdir);
 	io.stderr_path = slog;
 	if (proc_spawn(&srv, "server", argv, &io, err, sizeof err) != 0) {
 		snprintf(errbuf, sizeof errbuf, "the update server did not start: %s", err);
@@ -179,7 +211,7 @@ run_phase(const run_case *c, const tgt *t, const scn_phase *ph, const char *pdir
 		goto done;
 	}
 	if (proc_read_line(fd, line, sizeof line, 10000) < 0
-		|| sscanf(line, "listening 127.0.0.1:%d", &port) != 1) {
+		|| sscanf(line, "listening %*[0-9.]:%d", &port) != 1) {
 		snprintf(errbuf, sizeof errbuf, "the update server did not start (see %s)", slog);
 		error = errbuf;
 		goto done;
@@ -223,6 +255,7 @@ run_phase(const run_case *c, const tgt *t, const scn_phase *ph, const char *pdir
 		a.server_port = port;
 		a.sntp_port = sntp_port;
 		a.boot_index = boots;
+		a.lab_iface = t->lab ? lab.iface : NULL;
 		if (t->drv->power_on(t, &a, &pw, err, sizeof err) != 0) {
 			snprintf(errbuf, sizeof errbuf, "%s", err);
 			error = errbuf;
@@ -298,6 +331,8 @@ done:
 			snprintf(caperr, sizeof caperr, "%s", err);
 	}
 	proc_stop(&srv, 5000);
+	if (t->lab && labnet_phase_stop(&lab, err, sizeof err) != 0)	/* lab network */
+		snprintf(caperr, sizeof caperr, "%s", err);
 	if (fd >= 0)
 		close(fd);
 	if (write_run_json(pdir, boots, exits, error, caperr[0] ? caperr : NULL,
@@ -340,6 +375,18 @@ case_main(run_case *c, const run_opts *o)
 		|| write_text(devname, &nb, err, sizeof err) != 0
 		|| t->drv->prepare(t, c->device, c->dir, etc, err, sizeof err) != 0)
 		prep_err = prof == NULL ? "no profile of this device in the devices directories" : err;
+	/* Lab network: this process (and so all it starts) moves to a network
+	 * namespace of its own, which dies with the case. */
+	static char laberr[600];
+	if (prep_err == NULL && t->lab) {
+		labnet_conf lc;
+		memset(&lc, 0, sizeof lc);
+		lc.create_tap = 1;
+		lc.dir = c->dir;
+		if (labnet_unshare(laberr, sizeof laberr) != 0
+			|| labnet_open(&lab, &lc, laberr, sizeof laberr) != 0)
+			prep_err = laberr;
+	}
 	free(prof); free(anchors); free(pkianchors); free(devname); free(pub);
 	free(profout); free(pubsrc);
 	buf_free(&nb);
@@ -383,6 +430,7 @@ case_main(run_case *c, const run_opts *o)
 	}
 	if (interrupted)
 		ret = 2;
+	labnet_close(&lab);	/* lab network; harmless when never opened */
 	t->drv->finish(t, c->dir);
 	free(etc);
 	free(pkid);

@@ -2,6 +2,7 @@
  * Reading scenario files. See scenario.h and scenarios/FORMAT.md.
  */
 #include "scenario/scenario.h"
+#include "net/labnet.h"
 #include "common/cfg.h"
 #include "common/fault.h"
 #include "time/simtime.h"
@@ -53,6 +54,7 @@ phase_free(scn_phase *ph)
 	free(ph->leaf);
 	free(ph->variant);
 	cfg_list_free(ph->faults, ph->nfaults);
+	cfg_list_free(ph->lab, ph->nlab);
 	free(ph->firmware_trust);
 	for (i = 0; i < ph->nexpects; i++) {
 		free(ph->expects[i].device);
@@ -306,7 +308,7 @@ parse_phase(scenario *s, const char *path, cfg_section *sec, char *err, size_t e
 	cfg_entry *e, *date = NULL, *after = NULL;
 	size_t i, j;
 	static const char *const keys[] = { "date", "after", "power", "chain", "faults",
-		"firmware", "firmware.trust", "rtc", "sntp", "expect", "note", NULL };
+		"firmware", "firmware.trust", "rtc", "sntp", "lab", "expect", "note", NULL };
 
 	if (sec->name == NULL || !cfg_valid_id(sec->name))
 		return ERR_AT(sec->line, "a phase needs a name: [phase NAME]");
@@ -420,6 +422,15 @@ parse_phase(scenario *s, const char *path, cfg_section *sec, char *err, size_t e
 		for (i = 0; i < ph->nfaults; i++)
 			if (parse_fault(path, e->line, s, ph->faults[i], err, errlen) != 0)
 				return -1;
+	}
+	/* Lab-network options: their table is the lab network's own. */
+	if ((e = cfg_get(sec, "lab", NULL)) != NULL) {
+		labnet_phase scratch;
+		memset(&scratch, 0, sizeof scratch);
+		ph->nlab = cfg_split(e->val, ';', &ph->lab);
+		for (i = 0; i < ph->nlab; i++)
+			if (labnet_option(&scratch, ph->lab[i], m2, sizeof m2) != 0)
+				return ERR_AT(e->line, "lab: %s", m2);
 	}
 	if ((e = cfg_get(sec, "note", NULL)) != NULL)
 		ph->note = xstrdup(e->val);
@@ -670,6 +681,8 @@ scn_describe(const scenario *s, buf_t *out)
 		buf_puts(out, "\n");
 		for (j = 0; j < ph->nfaults; j++)
 			buf_printf(out, "  fault:    %s\n", ph->faults[j]);
+		for (j = 0; j < ph->nlab; j++)
+			buf_printf(out, "  lab:      %s\n", ph->lab[j]);
 		if (!ph->power) {
 			buf_puts(out, "  device:   powered off\n");
 		} else {

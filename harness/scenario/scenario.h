@@ -54,6 +54,8 @@ typedef struct {
 	scn_rtc_mode rtc;
 	int64_t rtc_value;	/* RTC_ABSOLUTE: the date; RTC_OFFSET: seconds */
 	int sntp;		/* 1: the SNTP responder answers */
+	char **lab;		/* lab-network options (net/labnet.h labnet_option) */
+	size_t nlab;
 	scn_expect *expects;
 	size_t nexpects;
 	char *note;

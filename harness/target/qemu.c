@@ -22,7 +22,8 @@ typedef struct {
 	char *flash, *flash_device, *nic, *qemu_args;
 	char *guest_server;		/* host of the update server as the guest sees it */
 	int guest_port;
-	int network;			/* 1 user-restricted, 0 none */
+	int network;			/* 1 user-restricted or lab, 0 none */
+	int lab;			/* network = lab */
 	int filter_dump;		/* capture = filter-dump */
 	int rtc;			/* clock = rtc */
 	int config_initramfs;		/* config = initramfs */
@@ -76,8 +77,8 @@ get_choice(cfg_section *s, const tgt *t, const char *key, const char *const *cho
 static int
 qemu_load(tgt *t, cfg_section *s, char *err, size_t errlen)
 {
-	static const char *const networks[] = { "user-restricted", "none", NULL };
-	static const char *const captures[] = { "filter-dump", "none", NULL };
+	static const char *const networks[] = { "user-restricted", "none", "lab", NULL };
+	static const char *const captures[] = { "filter-dump", "none", "bridge", NULL };
 	static const char *const clocks[] = { "rtc", "none", NULL };
 	static const char *const configs[] = { "initramfs", "none", NULL };
 	static const char *const consoles[] = { "serial", NULL };
@@ -106,8 +107,12 @@ qemu_load(tgt *t, cfg_section *s, char *err, size_t errlen)
 		|| get_choice(s, t, "config", configs, &cfg, err, errlen) != 0
 		|| get_choice(s, t, "console", consoles, &con, err, errlen) != 0)
 		return -1;
-	d->network = net == 0;
+	d->network = net == 0 || net == 2;
+	d->lab = net == 2;	/* the lab network: a TAP on the case's bridge */
 	d->filter_dump = cap == 0 && d->network;
+	if (d->lab != (cap == 2))	/* the lab network captures on its bridge */
+		return util_err(err, errlen, "%s: network = lab goes with capture = bridge, "
+			"and only it", t->conf_path);
 	d->rtc = clk == 0;
 	d->config_initramfs = cfg == 0;
 	if (d->qemu == NULL || d->machine == NULL || d->memory == NULL)
@@ -142,8 +147,10 @@ qemu_load(tgt *t, cfg_section *s, char *err, size_t errlen)
 		d->guest_port = (int)port;
 		free(server);
 	}
-	/* User-mode networking forwards TCP only: no SNTP over UDP. */
-	t->udp = 0;
+	/* User-mode networking forwards TCP only: no SNTP over UDP. The lab
+	 * network carries everything. */
+	t->udp = d->lab;
+	t->lab = d->lab;
 	if (t->reboot.exit_status < 0 && t->reboot.console == NULL)
 		t->reboot.on_reset = 1;
 	return 0;
@@ -285,18 +292,24 @@ qemu_power_on(const tgt *t, const tgt_boot_args *a, tgt_power **out, char *err, 
 		}
 		if (d->append != NULL) {
 			ARG(xstrdup("-append"));
-			ARG(xstrdup(d->append));
+			/* On the lab network /init joins by DHCP (init.sh). */
+			ARG(d->lab ? xasprintf("%s rotsim.net=dhcp", d->append) : xstrdup(d->append));
 		}
 	}
 	ARG(xstrdup("-serial"));
 	ARG(xasprintf("file:%s/console-%d.log", a->boot_dir, a->boot_index));
 	if (d->network) {
 		ARG(xstrdup("-netdev"));
-		ARG(xasprintf("user,id=n0,restrict=on,ipv6=off,guestfwd=tcp:%s:%d-cmd:socat - "
-			"TCP:127.0.0.1:%d", d->guest_server, d->guest_port, a->server_port));
+		if (d->lab)	/* the lab network captures on its bridge */
+			ARG(xasprintf("tap,id=n0,ifname=%s,script=no,downscript=no",
+				a->lab_iface ? a->lab_iface : "rstap0"));
+		else
+			ARG(xasprintf("user,id=n0,restrict=on,ipv6=off,guestfwd=tcp:%s:%d-cmd:"
+				"socat - TCP:127.0.0.1:%d", d->guest_server, d->guest_port,
+				a->server_port));
 		ARG(xstrdup("-device"));
 		ARG(xasprintf("%s,netdev=n0,romfile=", d->nic));
-		if (d->filter_dump) {
+		if (d->filter_dump && !d->lab) {
 			ARG(xstrdup("-object"));
 			ARG(xasprintf("filter-dump,id=f0,netdev=n0,file=%s/capture-%d.pcap",
 				a->boot_dir, a->boot_index));

@@ -44,6 +44,7 @@ struct tgt {
 	tgt_reboot_rule reboot;
 	int boot_timeout, run_timeout;	/* seconds */
 	int udp;			/* the device reaches UDP services (SNTP) */
+	int lab;			/* it joins the case's lab network (net/labnet.h) */
 	char *build_dir;		/* where images and programs are */
 };
 
@@ -56,6 +57,7 @@ typedef struct {
 	int server_port;	/* the update server, on 127.0.0.1 */
 	int sntp_port;		/* the SNTP responder on 127.0.0.1, 0 when off */
 	int boot_index;		/* 0, 1, ... within a phase */
+	const char *lab_iface;	/* on the lab network: the interface it joins by */
 } tgt_boot_args;
 
 /* How a power-on ended. */

@@ -8,6 +8,13 @@
 # "booted"), then the agent, then power off. Kernel command-line switches:
 #   rotsim.noagent   boot, print the booted line, and power off
 #   rotsim.shell     run a shell on the console instead of powering off
+#   rotsim.net=dhcp  join a lab network as real firmware does: address,
+#                    router, DNS and NTP server from DHCP (busybox udhcpc),
+#                    the update host resolved through DNS, the time from the
+#                    NTP server DHCP named (unless the profile names its own)
+#   rotsim.host=NAME the update host to resolve (default updates.rotsim.test)
+#   rotsim.probe=A:P[/udp],...  after booting, try each address once (a TCP
+#                    connect, or for A:53/udp a DNS question) and print it
 /bin/busybox mkdir -p /proc /sys /dev /tmp /sbin /usr/bin /usr/sbin /run
 /bin/busybox mount -t devtmpfs devtmpfs /dev
 exec </dev/console >/dev/console 2>&1
@@ -33,11 +40,76 @@ if [ -e /dev/rtc0 ] && hwclock -s -u -f /dev/rtc0; then
 	clock=rtc
 fi
 
+cmdline=$(cat /proc/cmdline)
+# The value of a NAME=VALUE switch on the kernel command line.
+arg() {
+	for w in $cmdline; do
+		case "$w" in "$1="*) echo "${w#*=}"; return 0 ;; esac
+	done
+	return 1
+}
+
+# DHCP: the lease's facts go to /tmp/lease as NAME=VALUE lines.
+dhcp() {
+	cat > /tmp/udhcpc.sh <<'EOF'
+#!/bin/busybox sh
+case "$1" in
+bound|renew)
+	ip addr flush dev "$interface"
+	ip addr add "$ip/${mask:-24}" dev "$interface"
+	[ -z "$router" ] || ip route add default via "${router%% *}" dev "$interface"
+	{
+		echo "ip=$ip"
+		echo "router=${router%% *}"
+		echo "dns=${dns%% *}"
+		echo "ntp=${ntpsrv%% *}"
+		echo "lease=$lease"
+	} > /tmp/lease
+	;;
+esac
+EOF
+	chmod 0755 /tmp/udhcpc.sh
+	udhcpc -i eth0 -s /tmp/udhcpc.sh -q -f -n -t 5 -T 2 -O ntpsrv >/tmp/udhcpc.log 2>&1
+}
+
+# Join the lab network as firmware does: a lease, the update host through
+# DNS, the NTP server from the lease (unless the profile names its own, as
+# firmware with a hard-coded pool does).
+lab_join() {
+	ip='' router='' dns='' ntp='' lease=''
+	if ! dhcp || ! [ -f /tmp/lease ]; then
+		echo "rotsim: event dhcp error=no-lease"
+		return
+	fi
+	# shellcheck source=/dev/null
+	. /tmp/lease
+	echo "rotsim: event dhcp ip=$ip router=$router dns=$dns ntp=${ntp:-none} lease=$lease"
+	host=$(arg rotsim.host) || host=updates.rotsim.test
+	addr=
+	if [ -n "$dns" ]; then
+		addr=$(nslookup "$host" "$dns" 2>/dev/null |
+			awk '/^Name:/ { n = 1 } n && /^Address/ { print $2; exit }')
+	fi
+	echo "rotsim: event resolve host=$host address=${addr:-none}"
+	printf '127.0.0.1 localhost\n' > /etc/hosts
+	[ -z "$addr" ] || printf '%s %s\n' "$addr" "$host" >> /etc/hosts
+	[ -z "$dns" ] || printf 'nameserver %s\n' "$dns" > /etc/resolv.conf
+	if [ -n "$ntp" ] && ! grep -q '^[[:space:]]*sntp[[:space:]]*=' \
+		/etc/rotsim/profile 2>/dev/null; then
+		sntp_arg="--sntp=$ntp:123"
+	fi
+}
+
 ip link set lo up
+sntp_arg=
 if ip link set eth0 up 2>/dev/null; then
-	ip addr add 10.0.2.15/24 dev eth0
-	ip route add default via 10.0.2.2
 	net=eth0
+	if [ "$(arg rotsim.net)" = dhcp ]; then
+		net=dhcp
+	else
+		ip addr add 10.0.2.15/24 dev eth0
+		ip route add default via 10.0.2.2
+	fi
 else
 	net=none
 fi
@@ -45,13 +117,29 @@ flash=none
 [ -b /dev/vda ] && flash=/dev/vda
 
 echo "rotsim: booted time=$(date -u +%Y-%m-%dT%H:%M:%SZ) clock=$clock net=$net flash=$flash arch=$(uname -m) kernel=$(uname -r)"
+[ "$net" != dhcp ] || lab_join
 
-cmdline=$(cat /proc/cmdline)
+# Probes: where a device might try to go that the lab does not serve.
+if probes=$(arg rotsim.probe); then
+	for p in $(echo "$probes" | tr , ' '); do
+		hp=${p%/udp}
+		if [ "$hp" != "$p" ]; then
+			# busybox sends UDP only as a DNS question (to port 53).
+			timeout 3 nslookup probe.rotsim.test "${hp%:*}" >/dev/null 2>&1
+			echo "rotsim: event probe udp=${hp%:*}:53 status=$?"
+		else
+			echo probe | nc -w 2 "${hp%:*}" "${hp##*:}" >/dev/null 2>&1
+			echo "rotsim: event probe tcp=$hp status=$?"
+		fi
+	done
+fi
+
 case " $cmdline " in
 *" rotsim.noagent "*) ;;
 *)
 	if [ -x /bin/rotsim-agent ]; then
-		/bin/rotsim-agent
+		# shellcheck disable=SC2086
+		/bin/rotsim-agent $sntp_arg
 		status=$?
 		echo "rotsim: event agent-exit status=$status"
 		# 10: an update was installed; boot it, as real firmware does.

@@ -1,0 +1,155 @@
+/*
+ * labnet: the lab network of one case.
+ *
+ * A case that runs on the lab network lives in a network namespace of its
+ * own: the case process calls labnet_unshare() first, so every process it
+ * starts afterwards (the update server, dnsmasq, QEMU) is inside, and when the
+ * case process and its children die, the kernel removes the namespace with
+ * its bridge, TAP and rules. Nothing is named in the host's namespace list
+ * (no "ip netns add"), so nothing can outlive the case.
+ *
+ * In the namespace, labnet_open() brings loopback up and builds the network:
+ *   - a bridge (conf.bridge, default rsbr0) holding the lab's address
+ *     (conf.addr, default 10.77.0.1/24): router, DHCP, DNS, NTP and update
+ *     server are all that one address;
+ *   - the interface the device joins by (conf.device_iface): a TAP created
+ *     here for QEMU (conf.create_tap), or an interface already moved into
+ *     the namespace (a board's host NIC), attached to the bridge;
+ *   - the sink: every TCP connection and UDP datagram that arrives on the
+ *     bridge for anything but the lab's services (8.8.8.8:53, a public NTP
+ *     pool, the host's own addresses, another port of the gateway) is diverted
+ *     by an nftables tproxy rule to one transparent socket pair and logged
+ *     with its original destination and first bytes; nothing is forwarded, so
+ *     the namespace has no way out.
+ *
+ * Per phase, labnet_phase_start() starts dnsmasq (DHCP and DNS, bound to the
+ * bridge, configuration and log in the phase directory), opens the sink's log
+ * and starts the capture on the bridge; labnet_phase_stop() ends all three.
+ * The update server and its SNTP responder are the caller's: they listen on
+ * the lab's address, ports 443 and 123 (labnet_server_addr()).
+ *
+ * Errors: functions return 0, or -1 with "what: why" in err. Nothing here
+ * prints or exits. Commands (ip, nft, dnsmasq) run through run/proc.h.
+ */
+#ifndef ROTSIM_LABNET_H
+#define ROTSIM_LABNET_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capture/capture.h"
+#include "run/proc.h"
+
+#define LABNET_MAX_NAMES 8
+
+typedef struct {
+	const char *bridge;		/* NULL: "rsbr0" */
+	const char *addr;		/* the lab's IPv4 address; NULL: "10.77.0.1" */
+	const char *device_iface;	/* NULL: "rstap0" */
+	int create_tap;			/* 1: create device_iface as a TAP for QEMU */
+	const char *dir;		/* evidence: labnet.log (the commands and their
+					 * output) and labnet.nft (the rules) */
+} labnet_conf;
+
+/* The lab network of a phase: its evidence directory and the scenario's
+ * lab options (see labnet_option below). */
+typedef struct {
+	const char *dir;		/* the phase's evidence directory */
+	const char *names[LABNET_MAX_NAMES];	/* host names DNS answers; NULL-ended */
+	int nxdomain;			/* the names get NXDOMAIN too */
+	const char *wrong_address;	/* answer this address instead (NULL: the lab's) */
+	int no_ntp_option;		/* DHCP leaves out option 42 */
+	int lease_s;			/* DHCP lease time; 0: 3600 */
+	int ntp_silent;			/* no SNTP responder (the caller's) */
+	char wrong_buf[16];		/* storage for wrong_address from an option */
+} labnet_phase;
+
+/*
+ * The lab-network options of a phase (the scenario key "lab", a list
+ * separated by ';'), parsed one at a time into ph:
+ *   nxdomain            the update host's name gets NXDOMAIN
+ *   wrong-address=A     DNS answers the update host with A (an IPv4 address
+ *                       in the lab: where the backend used to be); the sink
+ *                       catches what goes there
+ *   no-ntp-option       DHCP leaves out the NTP server (option 42)
+ *   ntp-silent          no SNTP responder on the lab (as the phase key
+ *                       sntp = off)
+ *   lease=S             the DHCP lease time (60 .. 86400)
+ * Refused with a reason: dns-slow=S, ntp-date=DATE and kiss-of-death (not
+ * yet: this kernel has no netem to delay DNS, and the responder serves the
+ * phase's date only). Returns 0, or -1 with "what: why" in err.
+ */
+int labnet_option(labnet_phase *ph, const char *spec, char *err, size_t errlen);
+
+/* The sink: diverted TCP and UDP, logged as JSON lines. */
+typedef struct labnet_sink labnet_sink;
+
+typedef struct {
+	char bridge[16], iface[16];
+	char addr[16];			/* dotted quad */
+	int prefix;
+	int open;
+	/* The phase in progress. */
+	proc dnsmasq;
+	cap_live *live;
+	labnet_sink *sink;
+	char *capture_path;		/* PHASE/capture.pcap */
+} labnet;
+
+/*
+ * Move the calling process into a new network namespace. Returns 0, or -1
+ * with a one-line reason (no rights: "the lab network needs root or
+ * CAP_NET_ADMIN: unshare(CLONE_NEWNET): Operation not permitted").
+ */
+int labnet_unshare(char *err, size_t errlen);
+
+/* Can this process create a lab network? Tries in a short-lived child, so
+ * the caller's namespace is untouched. 1 yes, 0 no with the reason in why. */
+int labnet_available(char *why, size_t whylen);
+
+/* Build the network in the (unshared) current namespace. conf->dir is
+ * required; other fields may be 0 for the defaults. On failure the namespace
+ * may hold a part of it; it goes with the namespace. */
+int labnet_open(labnet *ln, const labnet_conf *conf, char *err, size_t errlen);
+
+/* Start dnsmasq, the sink's log and the capture of a phase. On failure what
+ * was started is stopped again. */
+int labnet_phase_start(labnet *ln, const labnet_phase *ph, char *err, size_t errlen);
+
+/*
+ * Stop the phase's services. Returns 0, or -1 when the capture lost packets
+ * or could not be written (the services are stopped in any case). NULL-safe,
+ * idempotent.
+ */
+int labnet_phase_stop(labnet *ln, char *err, size_t errlen);
+
+/* Stop whatever runs. The network itself goes with the namespace. NULL-safe. */
+void labnet_close(labnet *ln);
+
+/* The lab's address, where the update server and SNTP responder listen. */
+const char *labnet_server_addr(const labnet *ln);
+
+/* Where the capture of the running phase is written (NULL when none). */
+const char *labnet_capture_path(const labnet *ln);
+
+/* ---- The sink, usable alone (its tests use it on loopback) ---- */
+
+/*
+ * Open the sink's sockets on 0.0.0.0:port (IP_TRANSPARENT, so the tproxy
+ * rule may hand them connections for any address) and log to log_path, one
+ * JSON object per line: {"time":..., "proto":"tcp"|"udp", "src":"A:P",
+ * "dst":"A:P", "bytes":N, "first":"HEX"}. The first 64 bytes are kept; a TCP
+ * connection is held at most 2 s, never answered, then closed.
+ */
+int labnet_sink_start(labnet_sink **out, int port, const char *log_path, char *err,
+	size_t errlen);
+
+/* Stop the sink and close its log; returns the number of entries logged, or
+ * -1 with err when writing the log failed. NULL-safe (returns 0). */
+long labnet_sink_stop(labnet_sink *s, char *err, size_t errlen);
+
+/* The port the sink listens on inside the namespace. */
+#define LABNET_SINK_PORT 9
+
+#endif
