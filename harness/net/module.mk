@@ -6,6 +6,6 @@ SCRIPT_TESTS += harness/net/tests/labnet_sink.sh harness/net/tests/labnet_sntp.s
 	harness/net/tests/labnet_aarch64.sh
 # dnsmasq-base: DHCP and DNS of the lab network; nftables: the tproxy rule that
 # hands every other connection to the sink; iproute2: bridge, TAP, routes.
-DEPS_PKGS += dnsmasq-base nftables iproute2
+DEPS_RUN += dnsmasq-base nftables iproute2
 CMD_SRCS += harness/net/verb_lab.c
 VERBS += lab

@@ -1,4 +1,4 @@
-LIB_SRCS += sim/pki/der.c sim/pki/dn.c sim/pki/key.c sim/pki/pki.c sim/pki/build.c \
+LIB_SRCS += sim/pki/der.c sim/pki/dn.c sim/pki/key.c sim/pki/pki.c sim/pki/resolve.c sim/pki/build.c \
 	sim/pki/outcache.c
 CHECK_SRCS += sim/pki/tests/check_der.c sim/pki/tests/check_pki.c
 SCRIPT_TESTS += sim/pki/tests/pki_cli.sh sim/pki/tests/outcache.sh
