@@ -26,6 +26,14 @@ typedef struct {
 	size_t next;		/* next case to take */
 } shard;
 
+static int
+skip_by_index(const void *pa, const void *pb)
+{
+	const ev_skip *a = pa, *b = pb;
+
+	return a->case_index < b->case_index ? -1 : a->case_index > b->case_index;
+}
+
 static const char *
 meta_str(const rep_run *r, const char *key)
 {
@@ -101,6 +109,8 @@ rep_merge(const char *const *dirs, size_t ndirs, const char *out, char *err, siz
 	ev_record *res = NULL;
 	buf_t meta = {0};
 	int ret = -1, n = 0, interrupted = 0;
+	ev_skip *skips = NULL;
+	size_t nskips = 0;
 	const char *finished = "";
 	static const char *const shared[] = { "pki", "firmware", "cases" };
 
@@ -186,10 +196,30 @@ rep_merge(const char *const *dirs, size_t ndirs, const char *out, char *err, siz
 		buf_printf(&meta, ",\"cases\":%zu}", sh[i].run.ncases);
 	}
 	buf_puts(&meta, "]");
-	if (ev_results_write(out, res, nres, NULL, 0, buf_cstr(&meta), err, errlen) != 0)
+	/* The cases the shards skipped, in the order of the plan. */
+	for (i = 0; i < ndirs; i++) {
+		const json *sk = json_get(sh[i].run.doc, "skipped");
+		for (j = 0; sk != NULL && sk->type == JSON_ARRAY && j < sk->n; j++) {
+			const json *e = sk->items[j];
+			int64_t idx = -1;
+			if (json_get_str(e, "scenario") == NULL || json_get_str(e, "device") == NULL
+				|| json_get_str(e, "target") == NULL)
+				continue;
+			json_get_int(e, "case_index", &idx);
+			skips = xrealloc(skips, (nskips + 1) * sizeof *skips);
+			skips[nskips].scenario = json_get_str(e, "scenario");
+			skips[nskips].device = json_get_str(e, "device");
+			skips[nskips].target = json_get_str(e, "target");
+			skips[nskips].reason = json_get_str(e, "reason") ? json_get_str(e, "reason") : "";
+			skips[nskips++].case_index = (long)idx;
+		}
+	}
+	qsort(skips, nskips, sizeof *skips, skip_by_index);
+	if (ev_results_write(out, res, nres, skips, nskips, buf_cstr(&meta), err, errlen) != 0)
 		goto out;
 	ret = 0;
 out:
+	free(skips);
 	for (i = 0; i < ndirs && sh != NULL; i++)
 		rep_run_free(&sh[i].run);
 	free(sh);
