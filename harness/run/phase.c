@@ -391,7 +391,7 @@ case_main(run_case *c, const run_opts *o)
 	free(profout); free(pubsrc);
 	buf_free(&nb);
 
-	char *v = profile_value(c->device, "version");
+	char *v = dev_profile_value(c->device, "version");
 	long version = v ? atol(v) : 1;
 	const char *trust = NULL;
 	free(v);

@@ -14,13 +14,6 @@
 #include <string.h>
 
 /* The value of key in a profile's [profile] section, allocated, or NULL. */
-/* see run_int.h */
-char *
-profile_value(const char *device, const char *key)
-{
-	return dev_profile_value(device, key);
-}
-
 /* Anchors a correct device would use, for the verdict's reference check: the
  * device's own, or, for one that has neither anchors nor pins (the insecure
  * control), the anchors of the scenario's other devices. Fills the plan's
@@ -28,7 +21,7 @@ profile_value(const char *device, const char *key)
 static void
 reference_anchors(const scenario *s, const char *device, const char *trust, ev_plan *p)
 {
-	char *a = profile_value(device, "anchors"), *pins = profile_value(device, "pins");
+	char *a = dev_profile_value(device, "anchors"), *pins = dev_profile_value(device, "pins");
 	size_t i, j;
 
 	/* A bundle that carries a trust store replaces the factory's while it
@@ -47,7 +40,7 @@ reference_anchors(const scenario *s, const char *device, const char *trust, ev_p
 		a = NULL;
 	} else if (pins == NULL) {
 		for (i = 0; i < s->ndevices; i++) {
-			char *b = profile_value(s->devices[i], "anchors");
+			char *b = dev_profile_value(s->devices[i], "anchors");
 			if (b == NULL)
 				continue;
 			for (j = 0; j < p->nanchors; j++)

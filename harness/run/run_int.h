@@ -51,10 +51,6 @@ int prepare_scenario(scenario *s, const run_opts *o, char *err, size_t errlen);
  * that process (0, or 2 when interrupted or the target did not load). */
 int case_main(run_case *c, const run_opts *o);
 
-/* record.c: the value of key in a device profile's [profile] section,
- * allocated with xmalloc(), or NULL. */
-char *profile_value(const char *device, const char *key);
-
 /* record.c: phase.json, the plan of a phase. version_before and trust say
  * what the device runs at power-on (trust: the anchor set its installed
  * bundle carries, NULL for the factory trust store). */
