@@ -27,7 +27,10 @@ static const char css[] =
 "main{max-width:1320px;margin:0 auto;padding:0 28px 40px}"
 "header.top{background:#0d1b2a;color:#e6edf3;padding:18px 28px}"
 "header.top .inner{max-width:1264px;margin:0 auto;display:flex;justify-content:space-between;"
-"align-items:baseline;gap:16px;flex-wrap:wrap}"
+"align-items:baseline;gap:6px 16px;flex-wrap:wrap}"
+".subject{flex-basis:100%;font-size:15px;color:#e6edf3}"
+".subject span{margin-right:22px;white-space:nowrap}.subject b{font-weight:700}"
+".subject .ng{font-style:italic;color:#9fb3c8}"
 ".brand{font-size:13px;letter-spacing:.08em;text-transform:uppercase;color:#9fb3c8}"
 ".brand b{color:#fff;letter-spacing:.02em;text-transform:none;font-size:18px;margin-right:10px}"
 ".when{font-size:13px;color:#9fb3c8}"
@@ -55,23 +58,33 @@ static const char css[] =
 "table.facts th{width:220px;background:none}"
 "code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}"
 ".hash{word-break:break-all}"
-"table.matrix{table-layout:fixed}"
-"table.matrix th.dev{width:170px}"
+"table.matrix{table-layout:fixed;margin:0 0 14px}"
+"table.matrix caption{text-align:left;font-size:12px;color:#57606a;padding:0 0 4px}"
+"table.matrix col.dev{width:170px}"
+"table.matrix thead th{overflow-wrap:anywhere;font-size:12px}"
+"table.matrix th.dev{overflow-wrap:anywhere}"
+"table.matrix th.dev .stk{display:block;font-size:11px;color:#57606a}"
+"table.matrix tr.stack th{background:#0d1b2a;color:#fff;font-size:12px;letter-spacing:.03em}"
 "table.matrix td.cell{padding:4px}"
 "table.matrix td.cell a,table.matrix td.cell span.na{display:block;border-radius:6px;"
 "padding:8px 10px;text-decoration:none;color:inherit;min-height:54px}"
 ".cell .lab{font-weight:700;font-size:13px}"
 ".cell .seq{font-size:12px;opacity:.9}"
 ".cell .tgt{font-size:11px;opacity:.75}"
+".cell .kn{display:block;font-size:11px;font-weight:600;text-transform:uppercase;"
+"letter-spacing:.03em}"
 ".c-ok{background:#dafbe1;color:#0f5323;border:1px solid #4ac26b}"
-".c-fail{background:#ffebe9;color:#82071e;border:1px solid #ff8182}"
+".c-fail{background:#ffebe9;color:#82071e;border:2px solid #cf222e}"
+".c-rec{background:#fbefff;color:#512a97;border:2px dashed #8250df}"
 ".c-acc{background:#fff8c5;color:#6a4a00;border:1px solid #d4a72c}"
 ".c-err{background:#eaeef2;color:#424a53;border:1px solid #afb8c1}"
 ".c-off,span.na{background:#f6f8fa;color:#8c959f;border:1px dashed #d0d7de}"
 ".badge{display:inline-block;border-radius:999px;padding:1px 9px;font-size:11px;"
 "font-weight:700;letter-spacing:.03em;border:1px solid;white-space:nowrap}"
 ".b-ok{background:#dafbe1;color:#0f5323;border-color:#4ac26b}"
-".b-fail{background:#ffebe9;color:#82071e;border-color:#ff8182}"
+".b-fail{background:#ffebe9;color:#82071e;border-color:#cf222e}"
+".b-rec{background:#fbefff;color:#512a97;border-color:#8250df;border-style:dashed}"
+".badge .kn{font-weight:600;text-transform:none;letter-spacing:0}"
 ".b-acc{background:#fff8c5;color:#6a4a00;border-color:#d4a72c}"
 ".b-err{background:#eaeef2;color:#424a53;border-color:#afb8c1}"
 ".b-off{background:#f6f8fa;color:#57606a;border-color:#d0d7de}"
@@ -83,10 +96,12 @@ static const char css[] =
 "article.case{border:1px solid #d0d7de;border-radius:8px;margin:14px 0;padding:14px 16px;"
 "break-inside:avoid}"
 "article.case.fail{border-left:5px solid #cf222e}"
+"article.case.rec{border-left:5px dashed #8250df}"
 "article.case.acc{border-left:5px solid #d4a72c}"
 "article.case.ok{border-left:5px solid #2da44e}"
 "article.case.err{border-left:5px solid #8c959f}"
 ".casehead{display:flex;gap:10px;align-items:center;flex-wrap:wrap;margin-bottom:6px}"
+".casehead .dur{font-size:12px;color:#57606a}"
 ".casehead .top{margin-left:auto;font-size:12px}"
 "svg.tl{width:100%;height:auto;display:block;margin:6px 0 10px}"
 "ul.ev{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:2px 10px}"
@@ -98,16 +113,29 @@ static const char css[] =
 ".expired{background:#ffebe9;border:1px solid #ff8182;border-radius:6px;padding:4px 8px;"
 "margin-top:4px;font-size:12px}"
 "footer{color:#57606a;font-size:12px;text-align:center;margin-top:24px}"
+"section.signoff{break-inside:avoid}"
+".restated{font-size:15px;margin:0 0 12px}"
+"table.sign{table-layout:fixed}"
+"table.sign th{width:160px;background:none;vertical-align:bottom}"
+"table.sign thead th{width:auto}"
+"table.sign td{height:44px;border-bottom:1px solid #1f2328;vertical-align:bottom}"
+"table.sign td+td{border-left:24px solid #fff}"
+/* Print: A4 landscape, so that a matrix part (at most MATRIX_COLS scenario
+ * columns of about 140 px beside the device column) fits the page's 1047 px;
+ * page one holds the header, the verdict and its counts, the matrix starts
+ * page two, and the sign-off block is never split. */
+"@page{size:A4 landscape;margin:10mm}"
 "@media print{"
-"@page{size:A4;margin:14mm 12mm}"
 "body{background:#fff;font-size:10pt}"
 "*{-webkit-print-color-adjust:exact;print-color-adjust:exact}"
 "header.top{background:#fff;color:#000;border-bottom:2px solid #000;padding:0 0 8px}"
-".brand,.when{color:#000}.brand b{color:#000}"
+".brand,.when,.subject,.subject .ng{color:#000}.brand b{color:#000}"
 "main{max-width:none;padding:0}"
-"nav.toc{display:none}"
+"nav.toc,.casehead .top{display:none}"
 "section{border:none;padding:0;margin:14px 0;break-inside:auto}"
-"article.case,table.matrix,.headline,tr{break-inside:avoid}"
+"#matrix{break-before:page}"
+"article.case,.headline,.kpis,tr,section.signoff,table.matrix caption{break-inside:avoid}"
+"table.matrix td.cell a,table.matrix td.cell span.na{min-height:0;padding:4px 6px}"
 "h2{break-after:avoid}"
 "a{color:inherit;text-decoration:none}"
 "}";
@@ -201,6 +229,10 @@ put_facts(buf_t *b, const rep_run *r, const rep_facts *f)
 	buf_puts(b, "<section id=\"run\"><h2>The run</h2><table class=\"facts\">\n");
 	fact(b, "Release verdict", r->release_pass ? "PASS: every Required expectation met"
 		: "FAIL: Required expectations not met", 0);
+	fact(b, "Product", f->subject.product && *f->subject.product ? f->subject.product
+		: "not given", 0);
+	fact(b, "Firmware version", f->subject.firmware_version && *f->subject.firmware_version
+		? f->subject.firmware_version : "not given", 1);
 	fact(b, "Run finished (UTC)", rh_meta(r, "finished"), 1);
 	fact(b, "PKI seed", rh_meta(r, "seed"), 1);
 	buf_printf(&t, "%s (run)", rh_meta(r, "rotsim"));
@@ -257,70 +289,180 @@ outcome_seq(buf_t *b, const rep_run *r, const rep_case *c)
 	}
 }
 
+/* Scenario columns per matrix table: with the device column they fit the
+ * width of an A4 landscape page (see the print styles). */
+#define MATRIX_COLS 6
+
+/* A name that may break after its '-', '_', '.' and '@' (a scenario's name in
+ * a narrow column header breaks there rather than anywhere). */
+static void
+esc_breakable(buf_t *b, const char *s)
+{
+	const char *p = s, *q;
+
+	while (*p) {
+		q = p + strcspn(p, "-_.@");
+		if (*q)
+			q++;
+		char *part = xstrndup(p, (size_t)(q - p));
+		rh_esc(b, part);
+		free(part);
+		if (*q)
+			buf_puts(b, "<wbr>");
+		p = q;
+	}
+}
+
+static void
+put_matrix_cell(buf_t *b, const rep_run *r, const char *dev, const char *scn)
+{
+	size_t k;
+	int any = 0;
+
+	buf_puts(b, "<td class=\"cell\" data-device=\"");
+	rh_esc(b, dev);
+	buf_puts(b, "\" data-scenario=\"");
+	rh_esc(b, scn);
+	buf_puts(b, "\">");
+	for (k = 0; k < r->ncases; k++) {
+		const rep_case *c = &r->cases[k];
+		const rep_rec *x = &r->recs[c->first];
+		rh_kind kind;
+		long long ms;
+		if (strcmp(x->device, dev) != 0 || strcmp(x->scenario, scn) != 0)
+			continue;
+		any = 1;
+		kind = rh_case_kind(r, c);
+		ms = rh_case_ms(r, c);
+		buf_printf(b, "<a class=\"c-%s\" href=\"#case-%zu\" data-status=\"%s\" "
+			"data-kind=\"%s\"><div class=\"lab\">%s", rh_kind_class(kind), k + 1,
+			rep_status_name(c->status), rh_kind_class(kind), rh_kind_label(kind));
+		if (c->change == REP_CHANGE_NEW_FAILURE || c->change == REP_CHANGE_FIXED)
+			buf_printf(b, " <span class=\"badge %s\">%s</span>",
+				rh_change_class(c->change), rep_change_name(c->change));
+		if (rh_kind_note(kind)[0])
+			buf_printf(b, "<span class=\"kn\">%s</span>", rh_kind_note(kind));
+		buf_puts(b, "</div><div class=\"seq\">");
+		outcome_seq(b, r, c);
+		buf_puts(b, "</div><div class=\"tgt\">@ ");
+		rh_esc(b, x->target);
+		if (ms >= 0) {
+			buf_puts(b, " · ");
+			rh_put_duration(b, ms);
+		}
+		buf_puts(b, "</div></a>");
+	}
+	if (!any)
+		buf_puts(b, "<span class=\"na\" title=\"not covered by this scenario\">"
+			"<div class=\"lab\">—</div><div class=\"seq\">not in this "
+			"scenario</div></span>");
+	buf_puts(b, "</td>");
+}
+
+/*
+ * Devices x scenarios, in tables of at most MATRIX_COLS scenarios each (the
+ * scenarios shared out evenly), so that every table fits a printed page's
+ * width. Rows are grouped by TLS stack (a profile "DEV@STACK" runs on STACK,
+ * a plain name on BearSSL) under a heading row per stack when more than one
+ * stack occurs.
+ */
 static void
 put_matrix(buf_t *b, const rep_run *r)
 {
-	const char **dev, **scn;
+	const char **dev, **scn, **stk = NULL, **rows;
 	size_t nd = distinct(r, offsetof(rep_rec, device), &dev);
-	size_t ns = distinct(r, offsetof(rep_rec, scenario), &scn), i, j, k;
+	size_t ns = distinct(r, offsetof(rep_rec, scenario), &scn);
+	size_t nstk = 0, nrows = 0, i, j, k, s, parts, per;
+
+	/* The stacks in first-seen order, and the devices stack by stack. */
+	for (i = 0; i < nd; i++) {
+		const char *st = rh_device_stack(dev[i]);
+		for (k = 0; k < nstk && strcmp(stk[k], st) != 0; k++)
+			;
+		if (k == nstk) {
+			stk = xrealloc(stk, (nstk + 1) * sizeof *stk);
+			stk[nstk++] = st;
+		}
+	}
+	rows = xcalloc(nd + 1, sizeof *rows);
+	for (s = 0; s < nstk; s++)
+		for (i = 0; i < nd; i++)
+			if (strcmp(rh_device_stack(dev[i]), stk[s]) == 0)
+				rows[nrows++] = dev[i];
+	parts = ns ? (ns + MATRIX_COLS - 1) / MATRIX_COLS : 1;
+	per = ns ? (ns + parts - 1) / parts : 1;
 
 	buf_puts(b, "<section id=\"matrix\"><h2>Devices × scenarios</h2>\n"
 		"<p class=\"note\">Each cell is one device profile in one scenario: its verdict "
-		"over all phases and the observed outcome of each phase. Click a cell for the "
-		"case's timeline and evidence.</p>\n");
-	buf_printf(b, "<table class=\"matrix\" id=\"matrix-table\" data-devices=\"%zu\" "
-		"data-scenarios=\"%zu\"><thead><tr><th class=\"dev\">Device</th>", nd, ns);
-	for (j = 0; j < ns; j++) {
-		buf_puts(b, "<th>");
-		rh_esc(b, scn[j]);
-		buf_puts(b, "</th>");
-	}
-	buf_puts(b, "</tr></thead><tbody>\n");
-	for (i = 0; i < nd; i++) {
-		buf_puts(b, "<tr><th class=\"dev mono\">");
-		rh_esc(b, dev[i]);
-		buf_puts(b, "</th>");
-		for (j = 0; j < ns; j++) {
-			int any = 0;
-			buf_puts(b, "<td class=\"cell\" data-device=\"");
-			rh_esc(b, dev[i]);
-			buf_puts(b, "\" data-scenario=\"");
-			rh_esc(b, scn[j]);
-			buf_puts(b, "\">");
-			for (k = 0; k < r->ncases; k++) {
-				const rep_case *c = &r->cases[k];
-				const rep_rec *x = &r->recs[c->first];
-				if (strcmp(x->device, dev[i]) != 0 || strcmp(x->scenario, scn[j]) != 0)
-					continue;
-				any = 1;
-				buf_printf(b, "<a class=\"c-%s\" href=\"#case-%zu\" data-status=\"%s\">"
-					"<div class=\"lab\">%s", rh_status_class(c->status), k + 1,
-					rep_status_name(c->status), rh_status_label(c->status));
-				if (c->change == REP_CHANGE_NEW_FAILURE || c->change == REP_CHANGE_FIXED)
-					buf_printf(b, " <span class=\"badge %s\">%s</span>",
-						rh_change_class(c->change), rep_change_name(c->change));
-				buf_puts(b, "</div><div class=\"seq\">");
-				outcome_seq(b, r, c);
-				buf_puts(b, "</div><div class=\"tgt\">@ ");
-				rh_esc(b, x->target);
-				buf_puts(b, "</div></a>");
-			}
-			if (!any)
-				buf_puts(b, "<span class=\"na\" title=\"not covered by this scenario\">"
-					"<div class=\"lab\">—</div><div class=\"seq\">not in this "
-					"scenario</div></span>");
-			buf_puts(b, "</td>");
+		"over all phases, the observed outcome of each phase, the target and the case's "
+		"duration. Click a cell for the case's timeline and evidence.");
+	if (nstk > 1)
+		buf_printf(b, " Devices are grouped by the TLS stack their agent runs on "
+			"(%zu stacks).", nstk);
+	buf_puts(b, "</p>\n");
+	buf_printf(b, "<div class=\"matrix\" id=\"matrix-table\" data-devices=\"%zu\" "
+		"data-scenarios=\"%zu\" data-stacks=\"%zu\" data-parts=\"%zu\">\n", nd, ns, nstk,
+		parts);
+	for (size_t p = 0; p < parts; p++) {
+		size_t lo = p * per, hi = lo + per < ns ? lo + per : ns;
+		buf_printf(b, "<table class=\"matrix\" id=\"matrix-part-%zu\">", p + 1);
+		if (parts > 1)
+			buf_printf(b, "<caption>Scenarios %zu–%zu of %zu (part %zu of %zu)"
+				"</caption>", lo + 1, hi, ns, p + 1, parts);
+		buf_puts(b, "<colgroup><col class=\"dev\">");
+		for (j = lo; j < hi; j++)
+			buf_puts(b, "<col>");
+		buf_puts(b, "</colgroup><thead><tr><th class=\"dev\">Device</th>");
+		for (j = lo; j < hi; j++) {
+			buf_puts(b, "<th class=\"scn\">");
+			esc_breakable(b, scn[j]);
+			buf_puts(b, "</th>");
 		}
-		buf_puts(b, "</tr>\n");
+		buf_puts(b, "</tr></thead><tbody>\n");
+		for (i = 0; i < nrows; i++) {
+			const char *st = rh_device_stack(rows[i]);
+			size_t bl = rh_device_base_len(rows[i]);
+			if (nstk > 1 && (i == 0 || strcmp(st, rh_device_stack(rows[i - 1])) != 0)) {
+				size_t nst = 0;
+				for (k = 0; k < nrows; k++)
+					nst += strcmp(rh_device_stack(rows[k]), st) == 0;
+				buf_printf(b, "<tr class=\"stack\" data-stack=\"");
+				rh_esc(b, st);
+				buf_printf(b, "\"><th colspan=\"%zu\">TLS stack: ", hi - lo + 1);
+				rh_esc(b, st);
+				buf_printf(b, " · %zu device%s</th></tr>\n", nst, nst == 1 ? "" : "s");
+			}
+			/* The profile's name whole: DEV, then @STACK on a line of its
+			 * own when it has one. */
+			char *base = xstrndup(rows[i], bl);
+			buf_puts(b, "<tr><th class=\"dev mono\">");
+			esc_breakable(b, base);
+			if (rows[i][bl] == '@') {
+				buf_puts(b, "<span class=\"stk\">@");
+				esc_breakable(b, rows[i] + bl + 1);
+				buf_puts(b, "</span>");
+			}
+			buf_puts(b, "</th>");
+			free(base);
+			for (j = lo; j < hi; j++)
+				put_matrix_cell(b, r, rows[i], scn[j]);
+			buf_puts(b, "</tr>\n");
+		}
+		buf_puts(b, "</tbody></table>\n");
 	}
-	buf_puts(b, "</tbody></table>\n<p class=\"note\">"
+	buf_puts(b, "</div>\n<p class=\"note\">"
 		"<span class=\"badge b-ok\">PASS</span> every outcome as expected · "
-		"<span class=\"badge b-fail\">FAIL</span> a finding · "
+		"<span class=\"badge b-fail\">FAIL <span class=\"kn\">· release blocker</span></span> "
+		"a Required expectation not met · "
+		"<span class=\"badge b-rec\">MISS <span class=\"kn\">· Recommended, not a "
+		"blocker</span></span> only Recommended expectations not met · "
 		"<span class=\"badge b-acc\">ACCEPTED</span> a known finding, accepted · "
 		"<span class=\"badge b-err\">ERROR</span> the harness or target failed</p>"
 		"</section>\n");
 	free(dev);
 	free(scn);
+	free(stk);
+	free(rows);
 }
 
 /* A table of records with one status, or a sentence when there are none. */
@@ -343,7 +485,7 @@ put_record_list(buf_t *b, const rep_run *r, const char *id, const char *title,
 		buf_puts(b, "</a></td><td>");
 		rh_esc(b, scn_outcome_name(x->expected));
 		buf_puts(b, "</td><td>");
-		rh_status_badge(b, x->status);
+		rh_kind_badge(b, rh_rec_kind(x));
 		buf_puts(b, " ");
 		rh_esc(b, scn_outcome_name(x->observed));
 		buf_puts(b, "</td><td>");
@@ -493,7 +635,64 @@ put_changes(buf_t *b, const rep_run *r)
 	buf_puts(b, "</section>\n");
 }
 
-/* Colours of the timeline, by status: fill, stroke, text. */
+/* One fact of the subject under test: its value, or "not given". */
+static void
+put_given(buf_t *b, const char *label, const char *value, const char *id)
+{
+	buf_printf(b, "<span id=\"%s\">%s: ", id, label);
+	if (value != NULL && *value) {
+		buf_puts(b, "<b>");
+		rh_esc(b, value);
+		buf_puts(b, "</b>");
+	} else {
+		buf_puts(b, "<b class=\"ng\">not given</b>");
+	}
+	buf_puts(b, "</span>");
+}
+
+/* The verdict in one sentence with its counts, for the sign-off block. */
+static void
+put_verdict_sentence(buf_t *b, const rep_run *r)
+{
+	buf_printf(b, "<b>Release verdict: %s</b>: %zu of %zu Required expectations met; "
+		"%zu Recommended not met; %zu accepted known finding%s; %zu harness error%s",
+		r->release_pass ? "PASS" : "FAIL", r->required_met, r->required_total,
+		r->recommended_failed, r->accepted, r->accepted == 1 ? "" : "s", r->errors,
+		r->errors == 1 ? "" : "s");
+	if (r->shards_missing)
+		buf_printf(b, "; %zu shard%s missing", r->shards_missing,
+			r->shards_missing == 1 ? "" : "s");
+	buf_puts(b, ".");
+}
+
+/*
+ * The last section: the verdict restated with what was tested, and lines for
+ * the people who sign it, so that the printed report is the signed record.
+ */
+static void
+put_signoff(buf_t *b, const rep_run *r, const rep_facts *f)
+{
+	static const char *const lines[] = { "Name", "Role", "Date", "Signature" };
+	size_t i;
+
+	buf_printf(b, "<section id=\"signoff\" class=\"signoff\" data-release=\"%s\">"
+		"<h2>Sign-off</h2>\n<p class=\"restated\">", r->release_pass ? "pass" : "fail");
+	put_verdict_sentence(b, r);
+	buf_puts(b, "</p>\n<p class=\"subject-restated\">");
+	put_given(b, "Product", f->subject.product, "signoff-product");
+	buf_puts(b, " · ");
+	put_given(b, "Firmware version", f->subject.firmware_version, "signoff-firmware");
+	buf_puts(b, " · run finished <span class=\"mono\">");
+	rh_esc(b, rh_meta(r, "finished"));
+	buf_puts(b, "</span> · seed <span class=\"mono\">");
+	rh_esc(b, rh_meta(r, "seed"));
+	buf_puts(b, "</span></p>\n<table class=\"sign\"><thead><tr><th></th><th>Tested by</th>"
+		"<th>Approved for release by</th></tr></thead><tbody>\n");
+	for (i = 0; i < sizeof lines / sizeof lines[0]; i++)
+		buf_printf(b, "<tr><th>%s</th><td></td><td></td></tr>\n", lines[i]);
+	buf_puts(b, "</tbody></table></section>\n");
+}
+
 static void
 put_hashes(buf_t *b, const rep_facts *f)
 {
@@ -530,6 +729,14 @@ rep_html(const rep_run *r, const rep_accepts *acc, const rep_facts *f, buf_t *b)
 		"<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
 		"style-src 'unsafe-inline'; img-src data:\">\n<title>rotsim sign-off: release ");
 	buf_puts(b, r->release_pass ? "PASS" : "FAIL");
+	if (f->subject.product && *f->subject.product) {
+		buf_puts(b, ", ");
+		rh_esc(b, f->subject.product);
+		if (f->subject.firmware_version && *f->subject.firmware_version) {
+			buf_puts(b, " ");
+			rh_esc(b, f->subject.firmware_version);
+		}
+	}
 	buf_puts(b, " (");
 	rh_esc(b, rh_meta(r, "finished"));
 	buf_puts(b, ")</title>\n<style>");
@@ -542,6 +749,9 @@ rep_html(const rep_run *r, const rep_accepts *acc, const rep_facts *f, buf_t *b)
 	rh_esc(b, rh_meta(r, "seed"));
 	buf_puts(b, "</span> · rotsim ");
 	rh_esc(b, rh_meta(r, "rotsim"));
+	buf_puts(b, "</div><div class=\"subject\">");
+	put_given(b, "Product", f->subject.product, "product");
+	put_given(b, "Firmware version", f->subject.firmware_version, "firmware-version");
 	buf_puts(b, "</div></div></header>\n<main>\n");
 	put_headline(b, r);
 	put_kpis(b, r);
@@ -551,7 +761,7 @@ rep_html(const rep_run *r, const rep_accepts *acc, const rep_facts *f, buf_t *b)
 	buf_puts(b, "<a href=\"#required\">Required not met</a><a href=\"#recommended\">"
 		"Recommended not met</a><a href=\"#accepted\">Accepted findings</a>"
 		"<a href=\"#cases\">Cases</a><a href=\"#run\">The run</a>"
-		"<a href=\"#firmware\">Firmware</a></nav>\n");
+		"<a href=\"#firmware\">Firmware</a><a href=\"#signoff\">Sign-off</a></nav>\n");
 	put_matrix(b, r);
 	put_changes(b, r);
 	put_record_list(b, r, "required", "Required expectations not met",
@@ -574,6 +784,8 @@ rep_html(const rep_run *r, const rep_accepts *acc, const rep_facts *f, buf_t *b)
 	buf_puts(b, " on ");
 	rh_esc(b, f->generated);
 	buf_puts(b, ". Every verdict is decided from the evidence files; <span class=\"mono\">"
-		"rotsim verdict DIR</span> decides them again.</footer>\n</main></body></html>\n");
+		"rotsim verdict DIR</span> decides them again.</footer>\n");
+	put_signoff(b, r, f);
+	buf_puts(b, "</main></body></html>\n");
 }
 

@@ -14,13 +14,14 @@
 #include <unistd.h>
 
 static void
-tl_colours(rep_status s, const char **fill, const char **stroke, const char **text)
+tl_colours(rh_kind k, const char **fill, const char **stroke, const char **text)
 {
-	switch (s) {
-	case REP_OK: *fill = "#dafbe1"; *stroke = "#2da44e"; *text = "#0f5323"; break;
-	case REP_FINDING: *fill = "#ffebe9"; *stroke = "#cf222e"; *text = "#82071e"; break;
-	case REP_ACCEPTED: *fill = "#fff8c5"; *stroke = "#d4a72c"; *text = "#6a4a00"; break;
-	case REP_ERROR: *fill = "#eaeef2"; *stroke = "#8c959f"; *text = "#424a53"; break;
+	switch (k) {
+	case RH_PASS: *fill = "#dafbe1"; *stroke = "#2da44e"; *text = "#0f5323"; break;
+	case RH_BLOCKER: *fill = "#ffebe9"; *stroke = "#cf222e"; *text = "#82071e"; break;
+	case RH_MISS: *fill = "#fbefff"; *stroke = "#8250df"; *text = "#512a97"; break;
+	case RH_ACCEPTED: *fill = "#fff8c5"; *stroke = "#d4a72c"; *text = "#6a4a00"; break;
+	case RH_ERROR: *fill = "#eaeef2"; *stroke = "#8c959f"; *text = "#424a53"; break;
 	default: *fill = "#f6f8fa"; *stroke = "#afb8c1"; *text = "#57606a"; break;
 	}
 }
@@ -113,7 +114,8 @@ put_timeline(buf_t *b, const rep_run *r, const rep_case *c)
 		const rep_rec *x = &r->recs[c->first + i];
 		const char *fill, *stroke, *text;
 		double px = xs[i];
-		tl_colours(x->status, &fill, &stroke, &text);
+		rh_kind kind = rh_rec_kind(x);
+		tl_colours(kind, &fill, &stroke, &text);
 		buf_printf(b, "<g><title>");
 		rh_esc(b, x->phase);
 		buf_puts(b, ": ");
@@ -121,7 +123,8 @@ put_timeline(buf_t *b, const rep_run *r, const rep_case *c)
 		buf_puts(b, "</title>");
 		buf_printf(b, "<rect x=\"%.1f\" y=\"22\" width=\"%.0f\" height=\"54\" rx=\"7\" "
 			"fill=\"%s\" stroke=\"%s\" stroke-width=\"1.5\"%s/>", px - bw / 2, bw, fill,
-			stroke, x->status == REP_OFF ? " stroke-dasharray=\"4 3\"" : "");
+			stroke, x->status == REP_OFF || kind == RH_MISS ? " stroke-dasharray=\"4 3\""
+			: "");
 		buf_printf(b, "<text x=\"%.1f\" y=\"40\" font-size=\"12\" font-weight=\"700\" "
 			"text-anchor=\"middle\" fill=\"%s\">", px, text);
 		esc_clip(b, x->phase, clip);
@@ -137,7 +140,7 @@ put_timeline(buf_t *b, const rep_run *r, const rep_case *c)
 			"fill=\"%s\">", px, text);
 		if (x->status != REP_OFF) {
 			buf_t t = {0};
-			buf_printf(&t, "%s, expected %s", rh_status_label(x->status),
+			buf_printf(&t, "%s, expected %s", rh_kind_label(kind),
 				scn_outcome_name(x->expected));
 			esc_clip(b, buf_cstr(&t), clip + 4);
 			buf_free(&t);
@@ -168,6 +171,26 @@ put_timeline(buf_t *b, const rep_run *r, const rep_case *c)
 	buf_puts(b, "</svg>\n");
 }
 
+/* A link to one evidence file of the record's phase, if it is there;
+ * returns whether it was. */
+static int
+put_evidence_link(buf_t *b, const rep_run *r, const rep_rec *x, const rep_facts *f,
+	const char *file, const char *label)
+{
+	buf_t p = {0};
+
+	if (!rh_evidence_exists(r, x, file))
+		return 0;
+	buf_puts(b, "<li><a href=\"");
+	buf_printf(&p, "%s/%s", x->evidence, file);
+	rh_put_href(b, f->evidence_prefix, buf_cstr(&p));
+	buf_free(&p);
+	buf_puts(b, "\">");
+	rh_esc(b, label);
+	buf_puts(b, "</a></li>");
+	return 1;
+}
+
 static void
 put_evidence(buf_t *b, const rep_run *r, const rep_rec *x, const rep_facts *f)
 {
@@ -175,6 +198,7 @@ put_evidence(buf_t *b, const rep_run *r, const rep_rec *x, const rep_facts *f)
 		const char *file, *label;
 	} ev[] = {
 		{ "capture.pcap", "capture (pcap)" },
+		{ "", "" },	/* the captures of each boot, QEMU's */
 		{ "keylog.txt", "TLS key log" },
 		{ "console.log", "console" },
 		{ "server-events.jsonl", "server events" },
@@ -182,21 +206,22 @@ put_evidence(buf_t *b, const rep_run *r, const rep_rec *x, const rep_facts *f)
 		{ "run.json", "run record" },
 	};
 	size_t i;
-	int any = 0;
+	int any = 0, k;
 
 	buf_puts(b, "<ul class=\"ev\">");
 	for (i = 0; i < sizeof ev / sizeof ev[0]; i++) {
-		if (!rh_evidence_exists(r, x, ev[i].file))
+		if (ev[i].file[0] == '\0') {
+			/* A QEMU guest's network is captured boot by boot
+			 * (capture-N.pcap), as evidence_load() reads them. */
+			for (k = 0; k < EV_MAX_CAPTURES; k++) {
+				char file[32], label[48];
+				snprintf(file, sizeof file, "capture-%d.pcap", k);
+				snprintf(label, sizeof label, "capture, boot %d (pcap)", k + 1);
+				any |= put_evidence_link(b, r, x, f, file, label);
+			}
 			continue;
-		any = 1;
-		buf_puts(b, "<li><a href=\"");
-		buf_t p = {0};
-		buf_printf(&p, "%s/%s", x->evidence, ev[i].file);
-		rh_put_href(b, f->evidence_prefix, buf_cstr(&p));
-		buf_free(&p);
-		buf_puts(b, "\">");
-		rh_esc(b, ev[i].label);
-		buf_puts(b, "</a></li>");
+		}
+		any |= put_evidence_link(b, r, x, f, ev[i].file, ev[i].label);
 	}
 	if (!any)
 		buf_puts(b, "<li class=\"why\">no evidence files</li>");
@@ -208,12 +233,14 @@ rh_put_case(buf_t *b, const rep_run *r, size_t ci, const rep_facts *f)
 {
 	const rep_case *c = &r->cases[ci];
 	const rep_rec *h = &r->recs[c->first];
+	rh_kind kind = rh_case_kind(r, c);
+	long long ms = rh_case_ms(r, c);
 	size_t k;
 
 	buf_printf(b, "<article class=\"case %s\" id=\"case-%zu\" data-status=\"%s\">"
-		"<div class=\"casehead\">", rh_status_class(c->status), ci + 1,
+		"<div class=\"casehead\">", rh_kind_class(kind), ci + 1,
 		rep_status_name(c->status));
-	rh_status_badge(b, c->status);
+	rh_kind_badge(b, kind);
 	buf_puts(b, "<h3>");
 	rh_esc(b, h->scenario);
 	buf_puts(b, " · <span class=\"mono\">");
@@ -223,7 +250,15 @@ rh_put_case(buf_t *b, const rep_run *r, size_t ci, const rep_facts *f)
 	buf_puts(b, "</h3>");
 	if (c->change != REP_CHANGE_NONE)
 		rh_badge(b, rh_change_class(c->change), rep_change_name(c->change));
-	buf_puts(b, "<a class=\"top\" href=\"#matrix\">back to the matrix</a></div>\n");
+	buf_puts(b, "<span class=\"dur\" data-ms=\"");
+	buf_printf(b, "%lld\">", ms);
+	if (ms >= 0) {
+		buf_puts(b, "duration ");
+		rh_put_duration(b, ms);
+	} else {
+		buf_puts(b, "duration not recorded");
+	}
+	buf_puts(b, "</span><a class=\"top\" href=\"#matrix\">back to the matrix</a></div>\n");
 	put_timeline(b, r, c);
 	buf_puts(b, "<table><thead><tr><th style=\"width:13%\">Phase</th>"
 		"<th style=\"width:20%\">Expected</th><th style=\"width:14%\">Observed</th>"
@@ -235,7 +270,13 @@ rh_put_case(buf_t *b, const rep_run *r, size_t ci, const rep_facts *f)
 		rh_esc(b, x->phase);
 		buf_puts(b, "</b><br><span class=\"mono\">");
 		rh_put_day(b, x->date);
-		buf_puts(b, "</span></td><td>");
+		buf_puts(b, "</span>");
+		if (x->rec->duration_ms > 0) {
+			buf_puts(b, "<br><span class=\"why\">");
+			rh_put_duration(b, x->rec->duration_ms);
+			buf_puts(b, "</span>");
+		}
+		buf_puts(b, "</td><td>");
 		rh_esc(b, scn_outcome_name(x->expected));
 		buf_puts(b, " ");
 		rh_badge(b, "b-tier", x->required ? "Required" : "Recommended");
@@ -245,7 +286,7 @@ rh_put_case(buf_t *b, const rep_run *r, size_t ci, const rep_facts *f)
 			buf_puts(b, "</div>");
 		}
 		buf_puts(b, "</td><td>");
-		rh_status_badge(b, x->status);
+		rh_kind_badge(b, rh_rec_kind(x));
 		buf_puts(b, "<br>");
 		rh_esc(b, scn_outcome_name(x->observed));
 		if (x->change != REP_CHANGE_NONE && x->change != REP_CHANGE_UNCHANGED) {

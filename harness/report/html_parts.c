@@ -154,4 +154,114 @@ rh_rec_name(buf_t *b, const rep_rec *x)
 	buf_puts(b, ")");
 }
 
-/* Distinct values of one record field in first-seen order. */
+/* ---- Kinds: a status, with findings split into blockers and misses ---- */
+
+rh_kind
+rh_rec_kind(const rep_rec *x)
+{
+	switch (x->status) {
+	case REP_OK: return RH_PASS;
+	case REP_FINDING: return x->required ? RH_BLOCKER : RH_MISS;
+	case REP_ACCEPTED: return RH_ACCEPTED;
+	case REP_ERROR: return RH_ERROR;
+	default: return RH_OFF;
+	}
+}
+
+/* The worst kind of its records; a blocker outweighs a harness error, which
+ * outweighs a Recommended miss. */
+rh_kind
+rh_case_kind(const rep_run *r, const rep_case *c)
+{
+	static const int weight[RH_KIND_COUNT] = {
+		[RH_OFF] = 0, [RH_PASS] = 1, [RH_ACCEPTED] = 2, [RH_MISS] = 3, [RH_ERROR] = 4,
+		[RH_BLOCKER] = 5,
+	};
+	rh_kind worst = RH_OFF;
+	size_t k;
+
+	for (k = c->first; k < c->first + c->n; k++) {
+		rh_kind x = rh_rec_kind(&r->recs[k]);
+		if (weight[x] > weight[worst])
+			worst = x;
+	}
+	return worst;
+}
+
+static const struct {
+	const char *cls, *label, *note;
+} kinds[RH_KIND_COUNT] = {
+	[RH_PASS] = { "ok", "PASS", "" },
+	[RH_BLOCKER] = { "fail", "FAIL", "release blocker" },
+	[RH_MISS] = { "rec", "MISS", "Recommended, not a blocker" },
+	[RH_ACCEPTED] = { "acc", "ACCEPTED", "" },
+	[RH_ERROR] = { "err", "ERROR", "" },
+	[RH_OFF] = { "off", "OFF", "" },
+};
+
+const char *
+rh_kind_class(rh_kind k)
+{
+	return k < RH_KIND_COUNT ? kinds[k].cls : "off";
+}
+
+const char *
+rh_kind_label(rh_kind k)
+{
+	return k < RH_KIND_COUNT ? kinds[k].label : "?";
+}
+
+const char *
+rh_kind_note(rh_kind k)
+{
+	return k < RH_KIND_COUNT ? kinds[k].note : "";
+}
+
+void
+rh_kind_badge(buf_t *b, rh_kind k)
+{
+	buf_printf(b, "<span class=\"badge b-%s\">%s", rh_kind_class(k), rh_kind_label(k));
+	if (rh_kind_note(k)[0])
+		buf_printf(b, " <span class=\"kn\">· %s</span>", rh_kind_note(k));
+	buf_puts(b, "</span>");
+}
+
+void
+rh_put_duration(buf_t *b, long long ms)
+{
+	if (ms < 0)
+		ms = 0;
+	if (ms < 60000)
+		buf_printf(b, "%lld.%lld s", ms / 1000, ms % 1000 / 100);
+	else
+		buf_printf(b, "%lld min %02lld s", ms / 60000, ms % 60000 / 1000);
+}
+
+long long
+rh_case_ms(const rep_run *r, const rep_case *c)
+{
+	long long ms = 0;
+	int any = 0;
+	size_t k;
+
+	for (k = c->first; k < c->first + c->n; k++)
+		if (r->recs[k].rec->duration_ms > 0) {
+			ms += r->recs[k].rec->duration_ms;
+			any = 1;
+		}
+	return any ? ms : -1;
+}
+
+const char *
+rh_device_stack(const char *device)
+{
+	const char *at = strchr(device, '@');
+	return at != NULL && at[1] ? at + 1 : "bearssl";
+}
+
+size_t
+rh_device_base_len(const char *device)
+{
+	const char *at = strchr(device, '@');
+	return at != NULL && at[1] ? (size_t)(at - device) : strlen(device);
+}

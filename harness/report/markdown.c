@@ -17,11 +17,12 @@
 static void
 md_row(buf_t *b, const rep_rec *x)
 {
-	static const char *const icon[REP_STATUS_COUNT] = {
-		[REP_OK] = "✅", [REP_FINDING] = "❌", [REP_ACCEPTED] = "⚠️",
-		[REP_ERROR] = "⛔", [REP_OFF] = "",
+	static const char *const icon[RH_KIND_COUNT] = {
+		[RH_PASS] = "✅", [RH_BLOCKER] = "❌", [RH_MISS] = "🔸", [RH_ACCEPTED] = "⚠️",
+		[RH_ERROR] = "⛔", [RH_OFF] = "",
 	};
-	buf_printf(b, "| %s %s | ", icon[x->status], rh_status_label(x->status));
+	rh_kind k = rh_rec_kind(x);
+	buf_printf(b, "| %s %s | ", icon[k], rh_kind_label(k));
 	rep_md_escape(b, x->scenario);
 	buf_puts(b, " | ");
 	rep_md_escape(b, x->device);
@@ -45,6 +46,13 @@ rep_markdown(const rep_run *r, const rep_accepts *acc, const rep_facts *f, buf_t
 	const size_t max_rows = 40;
 
 	buf_printf(b, "### rotsim: release %s\n\n", r->release_pass ? "✅ PASS" : "❌ FAIL");
+	buf_puts(b, "Product: ");
+	rep_md_escape(b, f->subject.product && *f->subject.product ? f->subject.product
+		: "not given");
+	buf_puts(b, " · firmware version: ");
+	rep_md_escape(b, f->subject.firmware_version && *f->subject.firmware_version
+		? f->subject.firmware_version : "not given");
+	buf_puts(b, "\n\n");
 	buf_printf(b, "**%zu of %zu Required expectations met**", r->required_met,
 		r->required_total);
 	buf_printf(b, " · %zu Recommended not met · %zu accepted known finding%s · %zu harness "
@@ -134,6 +142,16 @@ rep_json(const rep_run *r, const rep_accepts *acc, const rep_facts *f, buf_t *b)
 		r->required_met, r->required_failed, r->required_errors, r->recommended_total,
 		r->recommended_failed, r->accepted, r->errors, r->shards_missing);
 	json_put_str(b, f->generated);
+	buf_puts(b, ",\"product\":");
+	if (f->subject.product && *f->subject.product)
+		json_put_str(b, f->subject.product);
+	else
+		buf_puts(b, "null");
+	buf_puts(b, ",\"firmware_version\":");
+	if (f->subject.firmware_version && *f->subject.firmware_version)
+		json_put_str(b, f->subject.firmware_version);
+	else
+		buf_puts(b, "null");
 	buf_puts(b, ",\"baseline\":");
 	if (r->have_baseline) {
 		json_put_str(b, r->baseline_path);

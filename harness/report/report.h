@@ -188,8 +188,20 @@ int rep_run_judge(rep_run *r, rep_accepts *acc, const char *baseline, char *err,
 
 /* ---- Writing ---- */
 
+/*
+ * What is under test, as the person who signs the report names it (rotsim
+ * report --product NAME --firmware-version V; rotsim run passes its own on).
+ * The report's header and its sign-off block show both; NULL or "" is shown
+ * as "not given".
+ */
+typedef struct {
+	const char *product;		/* "Acme Gateway GW-200" */
+	const char *firmware_version;	/* "4.1.0-rc2" */
+} rep_subject;
+
 /* Facts gathered at report time, shown in the report's header. */
 typedef struct {
+	rep_subject subject;		/* the product and firmware under test */
 	const char *generated;		/* "2026-11-27T10:00:00Z" */
 	const char *rotsim_version;	/* the rotsim that writes the report */
 	const char *qemu_version;	/* "QEMU emulator version 7.2.x", or NULL */
@@ -215,6 +227,30 @@ void rep_html(const rep_run *r, const rep_accepts *acc, const rep_facts *f, buf_
 void rep_markdown(const rep_run *r, const rep_accepts *acc, const rep_facts *f, buf_t *out);
 /* report.json: the release verdict and each record's status and change. */
 void rep_json(const rep_run *r, const rep_accepts *acc, const rep_facts *f, buf_t *out);
+
+/* ---- The report of a results directory, as one call ---- */
+
+/* What rotsim report takes besides the results directory. Zero it, then set
+ * what is given: every NULL member means "not given". */
+typedef struct {
+	const char *out;		/* write there; NULL: into the results */
+	const char *baseline;		/* --baseline, or NULL */
+	const char *expected_failures;	/* --expected-failures, or NULL */
+	const char *build;		/* --build; NULL: $ROTSIM_BUILD or beside rotsim */
+	rep_subject subject;		/* --product, --firmware-version */
+	int quiet;			/* nothing on stdout */
+} rep_options;
+
+/*
+ * Write report.html, report.md and report.json of the run in dir, as
+ * "rotsim report DIR" does with the options o (NULL: none): the verb's
+ * summary on stdout unless o->quiet, its errors on stderr. Unlike the rest of
+ * this module it prints, because it is the verb's own body; rotsim run calls
+ * it for the report of its run. Returns the verb's exit status: 0 the
+ * release passes, 1 it does not, 2 a usage or I/O error (nothing written).
+ * Defined beside the verb, in verb_report.c.
+ */
+int rep_report_dir(const char *dir, const rep_options *o);
 
 /* ---- Merging shards ---- */
 

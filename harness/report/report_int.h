@@ -33,6 +33,37 @@ void rh_badge(buf_t *b, const char *cls, const char *text);
 void rh_status_badge(buf_t *b, rep_status s);
 void rh_rec_name(buf_t *b, const rep_rec *x);
 
+/*
+ * How a record or a case is shown. It is its status, except that a finding
+ * splits in two: one in a Required expectation blocks the release (shown
+ * "FAIL", release blocker), one in Recommended expectations only does not
+ * (shown "MISS", Recommended). The two differ in colour, border, word and
+ * marker, so that they stay apart on paper in black and white too.
+ */
+typedef enum {
+	RH_PASS, RH_BLOCKER, RH_MISS, RH_ACCEPTED, RH_ERROR, RH_OFF, RH_KIND_COUNT
+} rh_kind;
+
+rh_kind rh_rec_kind(const rep_rec *x);
+rh_kind rh_case_kind(const rep_run *r, const rep_case *c);
+/* CSS class ("ok", "fail", "rec", "acc", "err", "off"), label ("PASS",
+ * "FAIL", "MISS", ...) and what it means for the release ("release blocker",
+ * "Recommended, not a blocker", or ""). */
+const char *rh_kind_class(rh_kind k);
+const char *rh_kind_label(rh_kind k);
+const char *rh_kind_note(rh_kind k);
+/* A badge: the label, and the note when there is one. */
+void rh_kind_badge(buf_t *b, rh_kind k);
+/* A wall time in milliseconds for a person: "0.8 s", "12.4 s", "3 min 05 s". */
+void rh_put_duration(buf_t *b, long long ms);
+/* The case's wall time (its phases' durations summed); -1 when the run
+ * recorded none. */
+long long rh_case_ms(const rep_run *r, const rep_case *c);
+/* The TLS stack of a device profile name "DEV@STACK" (STACK), "bearssl" for
+ * a name without '@'; and the length of its DEV part. */
+const char *rh_device_stack(const char *device);
+size_t rh_device_base_len(const char *device);
+
 /* html_case.c: the section of case ci (timeline, phases, evidence links). */
 void rh_put_case(buf_t *b, const rep_run *r, size_t ci, const rep_facts *f);
 

@@ -1,5 +1,6 @@
 /*
  * rotsim report DIR [--out DIR2] [--baseline PREV] [--expected-failures FILE]
+ *               [--product NAME] [--firmware-version V]
  * rotsim report --merge SHARD_DIR ... --out DIR [--baseline ...] [...]
  */
 #include "report/report.h"
@@ -27,9 +28,11 @@ report_usage(FILE *f)
 {
 	fprintf(f,
 "usage: rotsim report DIR [--out DIR2] [--baseline PREVIOUS]\n"
-"                     [--expected-failures FILE] [--build DIR] [-q]\n"
+"                     [--expected-failures FILE] [--product NAME]\n"
+"                     [--firmware-version V] [--build DIR] [-q]\n"
 "       rotsim report --merge SHARD_DIR ... --out DIR [--baseline PREVIOUS]\n"
-"                     [--expected-failures FILE] [--build DIR] [-q]\n"
+"                     [--expected-failures FILE] [--product NAME]\n"
+"                     [--firmware-version V] [--build DIR] [-q]\n"
 "\n"
 "Write the sign-off report of the run in DIR (rotsim run --out DIR): report.html\n"
 "(one self-contained page: release verdict, devices x scenarios matrix, per case\n"
@@ -47,6 +50,10 @@ report_usage(FILE *f)
 "                     accepted known findings, each with a reason and an expiry\n"
 "                     date (see harness/report/README.md); expired entries no\n"
 "                     longer apply and are flagged\n"
+"  --product NAME     the product under test, named in the report's header and\n"
+"                     sign-off block (default: \"not given\")\n"
+"  --firmware-version V\n"
+"                     the firmware version under test, likewise\n"
 "  --build DIR        where the target images are, for their hashes (default:\n"
 "                     $ROTSIM_BUILD, or beside rotsim)\n"
 "  -q, --quiet        no summary on stdout\n"
@@ -137,11 +144,21 @@ hash_images(hashes *h, const rep_run *r, const char *build)
 			int64_t size = 0;
 			if (label == NULL || hex == NULL)
 				continue;
+			/* A run records an image per case; list each one once. */
+			size_t k;
+			char *l = xasprintf("%s (recorded by the run)", label);
+			for (k = 0; k < h->n && (strcmp(h->label[k], l) != 0
+				|| strcmp(h->hex[k], hex) != 0); k++)
+				;
+			if (k < h->n) {
+				free(l);
+				continue;
+			}
 			json_get_int(rec->items[m], "size", &size);
 			h->label = xrealloc(h->label, (h->n + 1) * sizeof *h->label);
 			h->hex = xrealloc(h->hex, (h->n + 1) * sizeof *h->hex);
 			h->size = xrealloc(h->size, (h->n + 1) * sizeof *h->size);
-			h->label[h->n] = xasprintf("%s (recorded by the run)", label);
+			h->label[h->n] = l;
 			h->hex[h->n] = xstrdup(hex);
 			h->size[h->n] = (uint64_t)size;
 			h->n++;
@@ -216,6 +233,123 @@ write_out(const char *dir, const char *name, buf_t *b, char *err, size_t errlen)
 	return r;
 }
 
+/*
+ * The report of the run in dir, its expected failures already read (acc,
+ * NULL when none were given); nmerged shards were merged into dir just
+ * before (0: none). Returns the verb's exit status.
+ */
+static int
+write_report(const char *dir, const rep_options *o, rep_accepts *acc, int nmerged)
+{
+	const char *out = o->out ? o->out : dir;
+	char *build = NULL, *qemu = NULL, *prefix = NULL, err[2048], when[32];
+	int ret = 2;
+	rep_run run;
+	rep_facts facts;
+	hashes h = { 0 };
+	buf_t html = {0}, md = {0}, js = {0};
+	time_t now = time(NULL);
+
+	memset(&run, 0, sizeof run);
+	memset(&facts, 0, sizeof facts);
+	if (rep_run_load(&run, dir, err, sizeof err) != 0
+		|| rep_run_judge(&run, acc, o->baseline, err, sizeof err) != 0) {
+		fprintf(stderr, "rotsim report: %s\n", err);
+		goto done;
+	}
+	if (util_mkdirs(out, 0755, err, sizeof err) != 0) {
+		fprintf(stderr, "rotsim report: %s\n", err);
+		goto done;
+	}
+
+	build = o->build ? xstrdup(o->build) : tgt_build_dir();
+	char *fw = xasprintf("%s/firmware", dir);
+	hash_tree(&h, fw, "firmware");
+	free(fw);
+	hash_images(&h, &run, build);
+	/* The emulator's version as the run recorded it; a run that recorded
+	 * none used no emulator, or was made by an older rotsim. */
+	qemu = json_get_str(run.doc, "qemu") != NULL ? xstrdup(json_get_str(run.doc, "qemu")) : NULL;
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	prefix = rel_dir(out, dir);
+	facts.subject = o->subject;
+	facts.generated = when;
+	facts.rotsim_version = rotsim_version;
+	facts.qemu_version = qemu;
+	facts.baseline = o->baseline;
+	facts.expected_failures = o->expected_failures;
+	facts.hash_label = (const char **)h.label;
+	facts.hash_hex = (const char **)h.hex;
+	facts.hash_size = h.size;
+	facts.nhash = h.n;
+	facts.evidence_prefix = prefix;
+
+	rep_html(&run, acc, &facts, &html);
+	rep_markdown(&run, acc, &facts, &md);
+	rep_json(&run, acc, &facts, &js);
+	if (write_out(out, "report.html", &html, err, sizeof err) != 0
+		|| write_out(out, "report.md", &md, err, sizeof err) != 0
+		|| write_out(out, "report.json", &js, err, sizeof err) != 0) {
+		fprintf(stderr, "rotsim report: %s\n", err);
+		goto done;
+	}
+	for (size_t i = 0; acc != NULL && i < acc->n; i++)
+		if (acc->v[i].expired)
+			fprintf(stderr, "%s:%d: warning: [accept %s] expired on %s and no longer "
+				"applies\n", acc->path, acc->v[i].line, acc->v[i].name,
+				acc->v[i].expires);
+	if (!o->quiet) {
+		if (nmerged)
+			printf("merged %d shard%s into %s\n", nmerged, nmerged == 1 ? "" : "s", out);
+		printf("release: %s (%zu of %zu Required expectations met; %zu Recommended not met; "
+			"%zu accepted; %zu errors)\n", run.release_pass ? "PASS" : "FAIL",
+			run.required_met, run.required_total, run.recommended_failed, run.accepted,
+			run.errors);
+		if (run.shards_missing)
+			printf("incomplete: %zu shard%s missing\n", run.shards_missing,
+				run.shards_missing == 1 ? "" : "s");
+		if (run.have_baseline)
+			printf("since the baseline: %zu new failure%s, %zu fixed, %zu still failing\n",
+				run.changes[REP_CHANGE_NEW_FAILURE],
+				run.changes[REP_CHANGE_NEW_FAILURE] == 1 ? "" : "s",
+				run.changes[REP_CHANGE_FIXED], run.changes[REP_CHANGE_STILL_FAILING]);
+		printf("report: %s/report.html, %s/report.md\n", out, out);
+	}
+	ret = run.release_pass ? 0 : 1;
+done:
+	rep_run_free(&run);
+	hashes_free(&h);
+	buf_free(&html);
+	buf_free(&md);
+	buf_free(&js);
+	free(build);
+	free(qemu);
+	free(prefix);
+	return ret;
+}
+
+/* see report.h */
+int
+rep_report_dir(const char *dir, const rep_options *o)
+{
+	static const rep_options none;
+	rep_accepts acc;
+	char err[2048];
+	int ret;
+
+	if (o == NULL)
+		o = &none;
+	memset(&acc, 0, sizeof acc);
+	if (o->expected_failures != NULL && rep_accepts_load(&acc, o->expected_failures,
+		(int64_t)time(NULL), err, sizeof err) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return 2;
+	}
+	ret = write_report(dir, o, o->expected_failures ? &acc : NULL, 0);
+	rep_accepts_free(&acc);
+	return ret;
+}
+
 /* see verbs.h */
 int
 verb_report(int argc, char **argv)
@@ -226,34 +360,33 @@ verb_report(int argc, char **argv)
 		{ "baseline", required_argument, NULL, 'B' },
 		{ "expected-failures", required_argument, NULL, 'x' },
 		{ "build", required_argument, NULL, 'b' },
+		{ "product", required_argument, NULL, 'P' },
+		{ "firmware-version", required_argument, NULL, 'F' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *out = NULL, *baseline = NULL, *xf = NULL, *dir;
-	char *build = NULL, *qemu = NULL, *prefix = NULL, err[2048], when[32];
-	int merge = 0, quiet = 0, ch, ret = 2;
+	const char *dir;
+	char err[2048];
+	int merge = 0, ch, ret = 2;
 	rep_accepts acc;
-	rep_run run;
-	rep_facts facts;
-	hashes h = { 0 };
-	buf_t html = {0}, md = {0}, js = {0};
-	time_t now = time(NULL);
+	rep_options o;
 
 	memset(&acc, 0, sizeof acc);
-	memset(&run, 0, sizeof run);
-	memset(&facts, 0, sizeof facts);
+	memset(&o, 0, sizeof o);
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'm': merge = 1; break;
-		case 'o': out = optarg; break;
-		case 'B': baseline = optarg; break;
-		case 'x': xf = optarg; break;
-		case 'b': free(build); build = xstrdup(optarg); break;
-		case 'q': quiet = 1; break;
-		case 'h': report_usage(stdout); free(build); return 0;
-		default: report_usage(stderr); free(build); return 2;
+		case 'o': o.out = optarg; break;
+		case 'B': o.baseline = optarg; break;
+		case 'x': o.expected_failures = optarg; break;
+		case 'b': o.build = optarg; break;
+		case 'P': o.subject.product = optarg; break;
+		case 'F': o.subject.firmware_version = optarg; break;
+		case 'q': o.quiet = 1; break;
+		case 'h': report_usage(stdout); return 0;
+		default: report_usage(stderr); return 2;
 		}
 	}
 	if (merge) {
@@ -261,7 +394,7 @@ verb_report(int argc, char **argv)
 			fprintf(stderr, "rotsim report: --merge needs the shards' result folders\n");
 			goto done;
 		}
-		if (out == NULL) {
+		if (o.out == NULL) {
 			fprintf(stderr, "rotsim report: --merge needs --out DIR for the merged run\n");
 			goto done;
 		}
@@ -282,95 +415,23 @@ verb_report(int argc, char **argv)
 	}
 	/* The expected failures are read before anything is written, so that a
 	 * mistake in them costs nothing. */
-	if (xf != NULL && rep_accepts_load(&acc, xf, (int64_t)now, err, sizeof err) != 0) {
+	if (o.expected_failures != NULL && rep_accepts_load(&acc, o.expected_failures,
+		(int64_t)time(NULL), err, sizeof err) != 0) {
 		fprintf(stderr, "%s\n", err);
 		goto done;
 	}
 	if (merge) {
-		if (rep_merge((const char *const *)argv + optind, (size_t)(argc - optind), out, err,
-			sizeof err) != 0) {
+		if (rep_merge((const char *const *)argv + optind, (size_t)(argc - optind), o.out,
+			err, sizeof err) != 0) {
 			fprintf(stderr, "rotsim report: %s\n", err);
 			goto done;
 		}
-		dir = out;
+		dir = o.out;
 	} else {
 		dir = argv[optind];
-		if (out == NULL)
-			out = dir;
 	}
-	if (rep_run_load(&run, dir, err, sizeof err) != 0
-		|| rep_run_judge(&run, xf ? &acc : NULL, baseline, err, sizeof err) != 0) {
-		fprintf(stderr, "rotsim report: %s\n", err);
-		goto done;
-	}
-	if (util_mkdirs(out, 0755, err, sizeof err) != 0) {
-		fprintf(stderr, "rotsim report: %s\n", err);
-		goto done;
-	}
-
-	if (build == NULL)
-		build = tgt_build_dir();
-	char *fw = xasprintf("%s/firmware", dir);
-	hash_tree(&h, fw, "firmware");
-	free(fw);
-	hash_images(&h, &run, build);
-	/* The emulator's version as the run recorded it; a run that recorded
-	 * none used no emulator, or was made by an older rotsim. */
-	qemu = json_get_str(run.doc, "qemu") != NULL ? xstrdup(json_get_str(run.doc, "qemu")) : NULL;
-	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-	prefix = rel_dir(out, dir);
-	facts.generated = when;
-	facts.rotsim_version = rotsim_version;
-	facts.qemu_version = qemu;
-	facts.baseline = baseline;
-	facts.expected_failures = xf;
-	facts.hash_label = (const char **)h.label;
-	facts.hash_hex = (const char **)h.hex;
-	facts.hash_size = h.size;
-	facts.nhash = h.n;
-	facts.evidence_prefix = prefix;
-
-	rep_html(&run, xf ? &acc : NULL, &facts, &html);
-	rep_markdown(&run, xf ? &acc : NULL, &facts, &md);
-	rep_json(&run, xf ? &acc : NULL, &facts, &js);
-	if (write_out(out, "report.html", &html, err, sizeof err) != 0
-		|| write_out(out, "report.md", &md, err, sizeof err) != 0
-		|| write_out(out, "report.json", &js, err, sizeof err) != 0) {
-		fprintf(stderr, "rotsim report: %s\n", err);
-		goto done;
-	}
-	for (size_t i = 0; xf != NULL && i < acc.n; i++)
-		if (acc.v[i].expired)
-			fprintf(stderr, "%s:%d: warning: [accept %s] expired on %s and no longer "
-				"applies\n", xf, acc.v[i].line, acc.v[i].name, acc.v[i].expires);
-	if (!quiet) {
-		if (merge)
-			printf("merged %d shard%s into %s\n", argc - optind, argc - optind == 1 ? ""
-				: "s", out);
-		printf("release: %s (%zu of %zu Required expectations met; %zu Recommended not met; "
-			"%zu accepted; %zu errors)\n", run.release_pass ? "PASS" : "FAIL",
-			run.required_met, run.required_total, run.recommended_failed, run.accepted,
-			run.errors);
-		if (run.shards_missing)
-			printf("incomplete: %zu shard%s missing\n", run.shards_missing,
-				run.shards_missing == 1 ? "" : "s");
-		if (run.have_baseline)
-			printf("since the baseline: %zu new failure%s, %zu fixed, %zu still failing\n",
-				run.changes[REP_CHANGE_NEW_FAILURE],
-				run.changes[REP_CHANGE_NEW_FAILURE] == 1 ? "" : "s",
-				run.changes[REP_CHANGE_FIXED], run.changes[REP_CHANGE_STILL_FAILING]);
-		printf("report: %s/report.html, %s/report.md\n", out, out);
-	}
-	ret = run.release_pass ? 0 : 1;
+	ret = write_report(dir, &o, o.expected_failures ? &acc : NULL, merge ? argc - optind : 0);
 done:
-	rep_run_free(&run);
 	rep_accepts_free(&acc);
-	hashes_free(&h);
-	buf_free(&html);
-	buf_free(&md);
-	buf_free(&js);
-	free(build);
-	free(qemu);
-	free(prefix);
 	return ret;
 }
