@@ -123,7 +123,8 @@ static const char css[] =
 /* Print: A4 landscape, so that a matrix part (at most MATRIX_COLS scenario
  * columns of about 140 px beside the device column) fits the page's 1047 px;
  * page one holds the header, the verdict and its counts, the matrix starts
- * page two, and the sign-off block is never split. */
+ * page two and each of its parts a page of its own (its header rows repeat
+ * on the pages it spans), and the sign-off block is never split. */
 "@page{size:A4 landscape;margin:10mm}"
 "@media print{"
 "body{background:#fff;font-size:10pt}"
@@ -136,6 +137,8 @@ static const char css[] =
 "#matrix{break-before:page}"
 "article.case,.headline,.kpis,tr,section.signoff,table.matrix caption{break-inside:avoid}"
 "table.matrix td.cell a,table.matrix td.cell span.na{min-height:0;padding:4px 6px}"
+"table.matrix+table.matrix{break-before:page}"
+"table.matrix tr.stack{break-after:avoid}"
 "h2{break-after:avoid}"
 "a{color:inherit;text-decoration:none}"
 "}";

@@ -5,6 +5,8 @@ LIB_SRCS += harness/report/judge.c harness/report/merge.c harness/report/html.c 
 CMD_SRCS += harness/report/verb_report.c
 VERBS += report
 CHECK_SRCS += harness/report/tests/check_report.c
-SCRIPT_TESTS += harness/report/tests/report_native.sh harness/report/tests/report_shards_skipped.sh harness/report/tests/report_chromium.sh
-# The report test renders report.html in a headless browser.
-DEPS_TEST += chromium
+SCRIPT_TESTS += harness/report/tests/report_native.sh harness/report/tests/report_shards_skipped.sh harness/report/tests/report_chromium.sh \
+	harness/report/tests/report_print.sh
+# The report tests render report.html in a headless browser and print it to
+# PDF, whose text and word boxes pdftotext reads back.
+DEPS_TEST += chromium poppler-utils

@@ -39,3 +39,22 @@ wrong_scenario() { # dir
 		scenarios/le-r3-to-r10.scn > "$1/le-r3-to-r10.scn"
 	grep -q 'expect.pin-r3 = updated' "$1/le-r3-to-r10.scn" || fail "could not edit the scenario"
 }
+
+# One headless Chromium (chromium ARGS... URL), stopped by its own exit or by
+# timeout; any process left with its profile directory is ended by its id.
+# Its stderr goes to $tmp/chromium.log.
+chrome() { # args...
+	local ud rc pid
+	ud=$(mktemp -d "$tmp/profile.XXXXXX")
+	set +e
+	timeout -k 5 120 chromium --headless --no-sandbox --disable-gpu --disable-quic \
+		--no-first-run --disable-background-networking --disable-component-update \
+		--disable-sync --user-data-dir="$ud" --proxy-server=127.0.0.1:1 "$@" \
+		2>> "$tmp/chromium.log"
+	rc=$?
+	set -e
+	for pid in $(pgrep -f -- "--user-data-dir=$ud" || true); do
+		kill -KILL "$pid" 2> /dev/null || true
+	done
+	[ $rc -eq 0 ] || { tail -20 "$tmp/chromium.log"; fail "chromium: exit $rc"; }
+}

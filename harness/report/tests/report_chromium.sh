@@ -16,24 +16,6 @@ py=/usr/bin/python3
 shots=$ROTSIM_BUILD/test-logs
 mkdir -p "$shots"
 
-# One headless Chromium, stopped by its own exit or by timeout; any process
-# left with our profile directory is ended by its id.
-chrome() { # args...
-	local ud rc
-	ud=$(mktemp -d "$tmp/profile.XXXXXX")
-	set +e
-	timeout -k 5 120 chromium --headless --no-sandbox --disable-gpu --disable-quic \
-		--no-first-run --disable-background-networking --disable-component-update \
-		--disable-sync --user-data-dir="$ud" --proxy-server=127.0.0.1:1 "$@" \
-		2>> "$tmp/chromium.log"
-	rc=$?
-	set -e
-	for pid in $(pgrep -f -- "--user-data-dir=$ud" || true); do
-		kill -KILL "$pid" 2> /dev/null || true
-	done
-	[ $rc -eq 0 ] || { tail -20 "$tmp/chromium.log"; fail "chromium: exit $rc"; }
-}
-
 # URLs of requests made for a page (its frame's network isolation key is the
 # file:// site); Chromium's own background requests have none.
 page_requests() { # netlog.json
@@ -83,7 +65,7 @@ chrome --screenshot="$shots/report-pass.png" --window-size=1400,2000 "$url"
 [ "$(stat -c %s "$shots/report-pass.png")" -gt 20000 ] || fail "screenshot looks empty"
 
 # The DOM Chromium built: the matrix, one cell per device x scenario (4 x 2).
-grep -q '<table class="matrix" id="matrix-table" data-devices="4" data-scenarios="2">' \
+grep -q '<div class="matrix" id="matrix-table" data-devices="4" data-scenarios="2" data-stacks="1" data-parts="1">' \
 	"$tmp/dom.html" || fail "no matrix in the DOM"
 cells=$(grep -o '<td class="cell" data-device="[^"]*" data-scenario="[^"]*"' "$tmp/dom.html" \
 	| sort -u | wc -l)
