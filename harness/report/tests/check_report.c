@@ -1,7 +1,9 @@
 /*
  * Unit tests of the report's pure parts, harness/report/: the expected-failures
  * parser (every bad input gives FILE:LINE), baseline classification, HTML and
- * Markdown escaping, judging a run, and the merge order of shards.
+ * Markdown escaping, judging a run, the merge order of shards, and what the
+ * printed page is made of (blockers and Recommended misses apart, TLS stacks,
+ * matrix parts, durations, per-boot captures, the subject and the sign-off).
  */
 #include <check.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 
 #include "common/util.h"
 #include "report/report.h"
+#include "report/report_int.h"
 #include "time/simtime.h"
 
 static int64_t
@@ -268,6 +271,141 @@ START_TEST(test_judge_release)
 }
 END_TEST
 
+/* A record on any target, with its tier, verdict and wall time. */
+#define RECT(scn, dev, tgt, ph, obs, tier, verdict, ms) \
+	"{\"scenario\":\"" scn "\",\"device\":\"" dev "\",\"target\":\"" tgt "\",\"phase\":\"" \
+	ph "\",\"case_index\":0,\"phase_index\":0,\"date\":\"2024-07-01T00:00:00Z\"," \
+	"\"expected\":\"updated\",\"tier\":\"" tier "\",\"observed\":\"" obs "\",\"verdict\":\"" \
+	verdict "\",\"reason\":\"r\",\"duration_ms\":" ms ",\"evidence\":\"cases/" scn "/" dev \
+	"@" tgt "/01-" ph "\"}"
+
+static const char *
+after(const char *hay, const char *from, const char *needle)
+{
+	const char *p = strstr(hay, from);
+	return p ? strstr(p, needle) : NULL;
+}
+
+START_TEST(test_html_print)
+{
+	char *dir = fake_run("\"rotsim\":\"0.1.0\",\"seed\":\"s\",\"shard\":\"1/1\"",
+		RECT("s1", "a", "native", "p1", "updated", "required", "pass", "1200") ","
+		RECT("s1", "a", "native", "p2", "rejected", "required", "fail", "800") ","
+		RECT("s1", "b@mbedtls", "native", "p1", "rejected", "recommended", "fail", "500") ","
+		RECT("s1", "c@openssl-partial-chain", "qemu-x86_64", "p1", "rejected", "recommended",
+			"fail", "61000") ","
+		RECT("s1", "c@openssl-partial-chain", "qemu-x86_64", "p2", "error", "required",
+			"error", "0") ","
+		RECT("s2", "a", "native", "p1", "updated", "required", "pass", "1") ","
+		RECT("s3", "a", "native", "p1", "updated", "required", "pass", "1") ","
+		RECT("s4", "a", "native", "p1", "updated", "required", "pass", "1") ","
+		RECT("s5", "a", "native", "p1", "updated", "required", "pass", "1") ","
+		RECT("s6", "a", "native", "p1", "updated", "required", "pass", "1") ","
+		RECT("s7", "a", "native", "p1", "updated", "required", "pass", "1"));
+	char *ev = xasprintf("%s/cases/s1/c@openssl-partial-chain@qemu-x86_64/01-p1", dir), err[256];
+	rep_run r;
+	rep_facts f;
+	buf_t b = {0};
+	const char *h;
+
+	/* QEMU's captures, one per boot. */
+	ck_assert_int_eq(util_mkdirs(ev, 0755, err, sizeof err), 0);
+	for (int k = 0; k < 2; k++) {
+		char *p = xasprintf("%s/capture-%d.pcap", ev, k);
+		ck_assert_int_eq(util_write_atomic(p, "", 0, 0644, err, sizeof err), 0);
+		free(p);
+	}
+	ck_assert_int_eq(rep_run_load(&r, dir, err, sizeof err), 0);
+	ck_assert_int_eq(rep_run_judge(&r, NULL, NULL, err, sizeof err), 0);
+	ck_assert_uint_eq(r.ncases, 9);
+	/* A Required finding blocks, a Recommended one alone is a miss, and a
+	 * Required harness error outweighs a Recommended miss. */
+	ck_assert_int_eq(rh_case_kind(&r, &r.cases[0]), RH_BLOCKER);
+	ck_assert_int_eq(rh_case_kind(&r, &r.cases[1]), RH_MISS);
+	ck_assert_int_eq(rh_case_kind(&r, &r.cases[2]), RH_ERROR);
+	ck_assert_int_eq(rh_rec_kind(&r.recs[3]), RH_MISS);
+	ck_assert_int_eq(rh_case_kind(&r, &r.cases[3]), RH_PASS);
+	ck_assert_str_ne(rh_kind_label(RH_MISS), rh_kind_label(RH_BLOCKER));
+	ck_assert_str_ne(rh_kind_class(RH_MISS), rh_kind_class(RH_BLOCKER));
+	ck_assert_int_eq(rh_case_ms(&r, &r.cases[0]), 2000);
+	/* Profiles and their stacks. */
+	ck_assert_str_eq(rh_device_stack("b@mbedtls"), "mbedtls");
+	ck_assert_str_eq(rh_device_stack("a"), "bearssl");
+	ck_assert_str_eq(rh_device_stack("a@"), "bearssl");
+	ck_assert_uint_eq(rh_device_base_len("c@openssl-partial-chain"), 1);
+	ck_assert_uint_eq(rh_device_base_len("a@"), 2);
+	rh_put_duration(&b, 800);
+	buf_puts(&b, "|");
+	rh_put_duration(&b, 61000);
+	ck_assert_str_eq(buf_cstr(&b), "0.8 s|1 min 01 s");
+	b.len = 0;
+
+	/* Nothing given: the page says so. */
+	memset(&f, 0, sizeof f);
+	f.generated = "2026-11-27T00:00:00Z";
+	f.rotsim_version = "0.1.0";
+	f.evidence_prefix = "";
+	rep_html(&r, NULL, &f, &b);
+	h = buf_cstr(&b);
+	ck_assert_ptr_nonnull(strstr(h, "<span id=\"product\">Product: <b class=\"ng\">not given</b>"));
+	ck_assert_ptr_nonnull(strstr(h, "<span id=\"firmware-version\">Firmware version: <b "
+		"class=\"ng\">not given</b>"));
+	/* 7 scenarios in 2 parts of 4 and 3; 3 stacks, each with a heading. */
+	ck_assert_ptr_nonnull(strstr(h, "data-devices=\"3\" data-scenarios=\"7\" data-stacks=\"3\" "
+		"data-parts=\"2\""));
+	ck_assert_ptr_nonnull(strstr(h, "<caption>Scenarios 1–4 of 7 (part 1 of 2)</caption>"));
+	ck_assert_ptr_nonnull(strstr(h, "<caption>Scenarios 5–7 of 7 (part 2 of 2)</caption>"));
+	ck_assert_ptr_nonnull(strstr(h, "TLS stack: bearssl · 1 device</th>"));
+	ck_assert_ptr_nonnull(strstr(h, "TLS stack: openssl-partial-chain · 1 device</th>"));
+	ck_assert_ptr_nonnull(strstr(h, "<th class=\"dev mono\">c<span class=\"stk\">@openssl-<wbr>"
+		"partial-<wbr>chain</span></th>"));
+	/* The blocker and the miss, in words, in the matrix and the cases. */
+	ck_assert_ptr_nonnull(after(h, "data-device=\"a\" data-scenario=\"s1\">",
+		"<a class=\"c-fail\" href=\"#case-1\" data-status=\"fail\" data-kind=\"fail\"><div "
+		"class=\"lab\">FAIL<span class=\"kn\">release blocker</span>"));
+	ck_assert_ptr_nonnull(after(h, "data-device=\"b@mbedtls\" data-scenario=\"s1\">",
+		"<a class=\"c-rec\" href=\"#case-2\" data-status=\"fail\" data-kind=\"rec\"><div "
+		"class=\"lab\">MISS<span class=\"kn\">Recommended, not a blocker</span>"));
+	ck_assert_ptr_nonnull(strstr(h, "<article class=\"case rec\" id=\"case-2\""));
+	ck_assert_ptr_nonnull(strstr(h, "<article class=\"case err\" id=\"case-3\""));
+	/* Durations: per case, per cell. */
+	ck_assert_ptr_nonnull(after(h, "id=\"case-1\"", "duration 2.0 s"));
+	ck_assert_ptr_nonnull(after(h, "id=\"case-3\"", "duration 1 min 01 s"));
+	ck_assert_ptr_nonnull(after(h, "data-device=\"a\" data-scenario=\"s1\">",
+		"@ native · 2.0 s</div>"));
+	/* QEMU's captures, boot by boot. */
+	ck_assert_ptr_nonnull(strstr(h, "<a href=\"cases/s1/c@openssl-partial-chain@qemu-x86_64/"
+		"01-p1/capture-1.pcap\">capture, boot 2 (pcap)</a>"));
+	ck_assert_ptr_nonnull(strstr(h, "capture-0.pcap\">capture, boot 1 (pcap)</a>"));
+	/* The sign-off block ends the page. */
+	h = strstr(h, "<section id=\"signoff\"");
+	ck_assert_ptr_nonnull(h);
+	ck_assert_ptr_nonnull(strstr(h, "<b>Release verdict: FAIL</b>: 7 of 9 Required "
+		"expectations met; 2 Recommended not met"));
+	ck_assert_ptr_nonnull(strstr(h, "<th>Signature</th>"));
+	ck_assert_str_eq(strstr(h, "</section>"), "</section>\n</main></body></html>\n");
+
+	/* Given: escaped, in the header, the sign-off block and report.json. */
+	f.subject.product = "Acme <GW>";
+	f.subject.firmware_version = "4.1\"rc";
+	b.len = 0;
+	rep_html(&r, NULL, &f, &b);
+	h = buf_cstr(&b);
+	ck_assert_ptr_nonnull(strstr(h, "<span id=\"product\">Product: <b>Acme &lt;GW&gt;</b>"));
+	ck_assert_ptr_nonnull(strstr(h, "<span id=\"signoff-firmware\">Firmware version: "
+		"<b>4.1&quot;rc</b>"));
+	ck_assert_ptr_null(strstr(h, "<GW>"));
+	b.len = 0;
+	rep_json(&r, NULL, &f, &b);
+	ck_assert_ptr_nonnull(strstr(buf_cstr(&b), "\"product\":\"Acme <GW>\","
+		"\"firmware_version\":\"4.1\\\"rc\""));
+	buf_free(&b);
+	free(ev);
+	rep_run_free(&r);
+	rm_run(dir);
+}
+END_TEST
+
 START_TEST(test_merge_order)
 {
 	/* Four cases c0..c3 of one run; shard 1/2 has c0 and c2, 2/2 has c1 and c3. */
@@ -361,6 +499,7 @@ main(void)
 	tcase_add_test(tc, test_baseline_classify);
 	tcase_add_test(tc, test_html_escape);
 	tcase_add_test(tc, test_judge_release);
+	tcase_add_test(tc, test_html_print);
 	tcase_add_test(tc, test_merge_order);
 	tcase_add_test(tc, test_merge_by_index);
 	suite_add_tcase(s, tc);
