@@ -366,7 +366,6 @@ verb_report(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *dir;
 	char err[2048];
 	int merge = 0, ch, ret = 2;
 	rep_accepts acc;
@@ -412,25 +411,24 @@ verb_report(int argc, char **argv)
 	} else if (optind + 1 != argc) {
 		fprintf(stderr, "rotsim report: give one results directory (or --merge DIR ...)\n");
 		goto done;
+	} else {
+		/* One run: the same call rotsim run makes. */
+		ret = rep_report_dir(argv[optind], &o);
+		goto done;
 	}
-	/* The expected failures are read before anything is written, so that a
+	/* The expected failures are read before the shards are merged, so that a
 	 * mistake in them costs nothing. */
 	if (o.expected_failures != NULL && rep_accepts_load(&acc, o.expected_failures,
 		(int64_t)time(NULL), err, sizeof err) != 0) {
 		fprintf(stderr, "%s\n", err);
 		goto done;
 	}
-	if (merge) {
-		if (rep_merge((const char *const *)argv + optind, (size_t)(argc - optind), o.out,
-			err, sizeof err) != 0) {
-			fprintf(stderr, "rotsim report: %s\n", err);
-			goto done;
-		}
-		dir = o.out;
-	} else {
-		dir = argv[optind];
+	if (rep_merge((const char *const *)argv + optind, (size_t)(argc - optind), o.out, err,
+		sizeof err) != 0) {
+		fprintf(stderr, "rotsim report: %s\n", err);
+		goto done;
 	}
-	ret = write_report(dir, &o, o.expected_failures ? &acc : NULL, merge ? argc - optind : 0);
+	ret = write_report(o.out, &o, o.expected_failures ? &acc : NULL, argc - optind);
 done:
 	rep_accepts_free(&acc);
 	return ret;
