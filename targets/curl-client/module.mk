@@ -22,3 +22,5 @@ $(BUILD)/images/x86_64-curl/%/initramfs.cpio.gz: $(BUILD)/images/x86_64/%/initra
 .PHONY: images-curl
 images: images-curl
 images-curl: $(foreach d,$(CURL_DEVICES),$(BUILD)/images/x86_64-curl/$(d)/initramfs.cpio.gz)
+check check-scripts: images-curl
+SCRIPT_TESTS += targets/curl-client/tests/curl.sh
