@@ -590,7 +590,7 @@ static void
 note(void *ctx, const char *fmt, const char *arg)
 {
 	tgt_power *pw = ctx;
-	FILE *f = fopen(pw->blog, "a");
+	FILE *f = util_fopen_evidence(pw->blog, UTIL_EV_APPEND, NULL, 0);
 
 	if (f == NULL)
 		return;
@@ -757,11 +757,9 @@ board_power_on(const tgt *t, const tgt_boot_args *a, tgt_power **out, char *err,
 	pw->boot_dir = xstrdup(a->boot_dir);
 	pw->blog = xasprintf("%s/board-%d.log", a->boot_dir, a->boot_index);
 	path = xasprintf("%s/console-%d.log", a->boot_dir, a->boot_index);
-	pw->log_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (pw->log_fd < 0) {
-		util_err(err, errlen, "%s: %s", path, strerror(errno));
+	pw->log_fd = util_open_evidence(path, UTIL_EV_NEW, 0644, err, errlen);
+	if (pw->log_fd < 0)
 		goto fail;
-	}
 	if (d->lock_fd < 0 && take_lock(t, d, a->case_dir, err, errlen) != 0)
 		goto fail;
 	simtime_format(pw->date, sizeof pw->date, a->rtc);

@@ -229,6 +229,50 @@ util_read_file(const char *path, unsigned char **data, size_t *len,
 
 /* see util.h */
 int
+util_open_evidence(const char *path, int how, mode_t mode, char *err, size_t errlen)
+{
+	int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, fd;
+	struct stat st;
+
+	flags |= how == UTIL_EV_APPEND ? O_APPEND : O_EXCL;
+	fd = open(path, flags, mode);
+	if (fd < 0) {
+		if (errno == ELOOP || (errno == EEXIST && lstat(path, &st) == 0 && S_ISLNK(st.st_mode)))
+			util_err(err, errlen, "%s: a symbolic link is in the way of an evidence "
+				"file: not followed", path);
+		else if (errno == EEXIST)
+			util_err(err, errlen, "%s: already exists: evidence files are created "
+				"new", path);
+		else
+			util_err(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		util_err(err, errlen, "%s: not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* see util.h */
+FILE *
+util_fopen_evidence(const char *path, int how, char *err, size_t errlen)
+{
+	int fd = util_open_evidence(path, how, 0644, err, errlen);
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	if ((f = fdopen(fd, how == UTIL_EV_APPEND ? "a" : "w")) == NULL) {
+		util_err(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+	}
+	return f;
+}
+
+/* see util.h */
+int
 util_write_atomic(const char *path, const void *data, size_t len,
 	mode_t mode, char *err, size_t errlen)
 {

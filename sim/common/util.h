@@ -11,6 +11,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -57,6 +58,21 @@ int util_read_file(const char *path, unsigned char **data, size_t *len,
  * given mode), is flushed, and is renamed over PATH. Returns 0 or -1 with err. */
 int util_write_atomic(const char *path, const void *data, size_t len,
 	mode_t mode, char *err, size_t errlen);
+
+/*
+ * Open an evidence file for writing: never through a symbolic link
+ * (O_NOFOLLOW) and close-on-exec. UTIL_EV_NEW creates it and fails if
+ * anything is already there (O_EXCL: a file planted in a results folder is
+ * an error, not a target); UTIL_EV_APPEND appends to a regular file the run
+ * itself created earlier, creating it when missing. Returns the descriptor,
+ * or -1 with "PATH: why" in err (err may be NULL).
+ */
+#define UTIL_EV_NEW	0
+#define UTIL_EV_APPEND	1
+int util_open_evidence(const char *path, int how, mode_t mode, char *err, size_t errlen);
+
+/* The same as a stdio stream ("w" or "a"), or NULL with err. */
+FILE *util_fopen_evidence(const char *path, int how, char *err, size_t errlen);
 
 /* mkdir -p with the given mode for directories it creates. 0 or -1 with err. */
 int util_mkdirs(const char *path, mode_t mode, char *err, size_t errlen);

@@ -109,6 +109,56 @@ START_TEST(test_buf)
 }
 END_TEST
 
+START_TEST(test_open_evidence)
+{
+	char dir[] = "/tmp/check_util_ev.XXXXXX", path[128], victim[128], link[128], err[256];
+	int fd;
+	struct stat st;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/console.log", dir);
+	snprintf(victim, sizeof victim, "%s/victim", dir);
+	snprintf(link, sizeof link, "%s/server.log", dir);
+
+	/* new: created, then refused when it exists */
+	fd = util_open_evidence(path, UTIL_EV_NEW, 0644, err, sizeof err);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "a", 1), 1);
+	close(fd);
+	ck_assert_int_eq(util_open_evidence(path, UTIL_EV_NEW, 0644, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "already exists"));
+	/* append: to the run's own file */
+	fd = util_open_evidence(path, UTIL_EV_APPEND, 0644, err, sizeof err);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "b", 1), 1);
+	close(fd);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq((int)st.st_size, 2);
+
+	/* a planted link is never written through, in either mode */
+	FILE *v = fopen(victim, "w");
+	ck_assert_ptr_nonnull(v);
+	fputs("keep", v);
+	fclose(v);
+	ck_assert_int_eq(symlink(victim, link), 0);
+	ck_assert_int_eq(util_open_evidence(link, UTIL_EV_NEW, 0644, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "symbolic link"));
+	ck_assert_int_eq(util_open_evidence(link, UTIL_EV_APPEND, 0644, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "symbolic link"));
+	ck_assert_ptr_null(util_fopen_evidence(link, UTIL_EV_APPEND, err, sizeof err));
+	ck_assert_int_eq(stat(victim, &st), 0);
+	ck_assert_int_eq((int)st.st_size, 4);
+
+	/* a directory in the way is no regular file */
+	char sub[160];
+	snprintf(sub, sizeof sub, "%s/d", dir);
+	ck_assert_int_eq(mkdir(sub, 0755), 0);
+	ck_assert_int_eq(util_open_evidence(sub, UTIL_EV_APPEND, 0644, err, sizeof err), -1);
+
+	unlink(link); unlink(victim); unlink(path); rmdir(sub); rmdir(dir);
+}
+END_TEST
+
 START_TEST(test_copy_tree)
 {
 	char tmpl[] = "/tmp/rotsim-copy-XXXXXX", err[256];
@@ -165,6 +215,7 @@ main(void)
 	tcase_add_test(tc, test_write_atomic);
 	tcase_add_test(tc, test_buf);
 	tcase_add_test(tc, test_copy_tree);
+	tcase_add_test(tc, test_open_evidence);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
