@@ -1,5 +1,6 @@
 # net: the lab network of a case (namespace, bridge, TAP, dnsmasq, sink).
-LIB_SRCS += harness/net/labnet.c harness/net/sink.c harness/net/options.c
+LIB_SRCS += harness/net/labnet.c harness/net/sink.c harness/net/options.c \
+	harness/net/services.c
 CHECK_SRCS += harness/net/tests/check_labnet.c
 SCRIPT_TESTS += harness/net/tests/labnet_sink.sh harness/net/tests/labnet_sntp.sh \
 	harness/net/tests/labnet_leak.sh harness/net/tests/labnet_scenarios.sh \
