@@ -7,7 +7,9 @@
  * case's evidence (labnet.log) for a person repeating it by hand.
  */
 #include "net/labnet.h"
+#include "common/json.h"
 #include "common/util.h"
+#include "time/simtime.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -217,6 +219,53 @@ labnet_capture_path(const labnet *ln)
 	return ln->capture_path;
 }
 
+/* Where dnsmasq answers DNS when the relay of dns-slow is in front of it. */
+#define LABNET_DNS_BEHIND_PORT 5353
+
+/* The lab evidence of a phase (lab.json): where the update server is, the
+ * name DNS answers for it and with what, and the network's faults. */
+static int
+write_lab_json(const labnet *ln, const labnet_phase *ph, char *err, size_t errlen)
+{
+	buf_t b = {0};
+	char d[40], *path = xasprintf("%s/lab.json", ph->dir);
+	size_t i;
+	int r;
+
+	buf_puts(&b, "{\"server_addr\":");
+	json_put_str(&b, ln->addr);
+	buf_printf(&b, ",\"server_port\":%d,\"host\":", ph->server_port > 0 ? ph->server_port
+		: 443);
+	json_put_str(&b, ph->names[0] ? ph->names[0] : "");
+	buf_puts(&b, ",\"dns_answer\":");
+	if (ph->nxdomain)
+		buf_puts(&b, "null");
+	else
+		json_put_str(&b, ph->wrong_address ? ph->wrong_address : ln->addr);
+	buf_printf(&b, ",\"dns_delay_s\":%d,\"dhcp_ntp_option\":%s,\"ntp\":\"%s\"",
+		ph->dns_slow_s, ph->no_ntp_option ? "false" : "true", ph->ntp_silent ? "silent"
+		: ph->kiss[0] ? "kiss" : "answers");
+	if (!ph->ntp_silent && ph->kiss[0]) {
+		buf_puts(&b, ",\"ntp_kiss\":");
+		json_put_str(&b, ph->kiss);
+	} else if (!ph->ntp_silent) {
+		buf_puts(&b, ",\"ntp_date\":");
+		json_put_str(&b, simtime_format(d, sizeof d, ph->ntp_date_set ? ph->ntp_date
+			: ph->date));
+	}
+	buf_puts(&b, ",\"options\":[");
+	for (i = 0; i < ph->noptions; i++) {
+		if (i)
+			buf_putc(&b, ',');
+		json_put_str(&b, ph->options[i]);
+	}
+	buf_puts(&b, "]}\n");
+	r = util_write_atomic(path, b.data, b.len, 0644, err, errlen);
+	buf_free(&b);
+	free(path);
+	return r;
+}
+
 /* The DHCP pool: addresses 50 to 150 of the lab's /24. */
 static void
 pool(const labnet *ln, int last, char *out, size_t len)
@@ -261,6 +310,10 @@ dnsmasq_conf(const labnet *ln, const labnet_phase *ph)
 		"dhcp-option=option:dns-server,%s\n",
 		ln->bridge, ph->dir, ph->dir, lo, hi, ph->lease_s > 0 ? ph->lease_s : 3600,
 		ln->addr, ln->addr);
+	/* dns-slow: the relay takes port 53 and holds the answers dnsmasq
+	 * gives it on the port behind. */
+	if (ph->dns_slow_s > 0)
+		buf_printf(&b, "port=%d\n", LABNET_DNS_BEHIND_PORT);
 	if (!ph->no_ntp_option)
 		buf_printf(&b, "dhcp-option=option:ntp-server,%s\n", ln->addr);
 	if (!ph->nxdomain)
@@ -282,6 +335,8 @@ labnet_phase_start(labnet *ln, const labnet_phase *ph, char *err, size_t errlen)
 	if (!ln->open)
 		return util_err(err, errlen, "lab network: not open");
 	labnet_phase_stop(ln, NULL, 0);
+	if (write_lab_json(ln, ph, err, errlen) != 0)
+		goto out;
 	conf = dnsmasq_conf(ln, ph);
 	cpath = xasprintf("%s/dnsmasq.conf", ph->dir);
 	if (util_write_atomic(cpath, conf, strlen(conf), 0644, err, errlen) != 0)
@@ -304,6 +359,22 @@ labnet_phase_start(labnet *ln, const labnet_phase *ph, char *err, size_t errlen)
 	sinklog = xasprintf("%s/sink.jsonl", ph->dir);
 	if (labnet_sink_start(&ln->sink, LABNET_SINK_PORT, sinklog, err, errlen) != 0)
 		goto out;
+	if (!ph->ntp_silent) {
+		char *nlog = xasprintf("%s/ntp.jsonl", ph->dir);
+		int r = labnet_ntp_start(&ln->ntp, ln->addr, 123, ph->ntp_date_set ? ph->ntp_date
+			: ph->date, ph->kiss, nlog, NULL, err, errlen);
+		free(nlog);
+		if (r != 0)
+			goto out;
+	}
+	if (ph->dns_slow_s > 0) {
+		char *rlog = xasprintf("%s/dns-relay.jsonl", ph->dir);
+		int r = labnet_relay_start(&ln->relay, ln->addr, 53, LABNET_DNS_BEHIND_PORT,
+			ph->dns_slow_s, rlog, NULL, err, errlen);
+		free(rlog);
+		if (r != 0)
+			goto out;
+	}
 	ln->capture_path = xasprintf("%s/capture.pcap", ph->dir);
 	if (cap_live_start(ln->bridge, NULL, ln->capture_path, &ln->live, err, errlen) != 0) {
 		ln->live = NULL;
@@ -352,6 +423,20 @@ labnet_phase_stop(labnet *ln, char *err, size_t errlen)
 			ret = -1;
 		}
 		ln->sink = NULL;
+	}
+	if (ln->ntp != NULL) {
+		if (labnet_ntp_stop(ln->ntp, e, sizeof e) < 0 && ret == 0) {
+			util_err(err, errlen, "%s", e);
+			ret = -1;
+		}
+		ln->ntp = NULL;
+	}
+	if (ln->relay != NULL) {
+		if (labnet_relay_stop(ln->relay, e, sizeof e) < 0 && ret == 0) {
+			util_err(err, errlen, "%s", e);
+			ret = -1;
+		}
+		ln->relay = NULL;
 	}
 	proc_stop(&ln->dnsmasq, 2000);
 	memset(&ln->dnsmasq, 0, sizeof ln->dnsmasq);

@@ -23,10 +23,15 @@
  *     the namespace has no way out.
  *
  * Per phase, labnet_phase_start() starts dnsmasq (DHCP and DNS, bound to the
- * bridge, configuration and log in the phase directory), opens the sink's log
- * and starts the capture on the bridge; labnet_phase_stop() ends all three.
- * The update server and its SNTP responder are the caller's: they listen on
- * the lab's address, ports 443 and 123 (labnet_server_addr()).
+ * bridge, configuration and log in the phase directory), the lab's SNTP
+ * responder on port 123 (at the phase's date, or the date or kiss-o'-death a
+ * fault asks for; its log is ntp.jsonl), for dns-slow a relay on port 53 that
+ * holds each DNS answer (dnsmasq then answers on port 5353 behind it; its log
+ * is dns-relay.jsonl), opens the sink's log and starts the capture on the
+ * bridge; labnet_phase_stop() ends them all. The update server is the
+ * caller's: it listens on the lab's address, port 443 (labnet_server_addr()).
+ * labnet_phase_start() also writes lab.json, the lab evidence of the phase:
+ * where the update server is, the host name DNS answers and the faults.
  *
  * Errors: functions return 0, or -1 with "what: why" in err. Nothing here
  * prints or exits. Commands (ip, nft, dnsmasq) run through run/proc.h.
@@ -56,34 +61,50 @@ typedef struct {
  * lab options (see labnet_option below). */
 typedef struct {
 	const char *dir;		/* the phase's evidence directory */
-	const char *names[LABNET_MAX_NAMES];	/* host names DNS answers; NULL-ended */
+	const char *names[LABNET_MAX_NAMES];	/* host names DNS answers; NULL-ended;
+						 * names[0] is the update host */
+	int64_t date;			/* the phase's simulated date (SNTP) */
+	int server_port;		/* the update server's port, for lab.json */
 	int nxdomain;			/* the names get NXDOMAIN too */
 	const char *wrong_address;	/* answer this address instead (NULL: the lab's) */
+	int dns_slow_s;			/* hold each DNS answer this long; 0: none */
 	int no_ntp_option;		/* DHCP leaves out option 42 */
 	int lease_s;			/* DHCP lease time; 0: 3600 */
-	int ntp_silent;			/* no SNTP responder (the caller's) */
+	int ntp_silent;			/* no SNTP responder (also the phase's sntp = off) */
+	int ntp_date_set;		/* SNTP serves ntp_date instead of date */
+	int64_t ntp_date;
+	char kiss[5];			/* SNTP answers with this kiss code; "": no */
 	char wrong_buf[16];		/* storage for wrong_address from an option */
+	const char *const *options;	/* the options as written, for lab.json */
+	size_t noptions;
 } labnet_phase;
 
 /*
  * The lab-network options of a phase (the scenario key "lab", a list
- * separated by ';'), parsed one at a time into ph:
+ * separated by ';'), parsed one at a time into ph. Their grammar is the
+ * shared fault table's (common/fault.h, FAULT_FORM_LAB; fault_lab_help()):
  *   nxdomain            the update host's name gets NXDOMAIN
  *   wrong-address=A     DNS answers the update host with A (an IPv4 address
  *                       in the lab: where the backend used to be); the sink
  *                       catches what goes there
+ *   dns-slow=S          every DNS answer leaves S seconds (1..60) after its
+ *                       question (a relay in front of dnsmasq holds it)
  *   no-ntp-option       DHCP leaves out the NTP server (option 42)
+ *   lease=S             the DHCP lease time (60 .. 86400)
  *   ntp-silent          no SNTP responder on the lab (as the phase key
  *                       sntp = off)
- *   lease=S             the DHCP lease time (60 .. 86400)
- * Refused with a reason: dns-slow=S, ntp-date=DATE and kiss-of-death (not
- * yet: this kernel has no netem to delay DNS, and the responder serves the
- * phase's date only). Returns 0, or -1 with "what: why" in err.
+ *   ntp-date=DATE       the SNTP responder serves DATE, not the phase's date
+ *   kiss-of-death[=C]   the SNTP responder answers with a kiss-o'-death,
+ *                       code C (RATE, DENY, RSTR; default RATE)
+ * Returns 0, or -1 with "what: why" in err.
  */
 int labnet_option(labnet_phase *ph, const char *spec, char *err, size_t errlen);
 
 /* The sink: diverted TCP and UDP, logged as JSON lines. */
 typedef struct labnet_sink labnet_sink;
+/* The lab's SNTP responder and the DNS relay of dns-slow (services.c). */
+typedef struct labnet_ntp labnet_ntp;
+typedef struct labnet_relay labnet_relay;
 
 typedef struct {
 	char bridge[16], iface[16];
@@ -94,6 +115,8 @@ typedef struct {
 	proc dnsmasq;
 	cap_live *live;
 	labnet_sink *sink;
+	labnet_ntp *ntp;
+	labnet_relay *relay;
 	char *capture_path;		/* PHASE/capture.pcap */
 } labnet;
 
@@ -151,5 +174,31 @@ long labnet_sink_stop(labnet_sink *s, char *err, size_t errlen);
 
 /* The port the sink listens on inside the namespace. */
 #define LABNET_SINK_PORT 9
+
+/* ---- The lab's SNTP responder and DNS relay, usable alone ---- */
+
+/*
+ * Answer SNTP on addr:port (port 0: the kernel picks; *bound receives it when
+ * not NULL) with the simulated date `date` (advancing in real time from the
+ * call), or with a kiss-o'-death when kiss is not NULL or "". Every request
+ * is one JSON line of log_path: {"time":..., "peer":"A:P", "status":...,
+ * "sent":DATE} or {..., "kiss":"RATE"}.
+ */
+int labnet_ntp_start(labnet_ntp **out, const char *addr, int port, int64_t date,
+	const char *kiss, const char *log_path, int *bound, char *err, size_t errlen);
+/* Stop it; the number of requests logged, or -1 with err when writing the
+ * log failed. NULL-safe (returns 0). */
+long labnet_ntp_stop(labnet_ntp *n, char *err, size_t errlen);
+
+/*
+ * Relay DNS over UDP from addr:port to the server at addr:upstream_port,
+ * holding each answer delay_s seconds after its question arrived. Each
+ * question is one JSON line of log_path: {"time":..., "client":"A:P",
+ * "bytes":N, "answered_after_ms":N} (or "answered":false when the phase ended
+ * first). *bound as for labnet_ntp_start().
+ */
+int labnet_relay_start(labnet_relay **out, const char *addr, int port, int upstream_port,
+	int delay_s, const char *log_path, int *bound, char *err, size_t errlen);
+long labnet_relay_stop(labnet_relay *r, char *err, size_t errlen);
 
 #endif

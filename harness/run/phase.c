@@ -29,16 +29,32 @@
  * joins one (t->lab). Opened by case_main in this process's namespace. ---- */
 static labnet lab;
 
-/* The lab-network parameters of a phase, from its "lab" options. */
+/* The update host's name: the scenario's, else the default. */
+static const char *
+update_host(const scenario *s)
+{
+	return s->host != NULL ? s->host : SCN_DEFAULT_HOST;
+}
+
+/* The lab-network parameters of a phase, from its "lab" options: DNS answers
+ * the scenario's update host, SNTP serves the phase's date (the lab serves
+ * the time, not the update server) unless the phase turns it off. */
 static int
-lab_phase_of(const scn_phase *ph, const char *pdir, labnet_phase *lp, char *err, size_t errlen)
+lab_phase_of(const scenario *s, const scn_phase *ph, const char *pdir, labnet_phase *lp,
+	char *err, size_t errlen)
 {
 	memset(lp, 0, sizeof *lp);
 	lp->dir = pdir;
-	lp->names[0] = "updates.rotsim.test";
+	lp->names[0] = update_host(s);
+	lp->date = ph->date;
+	lp->server_port = 443;
+	lp->options = (const char *const *)ph->lab;
+	lp->noptions = ph->nlab;
 	for (size_t i = 0; i < ph->nlab; i++)
 		if (labnet_option(lp, ph->lab[i], err, errlen) != 0)
 			return -1;
+	if (!ph->sntp)
+		lp->ntp_silent = 1;
 	return 0;
 }
 /* ---- end lab network ---- */
@@ -191,13 +207,13 @@ run_phase(const run_case *c, const tgt *t, const scn_phase *ph, const char *pdir
 	memset(&srv, 0, sizeof srv);
 	memset(&lp, 0, sizeof lp);
 	if (t->lab) {		/* lab network: DHCP, DNS, sink and capture first */
-		if (lab_phase_of(ph, pdir, &lp, err, sizeof err) != 0
+		if (lab_phase_of(c->scn, ph, pdir, &lp, err, sizeof err) != 0
 			|| labnet_phase_start(&lab, &lp, err, sizeof err) != 0) {
 			snprintf(errbuf, sizeof errbuf, "the lab network: %s", err);
 			error = errbuf;
 			goto done;
 		}
-		want_sntp = want_sntp && !lp.ntp_silent;
+		want_sntp = 0;	/* the lab's own responder (labnet_phase_start) */
 	}
 	server_argv(ph, pdir, pkid, fwdir, signing, want_sntp,
 		t->lab ? labnet_server_addr(&lab) : NULL, argv, own, &nown);
@@ -359,20 +375,23 @@ case_main(run_case *c, const run_opts *o)
 	signal(SIGINT, case_signal);
 	signal(SIGTERM, case_signal);
 	/* The device's configuration: its profile, the PKI's anchor sets, the
-	 * firmware-signing public key and its name. */
+	 * firmware-signing public key, its name and the update host's name. */
 	char *prof = dev_profile_path(c->device);
 	char *anchors = xasprintf("%s/anchors", etc), *pkianchors = xasprintf("%s/anchors", pkid);
 	char *devname = xasprintf("%s/device", etc), *pub = xasprintf("%s/signing-key.pub.pem", etc);
 	char *profout = xasprintf("%s/profile", etc);
 	char *pubsrc = xasprintf("%s/keys/signing-key.pub.pem", o->out);
-	buf_t nb = {0};
+	buf_t nb = {0}, hb = {0};
+	char *hostfile = xasprintf("%s/host", etc);
 	buf_printf(&nb, "%s\n", c->device);
+	buf_printf(&hb, "%s\n", update_host(c->scn));
 	const char *prep_err = NULL;
 	if (util_mkdirs(etc, 0755, err, sizeof err) != 0
 		|| prof == NULL || util_copy_file(prof, profout, 0644, 0, err, sizeof err) != 0
 		|| util_copy_tree(pkianchors, anchors, 0, err, sizeof err) != 0
 		|| util_copy_file(pubsrc, pub, 0644, 0, err, sizeof err) != 0
 		|| write_text(devname, &nb, err, sizeof err) != 0
+		|| write_text(hostfile, &hb, err, sizeof err) != 0
 		|| t->drv->prepare(t, c->device, c->dir, etc, err, sizeof err) != 0)
 		prep_err = prof == NULL ? "no profile of this device in the devices directories" : err;
 	/* Lab network: this process (and so all it starts) moves to a network
@@ -388,8 +407,9 @@ case_main(run_case *c, const run_opts *o)
 			prep_err = laberr;
 	}
 	free(prof); free(anchors); free(pkianchors); free(devname); free(pub);
-	free(profout); free(pubsrc);
+	free(profout); free(pubsrc); free(hostfile);
 	buf_free(&nb);
+	buf_free(&hb);
 
 	char *v = dev_profile_value(c->device, "version");
 	long version = v ? atol(v) : 1;

@@ -83,7 +83,7 @@ write_phase_json(const run_case *c, const scn_phase *ph, const char *pdir, long 
 	p.version_before = version_before;
 	p.image_size = image_size;
 	p.server_port = port;
-	p.server_name = xstrdup("updates.rotsim.test");
+	p.server_name = xstrdup(c->scn->host != NULL ? c->scn->host : SCN_DEFAULT_HOST);
 	p.leaf = ph->leaf ? xstrdup(ph->leaf) : NULL;
 	p.variant = ph->variant ? xstrdup(ph->variant) : NULL;
 	p.faults = xcalloc(ph->nfaults + 1, sizeof *p.faults);

@@ -84,6 +84,7 @@ scn_free(scenario *s)
 		phase_free(&s->phases[i]);
 	free(s->phases);
 	cfg_list_free(s->tags, s->ntags);
+	free(s->host);
 	memset(s, 0, sizeof *s);
 }
 
@@ -102,6 +103,31 @@ known(const char *const *list, const char *name)
 	return 0;
 }
 
+/* A DNS host name: dot-separated labels of letters, digits and '-', none
+ * empty or longer than 63, not starting or ending with '-'. */
+static int
+host_name_ok(const char *h)
+{
+	size_t n = strlen(h), label = 0, i;
+
+	if (n == 0 || n > 253)
+		return 0;
+	for (i = 0; i <= n; i++) {
+		char c = h[i];
+		if (c == '.' || c == 0) {
+			if (label == 0 || label > 63 || h[i - 1] == '-')
+				return 0;
+			label = 0;
+		} else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+			|| (c == '-' && label > 0)) {
+			label++;
+		} else {
+			return 0;
+		}
+	}
+	return 1;
+}
+
 static int
 parse_header(scenario *s, const char *path, cfg_section *sec, const char *const *known_devices,
 	char *err, size_t errlen)
@@ -109,7 +135,7 @@ parse_header(scenario *s, const char *path, cfg_section *sec, const char *const 
 	char msg[512];
 	size_t i, j;
 	static const char *const keys[] = { "summary", "event", "source", "pki", "devices",
-		"tags", NULL };
+		"tags", "host", NULL };
 
 	for (i = 0; i < sec->n; i++) {
 		for (j = 0; keys[j] != NULL; j++)
@@ -117,7 +143,7 @@ parse_header(scenario *s, const char *path, cfg_section *sec, const char *const 
 				break;
 		if (keys[j] == NULL)
 			return ERR_AT(sec->ents[i].line, "unknown key \"%s\" in [scenario] (want "
-				"summary, event, source, pki, devices, tags)", sec->ents[i].key);
+				"summary, event, source, pki, devices, tags, host)", sec->ents[i].key);
 		for (j = 0; j < i; j++)
 			if (strcmp(sec->ents[j].key, sec->ents[i].key) == 0)
 				return ERR_AT(sec->ents[i].line, "\"%s\" given twice (first on line %d)",
@@ -150,6 +176,13 @@ parse_header(scenario *s, const char *path, cfg_section *sec, const char *const 
 	}
 	if ((e = cfg_get(sec, "tags", NULL)) != NULL)
 		s->ntags = cfg_split(e->val, ',', &s->tags);
+	/* The update host: a DNS name the device resolves, asks for (SNI) and
+	 * checks the leaf against. */
+	e = cfg_get(sec, "host", NULL);
+	if (e != NULL && !host_name_ok(e->val))
+		return ERR_AT(e->line, "host: \"%s\" is not a host name (letters, digits, '-' "
+			"and '.', labels of 1 to 63, at most 253 characters)", e->val);
+	s->host = xstrdup(e != NULL ? e->val : SCN_DEFAULT_HOST);
 	if ((e = cfg_get(sec, "pki", NULL)) != NULL) {
 		char *copy = xstrdup(path), *dir = dirname(copy);
 		s->pki_path = e->val[0] == '/' ? xstrdup(e->val) : xasprintf("%s/%s", dir, e->val);
@@ -657,6 +690,8 @@ scn_describe(const scenario *s, buf_t *out)
 
 	buf_printf(out, "%s: %s\n\n", s->name, s->summary);
 	buf_printf(out, "event:   %s\nsource:  %s\n", s->event, s->source);
+	if (s->host != NULL && strcmp(s->host, SCN_DEFAULT_HOST) != 0)
+		buf_printf(out, "host:    %s\n", s->host);
 	if (s->pki_path != NULL)
 		buf_printf(out, "pki:     %s (%zu certificates, %zu anchor sets)\n", s->pki_path,
 			s->pki.ncerts, s->pki.nsets);

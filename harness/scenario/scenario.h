@@ -74,7 +74,11 @@ typedef struct {
 	size_t nphases;
 	char **tags;
 	size_t ntags;
+	char *host;		/* the update host's name; SCN_DEFAULT_HOST unless set */
 } scenario;
+
+/* The update host's name when a scenario names none. */
+#define SCN_DEFAULT_HOST "updates.rotsim.test"
 
 /*
  * Read a scenario file. known_devices (NULL-terminated, may be NULL) lists the

@@ -6,16 +6,18 @@
  * old results.
  */
 #include "verdict/verdict.h"
+#include "verdict/lab.h"
 #include "verdict/refcheck.h"
 #include "time/simtime.h"
 
+#include <arpa/inet.h>
 #include <bearssl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* What the wire shows, counted over every capture of the phase, on the
- * server's port. */
+ * server's address (when the lab evidence names it) and port. */
 typedef struct {
 	const char *problem;		/* why the wire cannot be trusted whole, or NULL */
 	char problem_buf[600];
@@ -58,17 +60,20 @@ report_version(const char *body)
 	return -1;
 }
 
-/* The console's last "rotsim: ... err=NAME" and the device's own last word
- * ("done ..."), for the reason's detail only. Colour sequences and control
+/* The console's last "rotsim: ... err=NAME", the device's own last word
+ * ("done ...") and the time its clock took ("rotsim: clock source=S time=T":
+ * "T (S)"), for the reason's detail only. Colour sequences and control
  * characters are removed first. */
 static void
-console_scan(const evidence *ev, char *errname, size_t errlen, char *done, size_t donelen)
+console_scan(const evidence *ev, char *errname, size_t errlen, char *done, size_t donelen,
+	char *clock, size_t clocklen)
 {
 	buf_t b = {0};
 	char *line, *save = NULL;
 
 	errname[0] = 0;
 	done[0] = 0;
+	clock[0] = 0;
 	if (ev->console == NULL)
 		return;
 	ev_clean_text(&b, ev->console, ev->console_len);
@@ -88,16 +93,27 @@ console_scan(const evidence *ev, char *errname, size_t errlen, char *done, size_
 		}
 		if (strncmp(r + 8, "done ", 5) == 0)
 			ev_set(done, donelen, "%s", r + 8);
+		if (strncmp(r + 8, "clock ", 6) == 0) {
+			char *src = strstr(r, " source="), *t = strstr(r, " time=");
+			if (src != NULL && t != NULL)
+				snprintf(clock, clocklen, "%.20s (%.*s)", t + 6,
+					(int)strcspn(src + 8, " "), src + 8);
+		}
 	}
 	buf_free(&b);
 }
 
 static void
-wire_count(const evidence *ev, wire *w)
+wire_count(const evidence *ev, const verdict_lab *lab, wire *w)
 {
 	size_t i, k;
 	int port = ev->plan.server_port;
+	/* On the lab network the sink answers TCP for any address: only flows
+	 * to the update server's own address count. */
+	uint32_t addr = lab != NULL && lab->present ? lab->server_ip : 0;
 
+	if (lab != NULL && lab->present && lab->server_port > 0)
+		port = lab->server_port;
 	memset(w, 0, sizeof *w);
 	w->alert = -1;
 	if (ev->ncaps == 0)
@@ -126,6 +142,8 @@ wire_count(const evidence *ev, wire *w)
 			const cap_flow *f = &c->rep.flows[i];
 			int done;
 			if (port > 0 && f->port[CAP_S2C] != port)
+				continue;
+			if (addr != 0 && (f->family != 4 || memcmp(f->addr[CAP_S2C], &addr, 4) != 0))
 				continue;
 			done = f->tls.finished[CAP_C2S] && f->tls.finished[CAP_S2C];
 			w->client_hellos += f->tls.client_hello.seen;
@@ -360,16 +378,48 @@ cross_check(const wire *w, const served *s, buf_t *why)
 void
 verdict_decide(const evidence *ev, verdict_result *r)
 {
+	verdict_decide_lab(ev, NULL, r);
+}
+
+/* A device that did not reach the server: what the lab network shows of
+ * why, after the reason. */
+static void
+add_network_story(const evidence *ev, const verdict_lab *lab, const char *clock,
+	verdict_result *r)
+{
+	buf_t b = {0};
+	int64_t date = 0;
+	char err[64];
+	size_t l;
+
+	if (lab == NULL || !lab->present)
+		return;
+	if (ev->plan.date == NULL || simtime_parse(ev->plan.date, &date, err, sizeof err) != 0)
+		date = 0;
+	verdict_lab_story(lab, date, clock, &b);
+	if (lab->problem != NULL)
+		buf_printf(&b, "%s%s", b.len ? "; " : "", lab->problem);
+	l = strlen(r->reason);
+	if (b.len > 0)
+		ev_set(r->reason + l, sizeof r->reason - l, "; network: %s", buf_cstr(&b));
+	buf_free(&b);
+}
+
+/* see verdict.h */
+void
+verdict_decide_lab(const evidence *ev, const verdict_lab *lab, verdict_result *r)
+{
 	wire w;
 	served s;
-	char done[256];
+	char done[256], clock[64];
 	buf_t why = {0};
 	const char *fail_reason;
 
 	identity(ev, r);
-	wire_count(ev, &w);
+	wire_count(ev, lab, &w);
 	served_count(ev, &s);
-	console_scan(ev, r->device_error, sizeof r->device_error, done, sizeof done);
+	console_scan(ev, r->device_error, sizeof r->device_error, done, sizeof done, clock,
+		sizeof clock);
 	r->handshakes_ok = s.handshakes_ok;
 	r->handshakes_failed = s.handshakes_failed;
 	r->image_bytes_sent = s.image_bytes;
@@ -427,6 +477,8 @@ verdict_decide(const evidence *ev, verdict_result *r)
 		decide_accepted(ev, r, &w, &s, done);
 	}
 	buf_free(&why);
+	if (r->observed == OUT_REJECTED || r->observed == OUT_UNREACHABLE)
+		add_network_story(ev, lab, clock, r);
 
 	/*
 	 * Without a whole capture the wire cannot confirm what the server says.
@@ -459,7 +511,15 @@ verdict_phase(const char *dir, verdict_result *r, char *err, size_t errlen)
 	int ret = -1;
 
 	if (evidence_load(dir, &ev, err, errlen) == 0) {
-		verdict_decide(&ev, r);
+		verdict_lab lab;
+		const char *names[EV_MAX_CAPTURES];
+		size_t i, n = 0;
+
+		for (i = 0; i < ev.ncaps && n < EV_MAX_CAPTURES; i++)
+			names[n++] = ev.caps[i].name;
+		verdict_lab_load(dir, names, n, &lab);
+		verdict_decide_lab(&ev, &lab, r);
+		verdict_lab_free(&lab);
 		ret = 0;
 	}
 	evidence_free(&ev);

@@ -13,6 +13,8 @@
  *   console.log         the device's console
  *   server-events.jsonl the update server's events
  *   capture.pcap        every packet of the device
+ *   lab.json, sink.jsonl on the lab network: where the server was, and the
+ *                       attempts the sink caught (verdict/lab.h)
  *
  * The outcome never rests on the device's word alone, nor on the server's:
  *  - "updated" needs the image bytes sent by the server and seen on the wire,
@@ -36,6 +38,7 @@
 #include "common/util.h"
 #include "evidence/evidence.h"
 #include "scenario/scenario.h"
+#include "verdict/lab.h"
 
 /* A verdict is one summary.json record (evidence/evidence.h). */
 typedef ev_record verdict_result;
@@ -47,6 +50,14 @@ typedef ev_record verdict_result;
  * for the caller.
  */
 void verdict_decide(const evidence *ev, verdict_result *r);
+
+/*
+ * The same with the lab network's evidence (verdict/lab.h; NULL or not
+ * present: none): only flows to the update server's address and port count,
+ * and a device that was rejected or never reached the server gets what the
+ * network shows after its reason ("; network: DNS NXDOMAIN for ...").
+ */
+void verdict_decide_lab(const evidence *ev, const verdict_lab *lab, verdict_result *r);
 
 /*
  * evidence_load() then verdict_decide() on the phase in dir. Returns 0 with r

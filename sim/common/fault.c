@@ -3,14 +3,17 @@
  */
 #include "common/fault.h"
 #include "common/cfg.h"
+#include "time/simtime.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* What a fault's value is. */
-enum { V_NONE, V_NUM, V_CERT, V_LEAF };
+/* What a fault's value is: none, a number, a certificate, a leaf, an IPv4
+ * address, a date, or a kiss code (optional: RATE when none is given). */
+enum { V_NONE, V_NUM, V_CERT, V_LEAF, V_ADDR, V_DATE, V_KISS };
 
 /* Options a fault may take. */
 enum { O_COUNT = 1, O_AT = 2, O_RETRY = 4, O_PATH = 8, O_KEY = 16 };
@@ -56,7 +59,31 @@ static const struct fault_def {
 	{ "http", FAULT_HTTP, FAULT_ON_REQUEST, V_NUM, 400, 599, 0, O_COUNT | O_RETRY | O_PATH,
 		"http=STATUS[,retry-after=S][,path=PREFIX][,count=N]", "answer STATUS (400..599) to requests under PREFIX (default\n"
 		"all); N times (default 0 = always)" },
+	/* The lab network's faults, for the whole phase. */
+	{ "no-ntp-option", FAULT_NO_NTP_OPTION, FAULT_ON_DHCP, V_NONE, 0, 0, 0, 0,
+		"no-ntp-option", "DHCP leaves out the NTP server (option 42)" },
+	{ "lease", FAULT_LEASE, FAULT_ON_DHCP, V_NUM, 60, 86400, 0, 0,
+		"lease=SECONDS", "the DHCP lease time (60..86400; default 3600)" },
+	{ "nxdomain", FAULT_NXDOMAIN, FAULT_ON_DNS, V_NONE, 0, 0, 0, 0,
+		"nxdomain", "the update host's name gets NXDOMAIN" },
+	{ "wrong-address", FAULT_WRONG_ADDRESS, FAULT_ON_DNS, V_ADDR, 0, 0, 0, 0,
+		"wrong-address=A", "DNS answers the update host with the IPv4 address A (where\n"
+		"the backend used to be)" },
+	{ "dns-slow", FAULT_DNS_SLOW, FAULT_ON_DNS, V_NUM, 1, 60, 0, 0,
+		"dns-slow=SECONDS", "every DNS answer leaves SECONDS (1..60) after its question" },
+	{ "ntp-silent", FAULT_NTP_SILENT, FAULT_ON_NTP, V_NONE, 0, 0, 0, 0,
+		"ntp-silent", "no SNTP responder (as the phase key sntp = off)" },
+	{ "ntp-date", FAULT_NTP_DATE, FAULT_ON_NTP, V_DATE, 0, 0, 0, 0,
+		"ntp-date=DATE", "the SNTP responder serves DATE (YYYY-MM-DD[THH:MM:SSZ]) instead\n"
+		"of the phase's date, advancing from there" },
+	{ "kiss-of-death", FAULT_KISS_OF_DEATH, FAULT_ON_NTP, V_KISS, 0, 0, 0, 0,
+		"kiss-of-death[=CODE]", "the SNTP responder answers every request with a\n"
+		"kiss-o'-death: stratum 0, reference id CODE (RATE, DENY or\n"
+		"RSTR; default RATE), RFC 5905 7.4" },
 };
+
+/* Kiss codes a responder may send to a client to make it stop (RFC 5905 7.4). */
+static const char *const kiss_codes[] = { "RATE", "DENY", "RSTR", NULL };
 
 #define NDEFS (sizeof defs / sizeof defs[0])
 
@@ -123,6 +150,45 @@ cert_value(fault *f, const struct fault_def *d, const char *v, fault_form form,
 	if (!cfg_valid_id(f->path) || (f->variant != NULL && !cfg_valid_id(f->variant)))
 		return util_err(err, errlen, "%s: \"%s\" is not a certificate id%s", d->name,
 			v, d->value == V_LEAF ? " (ID or ID.VARIANT)" : "");
+	return 0;
+}
+
+/* The value of a network fault: an address, a date or a kiss code (eq is
+ * NULL when none was given). */
+static int
+lab_value(fault *f, const struct fault_def *d, const char *v, char *err, size_t errlen)
+{
+	struct in_addr a;
+	char msg[128];
+	size_t i;
+
+	switch (d->value) {
+	case V_ADDR:
+		if (inet_pton(AF_INET, v, &a) != 1)
+			return util_err(err, errlen, "%s: \"%s\" is not an IPv4 address", d->name, v);
+		f->path = xstrdup(v);
+		return 0;
+	case V_DATE:
+		if (simtime_parse(v, &f->date, msg, sizeof msg) != 0)
+			return util_err(err, errlen, "%s: %s", d->name, msg);
+		/* The dates an NTP timestamp carries (time/sntp.h). */
+		if (f->date < -61505152LL || f->date > 4233462143LL)
+			return util_err(err, errlen, "%s: %s is outside 1968..2104, the dates "
+				"NTP can carry", d->name, v);
+		return 0;
+	case V_KISS:
+		if (v == NULL) {
+			f->path = xstrdup("RATE");
+			return 0;
+		}
+		for (i = 0; kiss_codes[i] != NULL; i++)
+			if (strcmp(v, kiss_codes[i]) == 0) {
+				f->path = xstrdup(v);
+				return 0;
+			}
+		return util_err(err, errlen, "%s: kiss code \"%s\" (want RATE, DENY or RSTR)",
+			d->name, v);
+	}
 	return 0;
 }
 
@@ -194,18 +260,31 @@ fault_parse(fault *f, const char *spec, fault_form form, char *err, size_t errle
 		if (strcmp(items[0], defs[i].name) == 0)
 			d = &defs[i];
 	if (d == NULL) {
-		util_err(err, errlen, "unknown fault \"%s\" (see rotsim serve --help)", items[0]);
+		if (form == FAULT_FORM_LAB)
+			util_err(err, errlen, "unknown lab option \"%s\" (want nxdomain, "
+				"wrong-address=A, dns-slow=S, no-ntp-option, lease=S, ntp-silent, "
+				"ntp-date=DATE or kiss-of-death[=CODE])", items[0]);
+		else
+			util_err(err, errlen, "unknown fault \"%s\" (see rotsim serve --help)",
+				items[0]);
+		goto out;
+	}
+	if ((form == FAULT_FORM_LAB) != FAULT_STAGE_LAB(d->stage)) {
+		util_err(err, errlen, form == FAULT_FORM_LAB
+			? "%s is a fault of the update server, not of the lab network (the phase "
+			"key faults)" : "%s is a fault of the lab network, not of the update server "
+			"(the phase key lab)", d->name);
 		goto out;
 	}
 	f->kind = d->kind;
 	f->stage = d->stage;
 	f->count = d->count;
-	if ((d->value != V_NONE) != (eq != NULL)) {
+	if (d->value != V_KISS && (d->value != V_NONE) != (eq != NULL)) {
 		util_err(err, errlen, "\"%s\" %s", d->name, eq == NULL
 			? "needs a value (NAME=VALUE)" : "takes no value");
 		goto out;
 	}
-	if (d->value != V_NONE && *eq == 0) {
+	if (d->value != V_NONE && eq != NULL && *eq == 0) {
 		util_err(err, errlen, "%s: empty value", d->name);
 		goto out;
 	}
@@ -214,6 +293,8 @@ fault_parse(fault *f, const char *spec, fault_form form, char *err, size_t errle
 		goto out;
 	if ((d->value == V_CERT || d->value == V_LEAF)
 		&& cert_value(f, d, eq, form, err, errlen) != 0)
+		goto out;
+	if (d->value >= V_ADDR && lab_value(f, d, eq, err, errlen) != 0)
 		goto out;
 	for (i = 1; i < n; i++)
 		if (option(f, d, items[i], form, &seen, err, errlen) != 0)
@@ -262,20 +343,47 @@ fault_server_arg(const char *spec, const char *pkidir, char *err, size_t errlen)
 	return out;
 }
 
+struct help_group {
+	fault_stage stage;
+	const char *title;
+};
+
+static void help_groups(buf_t *b, const struct help_group *groups, size_t ngroups);
+
 /* see fault.h */
 void
 fault_help(buf_t *b)
 {
-	static const struct { fault_stage stage; const char *title; } groups[] = {
+	static const struct help_group groups[] = {
 		{ FAULT_ON_CHAIN, "chain faults, applied to every chain in the order given" },
 		{ FAULT_ON_BODY, "transfer faults (image bodies; offsets count from the first "
 			"body byte)" },
 		{ FAULT_ON_MANIFEST, "manifest faults" },
 		{ FAULT_ON_REQUEST, "HTTP faults" },
 	};
+
+	help_groups(b, groups, sizeof groups / sizeof groups[0]);
+}
+
+/* see fault.h */
+void
+fault_lab_help(buf_t *b)
+{
+	static const struct help_group groups[] = {
+		{ FAULT_ON_DHCP, "DHCP" },
+		{ FAULT_ON_DNS, "DNS (the update host's name)" },
+		{ FAULT_ON_NTP, "NTP (the lab's SNTP responder)" },
+	};
+
+	help_groups(b, groups, sizeof groups / sizeof groups[0]);
+}
+
+static void
+help_groups(buf_t *b, const struct help_group *groups, size_t ngroups)
+{
 	size_t g, i;
 
-	for (g = 0; g < sizeof groups / sizeof groups[0]; g++) {
+	for (g = 0; g < ngroups; g++) {
 		buf_printf(b, "  %s:\n", groups[g].title);
 		for (i = 0; i < NDEFS; i++) {
 			const char *h = defs[i].help, *nl;

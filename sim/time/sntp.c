@@ -247,6 +247,25 @@ sntp_build_reply(unsigned char out[SNTP_PACKET_LEN], const sntp_packet *req,
 }
 
 /* see sntp.h */
+void
+sntp_build_kiss(unsigned char out[SNTP_PACKET_LEN], const sntp_packet *req,
+	const char code[4])
+{
+	sntp_packet p;
+
+	memset(&p, 0, sizeof p);
+	p.leap = 3;
+	p.version = req->version;
+	p.mode = SNTP_MODE_SERVER;
+	p.stratum = 0;
+	p.poll = req->poll;
+	p.precision = REPLY_PRECISION;
+	memcpy(p.ref_id, code, 4);
+	p.orig_ts = req->xmit_ts;
+	sntp_encode(out, &p);
+}
+
+/* see sntp.h */
 int
 sntp_parse_reply(sntp_packet *rep, const void *buf, size_t len, uint64_t sent_xmit)
 {
@@ -401,6 +420,15 @@ out:
 }
 
 /* see sntp.h */
+void
+sntp_server_set_kiss(sntp_server *s, const char *code)
+{
+	memset(s->kiss, 0, sizeof s->kiss);
+	if (code != NULL)
+		strncpy(s->kiss, code, 4);
+}
+
+/* see sntp.h */
 uint16_t
 sntp_server_port(const sntp_server *s)
 {
@@ -434,6 +462,13 @@ answer(sntp_server *s, const unsigned char *buf, size_t len,
 	ev->client_time = sntp_ts_to_unix(req.xmit_ts);
 	if (ev->status != SNTP_OK)
 		return;
+	if (s->kiss[0] != 0) {
+		sntp_build_kiss(out, &req, s->kiss);
+		memcpy(ev->kiss, s->kiss, sizeof ev->kiss);
+		ev->status = SNTP_ERR_KISS;
+		(void)sendto(s->fd, out, sizeof out, MSG_DONTWAIT, peer, peerlen);
+		return;
+	}
 	ev->status = sntp_ts_from_unix(now, &recv_ts);
 	if (ev->status != SNTP_OK)
 		return;

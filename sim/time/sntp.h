@@ -123,6 +123,16 @@ void sntp_build_reply(unsigned char out[SNTP_PACKET_LEN], const sntp_packet *req
 	uint64_t recv, uint64_t xmit);
 
 /*
+ * A kiss-o'-death reply to req (RFC 5905 7.4): leap 3 (not synchronised),
+ * req's version, mode 4, stratum 0, the four-letter kiss code (such as
+ * "RATE" or "DENY") as reference id, originate = req's transmit so that the
+ * client can match it to its request, and no time at all: reference, receive
+ * and transmit timestamps are zero. A client must not take the time from it.
+ */
+void sntp_build_kiss(unsigned char out[SNTP_PACKET_LEN], const sntp_packet *req,
+	const char code[4]);
+
+/*
  * Decode and check a datagram received by a client that sent a request with
  * transmit timestamp sent_xmit. Accepted: 48 bytes or more, version 1..4,
  * mode 4, leap 0..2, stratum 1..15, originate equal to sent_xmit, non-zero
@@ -143,6 +153,7 @@ typedef struct {
 	simclock_time client_time; /* the same as Unix time: the client's clock
 				    (meaningless when client_xmit is 0) */
 	simclock_time sim_time;	/* the simulated time sent as transmit (if answered) */
+	char kiss[5];		/* the kiss code sent instead (status SNTP_ERR_KISS) */
 } sntp_event;
 
 /* Called once per datagram by sntp_server_handle(); ev is valid only during
@@ -156,6 +167,7 @@ typedef struct {
 	const simclock *clk;	/* borrowed: must outlive the responder */
 	uint16_t port;		/* the bound port */
 	unsigned long answered, ignored;	/* counters since open */
+	char kiss[5];		/* "": answer with the time; else this kiss code */
 } sntp_server;
 
 /*
@@ -168,6 +180,12 @@ typedef struct {
  */
 int sntp_server_open(sntp_server *s, const char *addr_port, const simclock *clk,
 	char *err, size_t errlen);
+
+/* From now on answer every valid request with a kiss-o'-death of this code
+ * (four characters; longer codes are cut, shorter padded with NULs), or with
+ * the time again when code is NULL or "". Such requests are reported with
+ * status SNTP_ERR_KISS and the code in the event's kiss. */
+void sntp_server_set_kiss(sntp_server *s, const char *code);
 
 /* The bound port, and the socket to poll for POLLIN (-1 when closed). */
 uint16_t sntp_server_port(const sntp_server *s);

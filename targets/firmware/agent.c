@@ -31,11 +31,13 @@ usage(FILE *f)
 "usage: rotsim-agent [--etc DIR] [--profile FILE] [--anchors DIR]\n"
 "                    [--signing-pub FILE] [--flash PATH] [--rtc DATE]\n"
 "                    [--sntp HOST:PORT] [--connect ADDR:PORT] [--hosts FILE]\n"
+"                    [--host NAME]\n"
 "                    [--build-date DATE] [--device NAME] [--retries N]\n"
 "                    [--backoff-ms N] [--max-wait SECONDS] [--timeout SECONDS]\n"
 "\n"
 "One boot of the reference device: run what the flash holds, check for an\n"
-"update at " SERVER_NAME ", install it into the other slot, check in.\n"
+"update at the update host (default " SERVER_NAME "), install it into the other\n"
+"slot, check in.\n"
 "\n"
 "  --etc DIR          the device's read-only configuration (default /etc/rotsim):\n"
 "                     DIR/profile, DIR/anchors/, DIR/signing-key.pub.pem, DIR/device\n"
@@ -48,11 +50,14 @@ usage(FILE *f)
 "                     /dev/vda); a directory means PATH/flash.img, created\n"
 "                     empty when missing\n"
 "  --rtc DATE         the RTC at power-on (native); default: the system clock\n"
-"  --sntp HOST:PORT   the SNTP server (default: the profile's, else\n"
-"                     " SERVER_NAME ":123)\n"
-"  --connect A:P      connect there instead of resolving " SERVER_NAME "\n"
-"                     (SNI and the name checked stay " SERVER_NAME ")\n"
+"  --sntp HOST:PORT   the SNTP server (default: the profile's, else the update\n"
+"                     host, port 123)\n"
+"  --connect A:P      connect there instead of resolving the update host\n"
+"                     (SNI and the name checked stay the host's name)\n"
 "  --hosts FILE       name resolution (default /etc/hosts)\n"
+"  --host NAME        the update host: the name resolved, sent as SNI and\n"
+"                     checked in the leaf (default: the first line of DIR/host,\n"
+"                     else " SERVER_NAME ")\n"
 "  --build-date DATE  the firmware's build date (default: the profile's, else\n"
 "                     " AGENT_BUILD_DATE ")\n"
 "  --device NAME      the device's name (default: DIR/device, else the profile)\n"
@@ -207,23 +212,44 @@ out:
 	return ret;
 }
 
+/* The first line of ETC/FILE into out, or NULL when there is none. */
+static const char *
+etc_line(agent *a, const char *file, char *out, size_t len)
+{
+	char *p = agent_path_join(a->etc, file);
+	FILE *f = fopen(p, "r");
+
+	free(p);
+	out[0] = 0;
+	if (f != NULL) {
+		if (fgets(out, (int)len, f) == NULL)
+			out[0] = 0;
+		out[strcspn(out, "\r\n")] = 0;
+		fclose(f);
+	}
+	return out[0] != 0 ? out : NULL;
+}
+
 /* The device's name: the first line of ETC/device, else the profile's. */
 static const char *
 device_name(agent *a)
 {
 	static char name[64];
-	char *p = agent_path_join(a->etc, "device");
-	FILE *f = fopen(p, "r");
 
-	free(p);
-	name[0] = 0;
-	if (f != NULL) {
-		if (fgets(name, sizeof name, f) == NULL)
-			name[0] = 0;
-		name[strcspn(name, "\r\n")] = 0;
-		fclose(f);
-	}
-	return name[0] != 0 ? name : NULL;
+	return etc_line(a, "device", name, sizeof name);
+}
+
+/* The update host's name: --host, else the first line of ETC/host (the
+ * device's configuration, as a field device is provisioned with its
+ * backend's name), else SERVER_NAME. */
+static const char *
+host_name(agent *a)
+{
+	static char name[256];
+
+	if (a->host != NULL)
+		return a->host;
+	return etc_line(a, "host", name, sizeof name) ? name : SERVER_NAME;
 }
 
 int
@@ -239,6 +265,7 @@ main(int argc, char **argv)
 		{ "sntp", required_argument, NULL, 's' },
 		{ "connect", required_argument, NULL, 'c' },
 		{ "hosts", required_argument, NULL, 'H' },
+		{ "host", required_argument, NULL, 'N' },
 		{ "build-date", required_argument, NULL, 'b' },
 		{ "device", required_argument, NULL, 'd' },
 		{ "retries", required_argument, NULL, 'R' },
@@ -276,6 +303,7 @@ main(int argc, char **argv)
 		case 's': a->sntp_addr = optarg; break;
 		case 'c': a->connect = optarg; break;
 		case 'H': a->hosts = optarg; break;
+		case 'N': a->host = optarg; break;
 		case 'b': a->build_date = optarg; break;
 		case 'd': a->device = optarg; break;
 		case 'R': case 'B': case 'W': case 'T':
@@ -323,6 +351,7 @@ main(int argc, char **argv)
 		ret = done(a, "error", EXIT_ERROR, 0, "profile");
 		goto out;
 	}
+	a->host = host_name(a);
 	if (a->device == NULL)
 		a->device = device_name(a);
 	if (a->device == NULL)
@@ -352,18 +381,18 @@ main(int argc, char **argv)
 		goto out;
 	}
 	agent_set_clock(a);
-	a->net->tls.server_name = SERVER_NAME;
+	a->net->tls.server_name = a->host;
 	a->net->tls.mode = a->trust_mode;
 	a->net->tls.trust = &a->trust;
 	a->net->tls.now = agent_now;
 	a->net->tls.now_ctx = a;
 	a->net->tls.variant = a->tls_variant;
 	a->net->timeout_ms = a->timeout_ms;
-	if (agent_resolve(a, a->connect != NULL ? a->connect : SERVER_NAME ":443", 443,
+	if (agent_resolve(a, a->connect != NULL ? a->connect : a->host, 443,
 		&a->net->addr, err, sizeof err) != 0)
 	{
 		con_begin(&L, "resolve");
-		con_str(&L, "host", SERVER_NAME);
+		con_str(&L, "host", a->host);
 		con_str(&L, "error", err);
 		con_emit(&L, stdout);
 		ret = done(a, "unreachable", EXIT_UNREACHABLE, 0, "resolve");

@@ -46,6 +46,7 @@ typedef struct {
 	/* Options. */
 	const char *etc, *profile_path, *anchors_dir, *sigpub_path, *flash_path;
 	const char *rtc, *sntp_addr, *connect, *hosts, *build_date, *device;
+	const char *host;		/* the update host's name (SNI, name check) */
 	int retries, backoff_ms, max_wait, timeout_ms;
 	/* The profile. */
 	char profile[65];

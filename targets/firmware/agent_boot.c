@@ -504,7 +504,7 @@ agent_set_clock(agent *a)
 	}
 	if (a->clock_src == CLOCK_SNTP) {
 		const char *srv = a->sntp_addr != NULL ? a->sntp_addr
-			: a->profile_sntp != NULL ? a->profile_sntp : SERVER_NAME ":123";
+			: a->profile_sntp != NULL ? a->profile_sntp : a->host;
 		struct sockaddr_in sa;
 		char num[64], ip[INET_ADDRSTRLEN];
 

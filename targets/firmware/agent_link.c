@@ -82,7 +82,7 @@ agent_ensure_link(agent *a)
 		int r = net_connect(c);
 
 		con_begin(&L, "connect");
-		con_str(&L, "host", SERVER_NAME);
+		con_str(&L, "host", a->host);
 		con_str(&L, "addr", ip);
 		con_uint(&L, "port", ntohs(c->addr.sin_port));
 		con_int(&L, "attempt", attempt);

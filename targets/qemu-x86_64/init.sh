@@ -12,7 +12,9 @@
 #                    router, DNS and NTP server from DHCP (busybox udhcpc),
 #                    the update host resolved through DNS, the time from the
 #                    NTP server DHCP named (unless the profile names its own)
-#   rotsim.host=NAME the update host to resolve (default updates.rotsim.test)
+#   rotsim.host=NAME the update host to resolve (default: the first line of
+#                    /etc/rotsim/host, the device's configuration, else
+#                    updates.rotsim.test)
 #   rotsim.probe=A:P[/udp],...  after booting, try each address once (a TCP
 #                    connect, or for A:53/udp a DNS question) and print it
 /bin/busybox mkdir -p /proc /sys /dev /tmp /sbin /usr/bin /usr/sbin /run
@@ -84,7 +86,9 @@ lab_join() {
 	# shellcheck source=/dev/null
 	. /tmp/lease
 	echo "rotsim: event dhcp ip=$ip router=$router dns=$dns ntp=${ntp:-none} lease=$lease"
-	host=$(arg rotsim.host) || host=updates.rotsim.test
+	host=$(arg rotsim.host) || host=$(head -n 1 /etc/rotsim/host 2>/dev/null) ||
+		host=updates.rotsim.test
+	[ -n "$host" ] || host=updates.rotsim.test
 	addr=
 	if [ -n "$dns" ]; then
 		addr=$(nslookup "$host" "$dns" 2>/dev/null |

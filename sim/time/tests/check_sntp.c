@@ -189,6 +189,31 @@ START_TEST(test_reply_golden)
 }
 END_TEST
 
+/* A kiss-o'-death (RFC 5905 7.4) by hand: leap 3, v4, mode 4 (0xe4),
+ * stratum 0, the request's poll, precision -20, code "RATE", originate = the
+ * request's transmit, and no time at all. A client takes no time from it. */
+START_TEST(test_kiss_golden)
+{
+	static const char *want =
+		"e40006ec" "00000000" "00000000" "52415445"
+		"0000000000000000" "0123456789abcdef" "0000000000000000" "0000000000000000";
+	unsigned char req[SNTP_PACKET_LEN], rep[SNTP_PACKET_LEN];
+	char hex[2 * SNTP_PACKET_LEN + 1];
+	sntp_packet p;
+
+	sntp_build_request(req, 0x0123456789abcdefULL);
+	req[2] = 6;
+	ck_assert_int_eq(sntp_parse_request(&p, req, sizeof req), SNTP_OK);
+	sntp_build_kiss(rep, &p, "RATE");
+	ck_assert_str_eq(util_hex(hex, rep, sizeof rep), want);
+	ck_assert_int_eq(sntp_parse_reply(&p, rep, sizeof rep, 0x0123456789abcdefULL),
+		SNTP_ERR_KISS);
+	ck_assert_mem_eq(p.ref_id, "RATE", 4);
+	/* Someone else's kiss says nothing about our server. */
+	ck_assert_int_eq(sntp_parse_reply(&p, rep, sizeof rep, 1), SNTP_ERR_ORIGIN);
+}
+END_TEST
+
 START_TEST(test_codec_roundtrip_dates)
 {
 	static const char *dates[] = { "1970-01-01", "2024-07-01", "2036-02-07T06:28:15Z",
@@ -345,6 +370,7 @@ sntp_suite(void)
 	tcase_add_test(tc, test_ts_known_values);
 	tcase_add_test(tc, test_ts_roundtrip);
 	tcase_add_test(tc, test_reply_golden);
+	tcase_add_test(tc, test_kiss_golden);
 	tcase_add_test(tc, test_codec_roundtrip_dates);
 	tcase_add_test(tc, test_garbage_rejected);
 	tcase_add_test(tc, test_random_bytes);
