@@ -4,6 +4,11 @@
  * BearSSL's br_x509_minimal, so the facts of EVENTS.md hold (anchors without
  * dates, the first anchor match ends the chain); the harness uses it to tell
  * "insecure" (the device accepted what this refuses) from an honest accept.
+ * A chain refused as sent is tried again as the path linked by names (the
+ * server's certificate first, then each issuer found among the rest, extras
+ * left out), as TLS libraries that build their own path do: sending the
+ * intermediates out of order or with an unrelated extra is an operator's
+ * mistake, not something a device is insecure for accepting.
  */
 #ifndef ROTSIM_REFCHECK_H
 #define ROTSIM_REFCHECK_H

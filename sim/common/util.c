@@ -231,7 +231,9 @@ util_read_file(const char *path, unsigned char **data, size_t *len,
 int
 util_open_evidence(const char *path, int how, mode_t mode, char *err, size_t errlen)
 {
-	int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, fd;
+	/* O_NONBLOCK: a FIFO planted at the path must not block the open; it is
+	 * then refused as no regular file. */
+	int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, fd;
 	struct stat st;
 
 	flags |= how == UTIL_EV_APPEND ? O_APPEND : O_EXCL;
@@ -252,6 +254,7 @@ util_open_evidence(const char *path, int how, mode_t mode, char *err, size_t err
 		close(fd);
 		return -1;
 	}
+	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	return fd;
 }
 
