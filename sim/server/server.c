@@ -268,6 +268,7 @@ srv_init(srv_server *s)
 	s->lifetime_ms = 300000;
 	s->linger_ms = 2000;
 	s->max_conns = 1024;
+	s->evict_grace_ms = 1000;
 	s->next_id = 1;
 	simclock_set(&s->clock, (int64_t)time(NULL));
 }
@@ -469,9 +470,10 @@ srv_free(srv_server *s)
 		buf_t b = {0};
 		srv_ev_begin(s, &b, "stop", 0);
 		buf_printf(&b, ",\"connections\":%llu,\"requests\":%llu,\"peak_open\":%zu"
-			",\"accept_errors\":%llu", (unsigned long long)s->stat_conns,
+			",\"accept_errors\":%llu,\"evictions\":%llu", (unsigned long long)s->stat_conns,
 			(unsigned long long)s->stat_requests, s->peak_conns,
-			(unsigned long long)s->stat_accept_errors);
+			(unsigned long long)s->stat_accept_errors,
+			(unsigned long long)s->stat_evictions);
 		srv_ev_end(s, &b);
 		fclose(s->events);
 	}

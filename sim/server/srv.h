@@ -64,7 +64,11 @@ typedef struct {
 				   time added) */
 	int64_t linger_ms;	/* waiting for the peer's close_notify, or for
 				   the last bytes to leave, once closing */
-	size_t max_conns;
+	size_t max_conns;	/* when all are taken, a newcomer evicts the
+				   connection that has done least with its
+				   slot (conn.c), or waits */
+	int64_t evict_grace_ms;	/* no connection is evicted sooner than this
+				   after its last step */
 	FILE *events;
 	FILE *keylog;
 	/* Optional extra descriptor polled for POLLIN (the SNTP responder). */
@@ -81,10 +85,12 @@ typedef struct {
 	int64_t accept_pause_until;	/* after EMFILE/ENFILE: listener resting */
 	int64_t accept_backoff_ms;
 	uint64_t stat_accept_errors;
+	uint64_t stat_evictions;	/* connections evicted for newcomers */
 } srv_server;
 
-/* Set defaults: no credentials, real time, 1024 connections; deadlines:
- * handshake 10 s, idle 10 s, request 10 s, lifetime 300 s, linger 2 s. */
+/* Set defaults: no credentials, real time, 1024 connections, eviction grace
+ * 1 s; deadlines: handshake 10 s, idle 10 s, request 10 s, lifetime 300 s,
+ * linger 2 s. */
 void srv_init(srv_server *s);
 /* Release everything (closes open connections, the listener and the log
  * files, wipes private keys). NULL-safe. */
