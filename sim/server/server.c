@@ -320,14 +320,43 @@ srv_set_time(srv_server *s, int64_t sim_time)
 	simclock_set(&s->clock, sim_time);
 }
 
+/*
+ * Create a log file that must not exist yet. The logs are evidence, and a
+ * results folder may be shared: a symbolic link planted where a log goes
+ * would otherwise have the server (perhaps run as root) write through it into
+ * any file, and a file left by another run would mix two runs' events. So the
+ * file is created new (O_EXCL), and a link in its place is refused, never
+ * followed (O_NOFOLLOW; with O_EXCL a link fails even when dangling).
+ *
+ * The one exception is a log shared by the processes of one server (--stdio:
+ * a process per connection): there the file may exist and is appended to, but
+ * it must be a regular file, and a link is refused all the same.
+ */
 static int
-open_log(FILE **f, const char *path, char *err, size_t errlen)
+open_log(FILE **f, const char *path, int shared, char *err, size_t errlen)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644);
+	/* O_NONBLOCK: a FIFO at a shared path must not hang the start (it is
+	 * refused below); writes to a regular file never block anyway. */
+	int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK
+		| (shared ? O_APPEND : O_EXCL);
+	int fd = open(path, flags, 0644);
+	struct stat st;
 
+	if (fd < 0 && (errno == EEXIST || errno == ELOOP)) {
+		if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+			return util_err(err, errlen, "%s: is a symbolic link; refusing to "
+				"write through it (the server creates its logs as new files)",
+				path);
+		return util_err(err, errlen, "%s: already exists (the server creates its "
+			"logs as new files; remove it or name another)", path);
+	}
 	if (fd < 0)
 		return util_err(err, errlen, "%s: %s", path, strerror(errno));
-	*f = fdopen(fd, "a");
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return util_err(err, errlen, "%s: not a regular file", path);
+	}
+	*f = fdopen(fd, shared ? "a" : "w");
 	if (*f == NULL) {
 		close(fd);
 		return util_err(err, errlen, "%s: %s", path, strerror(errno));
@@ -339,14 +368,14 @@ open_log(FILE **f, const char *path, char *err, size_t errlen)
 int
 srv_open_events(srv_server *s, const char *path, char *err, size_t errlen)
 {
-	return open_log(&s->events, path, err, errlen);
+	return open_log(&s->events, path, s->shared_logs, err, errlen);
 }
 
 /* see srv.h */
 int
 srv_open_keylog(srv_server *s, const char *path, char *err, size_t errlen)
 {
-	return open_log(&s->keylog, path, err, errlen);
+	return open_log(&s->keylog, path, s->shared_logs, err, errlen);
 }
 
 /* see srv.h */

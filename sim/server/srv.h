@@ -71,6 +71,10 @@ typedef struct {
 				   after its last step */
 	FILE *events;
 	FILE *keylog;
+	int shared_logs;	/* set before opening the logs when the processes
+				   of one server share them (--stdio: one per
+				   connection): then they may exist already and
+				   are appended to */
 	/* Optional extra descriptor polled for POLLIN (the SNTP responder). */
 	int extra_fd;
 	void (*extra_fn)(void *ctx);
@@ -124,7 +128,9 @@ int srv_set_firmware(srv_server *s, const char *dir, const fw_key *key,
 /* Set the simulated time at start (seconds since the epoch). */
 void srv_set_time(srv_server *s, int64_t sim_time);
 
-/* Open the event log (JSON lines) or the NSS key log, appending. */
+/* Create the event log (JSON lines) or the NSS key log: a new file, never
+ * one that exists (unless shared_logs is set: then appended to), and never
+ * through a symbolic link. Errors name the path. */
 int srv_open_events(srv_server *s, const char *path, char *err, size_t errlen);
 int srv_open_keylog(srv_server *s, const char *path, char *err, size_t errlen);
 
