@@ -326,7 +326,7 @@ srv_set_time(srv_server *s, int64_t sim_time)
  * would otherwise have the server (perhaps run as root) write through it into
  * any file, and a file left by another run would mix two runs' events. So the
  * file is created new (O_EXCL), and a link in its place is refused, never
- * followed (O_NOFOLLOW; with O_EXCL a link fails even when dangling).
+ * followed (O_NOFOLLOW): util_fopen_evidence.
  *
  * The one exception is a log shared by the processes of one server (--stdio:
  * a process per connection): there the file may exist and is appended to, but
@@ -335,33 +335,8 @@ srv_set_time(srv_server *s, int64_t sim_time)
 static int
 open_log(FILE **f, const char *path, int shared, char *err, size_t errlen)
 {
-	/* O_NONBLOCK: a FIFO at a shared path must not hang the start (it is
-	 * refused below); writes to a regular file never block anyway. */
-	int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK
-		| (shared ? O_APPEND : O_EXCL);
-	int fd = open(path, flags, 0644);
-	struct stat st;
-
-	if (fd < 0 && (errno == EEXIST || errno == ELOOP)) {
-		if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
-			return util_err(err, errlen, "%s: is a symbolic link; refusing to "
-				"write through it (the server creates its logs as new files)",
-				path);
-		return util_err(err, errlen, "%s: already exists (the server creates its "
-			"logs as new files; remove it or name another)", path);
-	}
-	if (fd < 0)
-		return util_err(err, errlen, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return util_err(err, errlen, "%s: not a regular file", path);
-	}
-	*f = fdopen(fd, shared ? "a" : "w");
-	if (*f == NULL) {
-		close(fd);
-		return util_err(err, errlen, "%s: %s", path, strerror(errno));
-	}
-	return 0;
+	*f = util_fopen_evidence(path, shared ? UTIL_EV_APPEND : UTIL_EV_NEW, err, errlen);
+	return *f == NULL ? -1 : 0;
 }
 
 /* see srv.h */
