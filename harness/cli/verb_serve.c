@@ -71,9 +71,11 @@ usage(FILE *f)
 "                       \"2024-07-01T12:00:00Z\"); it advances with real time.\n"
 "                       Used by the Date header, the events and SNTP.\n"
 "  --fault SPEC         inject a fault (repeatable), see below\n"
-"  --events FILE        append one JSON object per line for each connection,\n"
-"                       handshake, request and SNTP query\n"
-"  --keylog FILE        append NSS key log lines (CLIENT_RANDOM ...) for Wireshark\n"
+"  --events FILE        write one JSON object per line for each connection,\n"
+"                       handshake, request and SNTP query to FILE, a new file\n"
+"                       (with --stdio, shared by the processes: appended to)\n"
+"  --keylog FILE        write NSS key log lines (CLIENT_RANDOM ...) for\n"
+"                       Wireshark, the same way\n"
 "  --sntp ADDR          answer SNTP (UDP) on ADDR with the simulated time\n"
 "  --max-conns N        connections served at once (default 1024, or fewer when\n"
 "                       the file descriptor limit, ulimit -n, is lower: stderr\n"
@@ -378,6 +380,7 @@ verb_serve(int argc, char **argv)
 			goto out;
 		}
 	}
+	s.shared_logs = stdio_mode;	/* a process per connection, one log */
 	if (events != NULL && srv_open_events(&s, events, err, sizeof err) != 0) {
 		fprintf(stderr, "rotsim serve: --events: %s\n", err);
 		goto out;

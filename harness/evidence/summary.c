@@ -4,6 +4,7 @@
  */
 #include "evidence/evidence.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -268,6 +269,18 @@ xml_console_tail(buf_t *b, const char *dir, const char *rel)
 	free(path);
 }
 
+/* A duration for a time="" attribute: plain decimal seconds, as the JUnit
+ * schema (junit.xsd) and its readers want. Durations come from evidence files
+ * (run.json, a shard's summary.json): one that is negative, from a damaged or
+ * edited file, is written as 0 rather than as "-1.-500". */
+static void
+xml_seconds(buf_t *b, long long ms)
+{
+	if (ms < 0)
+		ms = 0;
+	buf_printf(b, "%lld.%03lld", ms / 1000, ms % 1000);
+}
+
 /* A Recommended expectation not met: not a failure of the release, so not
  * a <failure> for the CI either, but said in the testcase. */
 static int
@@ -292,8 +305,9 @@ junit_case(buf_t *xml, const char *dir, const ev_record *r)
 	xml_str(xml, r->phase);
 	buf_puts(xml, " (");
 	ev_xml_escape(xml, r->date, strnlen(r->date, 10));
-	buf_printf(xml, ")\" time=\"%lld.%03lld\">\n", r->duration_ms / 1000,
-		r->duration_ms % 1000);
+	buf_puts(xml, ")\" time=\"");
+	xml_seconds(xml, r->duration_ms);
+	buf_puts(xml, "\">\n");
 	if (recommended_miss(r)) {
 		buf_printf(xml, "      <properties><property name=\"recommended-miss\" value=\""
 			"observed %s, expected %s\"/></properties>\n", scn_outcome_name(r->observed),
@@ -352,9 +366,12 @@ ev_results_write(const char *dir, const ev_record *res, size_t n, const ev_skip 
 	char host[256], stamp[32];
 	time_t now = time(NULL);
 
+	/* The suites' hostname: never empty (the schema wants a name). */
 	if (gethostname(host, sizeof host) != 0)
-		snprintf(host, sizeof host, "localhost");
+		host[0] = 0;
 	host[sizeof host - 1] = 0;
+	if (host[0] == 0)
+		snprintf(host, sizeof host, "localhost");
 	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", gmtime(&now));
 
 	for (i = 0; i < n; i++) {
@@ -402,7 +419,10 @@ ev_results_write(const char *dir, const ev_record *res, size_t n, const ev_skip 
 			if (res[j].observed == OUT_OFF)
 				continue;
 			t++;
-			ms += res[j].duration_ms;
+			/* Saturating: durations come from files. */
+			if (res[j].duration_ms > 0)
+				ms = res[j].duration_ms > LLONG_MAX - ms ? LLONG_MAX
+					: ms + res[j].duration_ms;
 			e += ev_record_is_error(&res[j]);
 			f += !ev_record_is_error(&res[j]) && !res[j].pass && res[j].required;
 		}
@@ -417,8 +437,9 @@ ev_results_write(const char *dir, const ev_record *res, size_t n, const ev_skip 
 		buf_puts(&xml, "  <testsuite name=\"");
 		xml_str(&xml, res[i].scenario);
 		buf_printf(&xml, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" "
-			"time=\"%lld.%03lld\" timestamp=\"%s\" hostname=\"", t + s, f, e, s, ms / 1000,
-			ms % 1000, stamp);
+			"time=\"", t + s, f, e, s);
+		xml_seconds(&xml, ms);
+		buf_printf(&xml, "\" timestamp=\"%s\" hostname=\"", stamp);
 		xml_str(&xml, host);
 		buf_puts(&xml, "\">\n");
 		for (size_t k = i; k < j; k++)

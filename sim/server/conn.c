@@ -18,7 +18,9 @@
  * ClientHello, a TLS record or a request head a byte at a time is dropped
  * when its deadline passes, and so is one that never closes. The whole life of
  * a connection is bounded too, and a closing connection waits a bounded time
- * for the peer's close_notify.
+ * for the peer's close_notify. When a crowd holds every slot anyway, a
+ * newcomer evicts the connection that has done least with its slot (see
+ * evict_class), so a device is not left in the listen queue until a deadline.
  */
 #include "common/json.h"
 #include "server/srv_int.h"
@@ -353,25 +355,157 @@ srv_remove_conn(srv_server *s, size_t i)
 	s->conns[i] = s->conns[--s->nconns];
 }
 
+/* ---- eviction ---- */
+
 /*
- * Accept what is waiting, up to max_conns. When the process or the system is
- * out of descriptors (EMFILE, ENFILE) or memory, accept4 would fail again at
- * once for as long as the condition lasts: the listener rests instead, 50 ms
- * at first and twice as long each time after (at most 2 s), and an event says
- * so once per episode.
+ * When every slot is taken and a client waits in the listen queue, one
+ * connection makes room for it, chosen by what it has done for its slot. The
+ * classes go in this order, the oldest first within a class:
+ *
+ *   0  "closing": the server has said its last word and everything has left;
+ *      only the courtesy wait for the peer's close_notify remains.
+ *   1  "no ClientHello": not a whole ClientHello yet. An honest client sends
+ *      its ClientHello in one piece as soon as it is connected, so by the time
+ *      the server accepts it, it is there; a connection without one is slow or
+ *      hostile, and dropping it costs nobody any work.
+ *   2  "idle" or "half request": a finished handshake but no complete request
+ *      waiting (keep-alive between requests, or a request head that has not
+ *      ended). HTTP lets a server close an idle keep-alive connection at any
+ *      time (clients retry on a fresh one), and an honest client sends a
+ *      request head in one piece.
+ *   3  "handshake": the ClientHello answered, the client's reply not yet in:
+ *      an honest client is here for one round trip, so this class goes last.
+ *
+ * A connection that is being answered (a response in flight, a stall fault, a
+ * closing one with bytes still to leave) is never evicted: that is a device
+ * getting its update. Nor is one that entered its state less than
+ * evict_grace_ms ago (1 s): a crowd that keeps the listen queue full would
+ * otherwise evict a client it has just let in before that client is given
+ * the CPU to take its next step, since the crowd's own connections sit in the
+ * later classes. With the grace a newcomer has its second to send a
+ * ClientHello or a request, the crowd turns over at most max_conns
+ * connections per grace period, and the crowd only evicts its own.
+ * Without this, a full server leaves new clients in the listen queue until a
+ * deadline frees a slot, and with 10 s deadlines a crowd that reconnects at
+ * once keeps a device out for minutes.
+ */
+static int
+evict_class(const srv_conn *c, int64_t *since, const char **state)
+{
+	unsigned st = br_ssl_engine_current_state(&c->sc.eng);
+
+	if (c->resp_active || c->stall_until != 0)
+		return -1;
+	if (c->closing || c->cutting) {
+		if (st & BR_SSL_SENDREC)
+			return -1;
+		*since = c->t_close;
+		*state = "closing";
+		return 0;
+	}
+	if (!c->hs_done) {
+		*since = c->t_accept;
+		*state = c->bytes_out == 0 ? "no ClientHello" : "handshake";
+		return c->bytes_out == 0 ? 1 : 3;
+	}
+	if (c->in.len > 0 && c->t_req != NOW_NEVER) {
+		*since = c->t_req;
+		*state = "half request";
+		return 2;
+	}
+	*since = c->t_idle;
+	*state = "idle";
+	return 2;
+}
+
+/* The connection to evict for a newcomer now (its index), or -1 when none
+ * may go; then *when (if not NULL) is when one may, or NOW_NEVER. */
+static long
+evict_pick(const srv_server *s, int64_t now, int64_t *when)
+{
+	long best = -1;
+	int best_class = 4;
+	int64_t best_since = NOW_NEVER, soonest = NOW_NEVER;
+	size_t i;
+
+	for (i = 0; i < s->nconns; i++) {
+		const char *state;
+		int64_t since;
+		int k = evict_class(s->conns[i], &since, &state);
+
+		if (k < 0)
+			continue;
+		if (now - since < s->evict_grace_ms) {
+			if (since + s->evict_grace_ms < soonest)
+				soonest = since + s->evict_grace_ms;
+			continue;
+		}
+		if (k > best_class || (k == best_class && since >= best_since))
+			continue;
+		best = (long)i;
+		best_class = k;
+		best_since = since;
+	}
+	if (when != NULL)
+		*when = best >= 0 ? now : soonest;
+	return best;
+}
+
+/* Evict connection i for the connection newcomer, with an event. */
+static void
+evict(srv_server *s, size_t i, uint64_t newcomer, int64_t now)
+{
+	srv_conn *c = s->conns[i];
+	const char *state = "";
+	int64_t since = now;
+	buf_t b = {0};
+
+	evict_class(c, &since, &state);
+	srv_ev_begin(s, &b, "evict", c->id);
+	buf_puts(&b, ",\"peer\":");
+	json_put_str(&b, c->peer);
+	buf_puts(&b, ",\"state\":");
+	json_put_str(&b, state);
+	buf_printf(&b, ",\"age_ms\":%lld,\"in_state_ms\":%lld,\"requests\":%u,"
+		"\"open\":%zu,\"for_conn\":%llu", (long long)(now - c->t_accept),
+		(long long)(now - since), c->nreq, s->nconns,
+		(unsigned long long)newcomer);
+	srv_ev_end(s, &b);
+	s->stat_evictions++;
+	/* The reason of a 408 or a fault's cut stays: the eviction only ends
+	 * the wait that followed it. */
+	if (c->end_reason == NULL)
+		c->end_reason = "evicted: slots full";
+	srv_remove_conn(s, i);
+}
+
+/*
+ * Accept what is waiting, up to max_conns; beyond it, each newcomer evicts a
+ * connection (see evict_class), or waits in the listen queue when none may go.
+ * When the process or the system is out of descriptors (EMFILE, ENFILE) or
+ * memory, accept4 would fail again at once for as long as the condition
+ * lasts: the listener rests instead, 50 ms at first and twice as long each
+ * time after (at most 2 s), and an event says so once per episode.
  */
 static void
 accept_some(srv_server *s, int64_t now)
 {
 	int k;
 
-	for (k = 0; k < 64 && s->nconns < s->max_conns; k++) {
+	for (k = 0; k < 64; k++) {
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof ss;
 		char host[INET6_ADDRSTRLEN], peer[80];
 		int fd, one = 1;
 		uint16_t port = 0;
+		long victim = -1;
+		srv_conn *nc;
 
+		/* Full: a newcomer takes the slot of the connection that has
+		 * done least with its own, if one may go; else it waits in the
+		 * listen queue. */
+		if (s->nconns >= s->max_conns && (victim = evict_pick(s, now, NULL)) < 0)
+			return;
 		fd = accept4(s->lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS
@@ -407,8 +541,11 @@ accept_some(srv_server *s, int64_t now)
 			port = ntohs(a->sin6_port);
 			snprintf(peer, sizeof peer, "[%s]:%u", host, port);
 		}
+		nc = srv_conn_new(s, fd, fd, peer);
+		if (victim >= 0)
+			evict(s, (size_t)victim, nc->id, now);
 		s->conns = xrealloc(s->conns, (s->nconns + 1) * sizeof *s->conns);
-		s->conns[s->nconns++] = srv_conn_new(s, fd, fd, peer);
+		s->conns[s->nconns++] = nc;
 		if (s->nconns > s->peak_conns)
 			s->peak_conns = s->nconns;
 	}
@@ -426,6 +563,7 @@ event_loop(srv_server *s, volatile sig_atomic_t *stop, const sigset_t *sigmask,
 
 	while (stop == NULL || !*stop) {
 		size_t i, n = 0, base;
+		long lslot = -1;
 		int64_t now = srv_mono_ms(), next = NOW_NEVER;
 		struct timespec ts, *tsp = NULL;
 		int r;
@@ -436,14 +574,15 @@ event_loop(srv_server *s, volatile sig_atomic_t *stop, const sigset_t *sigmask,
 			cap = s->nconns + 64;
 			pfd = xrealloc(pfd, cap * sizeof *pfd);
 		}
-		if (s->lfd >= 0 && s->nconns < s->max_conns) {
-			if (now >= s->accept_pause_until) {
-				pfd[n].fd = s->lfd;
-				pfd[n].events = POLLIN;
-				n++;
-			} else {
-				next = s->accept_pause_until;
-			}
+		/* The listener's place; whether it is polled is decided after the
+		 * connections have moved (a slot may have freed up, or a
+		 * connection may have become one that can be evicted). */
+		if (s->lfd >= 0) {
+			lslot = n;
+			pfd[n].fd = -1;
+			pfd[n].events = POLLIN;
+			pfd[n].revents = 0;
+			n++;
 		}
 		if (s->extra_fd >= 0) {
 			pfd[n].fd = s->extra_fd;
@@ -498,6 +637,18 @@ event_loop(srv_server *s, volatile sig_atomic_t *stop, const sigset_t *sigmask,
 		n = base + s->nconns;
 		if (until_empty && s->nconns == 0)
 			break;
+		if (lslot >= 0) {
+			int64_t room = now;
+
+			if (s->nconns >= s->max_conns)
+				evict_pick(s, now, &room);
+			if (room < s->accept_pause_until)
+				room = s->accept_pause_until;
+			if (room <= now)
+				pfd[lslot].fd = s->lfd;
+			else if (room < next)
+				next = room;
+		}
 		if (next != NOW_NEVER) {
 			int64_t d = next - now;
 			if (d < 0)

@@ -268,6 +268,7 @@ srv_init(srv_server *s)
 	s->lifetime_ms = 300000;
 	s->linger_ms = 2000;
 	s->max_conns = 1024;
+	s->evict_grace_ms = 1000;
 	s->next_id = 1;
 	simclock_set(&s->clock, (int64_t)time(NULL));
 }
@@ -319,33 +320,37 @@ srv_set_time(srv_server *s, int64_t sim_time)
 	simclock_set(&s->clock, sim_time);
 }
 
+/*
+ * Create a log file that must not exist yet. The logs are evidence, and a
+ * results folder may be shared: a symbolic link planted where a log goes
+ * would otherwise have the server (perhaps run as root) write through it into
+ * any file, and a file left by another run would mix two runs' events. So the
+ * file is created new (O_EXCL), and a link in its place is refused, never
+ * followed (O_NOFOLLOW): util_fopen_evidence.
+ *
+ * The one exception is a log shared by the processes of one server (--stdio:
+ * a process per connection): there the file may exist and is appended to, but
+ * it must be a regular file, and a link is refused all the same.
+ */
 static int
-open_log(FILE **f, const char *path, char *err, size_t errlen)
+open_log(FILE **f, const char *path, int shared, char *err, size_t errlen)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644);
-
-	if (fd < 0)
-		return util_err(err, errlen, "%s: %s", path, strerror(errno));
-	*f = fdopen(fd, "a");
-	if (*f == NULL) {
-		close(fd);
-		return util_err(err, errlen, "%s: %s", path, strerror(errno));
-	}
-	return 0;
+	*f = util_fopen_evidence(path, shared ? UTIL_EV_APPEND : UTIL_EV_NEW, err, errlen);
+	return *f == NULL ? -1 : 0;
 }
 
 /* see srv.h */
 int
 srv_open_events(srv_server *s, const char *path, char *err, size_t errlen)
 {
-	return open_log(&s->events, path, err, errlen);
+	return open_log(&s->events, path, s->shared_logs, err, errlen);
 }
 
 /* see srv.h */
 int
 srv_open_keylog(srv_server *s, const char *path, char *err, size_t errlen)
 {
-	return open_log(&s->keylog, path, err, errlen);
+	return open_log(&s->keylog, path, s->shared_logs, err, errlen);
 }
 
 /* see srv.h */
@@ -469,9 +474,10 @@ srv_free(srv_server *s)
 		buf_t b = {0};
 		srv_ev_begin(s, &b, "stop", 0);
 		buf_printf(&b, ",\"connections\":%llu,\"requests\":%llu,\"peak_open\":%zu"
-			",\"accept_errors\":%llu", (unsigned long long)s->stat_conns,
+			",\"accept_errors\":%llu,\"evictions\":%llu", (unsigned long long)s->stat_conns,
 			(unsigned long long)s->stat_requests, s->peak_conns,
-			(unsigned long long)s->stat_accept_errors);
+			(unsigned long long)s->stat_accept_errors,
+			(unsigned long long)s->stat_evictions);
 		srv_ev_end(s, &b);
 		fclose(s->events);
 	}

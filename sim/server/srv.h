@@ -64,9 +64,17 @@ typedef struct {
 				   time added) */
 	int64_t linger_ms;	/* waiting for the peer's close_notify, or for
 				   the last bytes to leave, once closing */
-	size_t max_conns;
+	size_t max_conns;	/* when all are taken, a newcomer evicts the
+				   connection that has done least with its
+				   slot (conn.c), or waits */
+	int64_t evict_grace_ms;	/* no connection is evicted sooner than this
+				   after its last step */
 	FILE *events;
 	FILE *keylog;
+	int shared_logs;	/* set before opening the logs when the processes
+				   of one server share them (--stdio: one per
+				   connection): then they may exist already and
+				   are appended to */
 	/* Optional extra descriptor polled for POLLIN (the SNTP responder). */
 	int extra_fd;
 	void (*extra_fn)(void *ctx);
@@ -81,10 +89,12 @@ typedef struct {
 	int64_t accept_pause_until;	/* after EMFILE/ENFILE: listener resting */
 	int64_t accept_backoff_ms;
 	uint64_t stat_accept_errors;
+	uint64_t stat_evictions;	/* connections evicted for newcomers */
 } srv_server;
 
-/* Set defaults: no credentials, real time, 1024 connections; deadlines:
- * handshake 10 s, idle 10 s, request 10 s, lifetime 300 s, linger 2 s. */
+/* Set defaults: no credentials, real time, 1024 connections, eviction grace
+ * 1 s; deadlines: handshake 10 s, idle 10 s, request 10 s, lifetime 300 s,
+ * linger 2 s. */
 void srv_init(srv_server *s);
 /* Release everything (closes open connections, the listener and the log
  * files, wipes private keys). NULL-safe. */
@@ -118,7 +128,9 @@ int srv_set_firmware(srv_server *s, const char *dir, const fw_key *key,
 /* Set the simulated time at start (seconds since the epoch). */
 void srv_set_time(srv_server *s, int64_t sim_time);
 
-/* Open the event log (JSON lines) or the NSS key log, appending. */
+/* Create the event log (JSON lines) or the NSS key log: a new file, never
+ * one that exists (unless shared_logs is set: then appended to), and never
+ * through a symbolic link. Errors name the path. */
 int srv_open_events(srv_server *s, const char *path, char *err, size_t errlen);
 int srv_open_keylog(srv_server *s, const char *path, char *err, size_t errlen);
 

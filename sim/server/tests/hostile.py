@@ -3,7 +3,8 @@
 
 usage: hostile.py PORT SECONDS N STATS
 
-Runs N clients in one process for SECONDS, in four kinds (a quarter each):
+Runs N clients in one process for SECONDS, or until SIGTERM, in four kinds
+(a quarter each):
   hello    TCP: a TLS record header, then a ClientHello one byte every 0.2 s
   silent   TCP: connects and sends nothing
   record   TLS: a full handshake, then one application-data record whose bytes
@@ -12,11 +13,13 @@ Runs N clients in one process for SECONDS, in four kinds (a quarter each):
            every 0.2 s, never reading the answer
 None ever closes its connection: each waits for the server to drop it, then
 connects again after a pause. STATS is written at the end as JSON: connections
-made and dropped per kind. Loopback only.
+made and dropped per kind; it is written before the connections are let go,
+so while it does not exist every client still holds on. Loopback only.
 """
 import json
 import random
 import selectors
+import signal
 import socket
 import ssl
 import sys
@@ -181,7 +184,9 @@ def main():
     sel = selectors.DefaultSelector()
     clients = [Client(KINDS[i % len(KINDS)], port, ctx) for i in range(n)]
     end = time.monotonic() + secs
-    while True:
+    stopped = []
+    signal.signal(signal.SIGTERM, lambda signum, frame: stopped.append(signum))
+    while not stopped:
         now = time.monotonic()
         if now >= end:
             break
