@@ -13,9 +13,13 @@ if [ "${1:-}" = "--as" ]; then
 	shift 2
 fi
 missing=()
+native=$(dpkg --print-architecture)
 for p in "$@"; do
-	s=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-	[ "$s" = "install ok installed" ] || missing+=("$p")
+	# A name without an architecture means the machine's own (or all): with
+	# multiarch, dpkg-query answers for every architecture installed.
+	case $p in *:*) want='.*' ;; *) want="($native|all)" ;; esac
+	dpkg-query -W -f='${Status} ${Architecture}\n' "$p" 2>/dev/null |
+		grep -Eqx "install ok installed $want" || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 # A package of another architecture (libssl-dev:arm64) needs that architecture
@@ -23,7 +27,7 @@ done
 archs=()
 for p in "${missing[@]}"; do
 	case $p in *:*) a=${p##*:} ;; *) continue ;; esac
-	[ "$a" = "$(dpkg --print-architecture)" ] && continue
+	[ "$a" = "$native" ] && continue
 	dpkg --print-foreign-architectures | grep -qx "$a" && continue
 	case " ${archs[*]} " in *" $a "*) ;; *) archs+=("$a") ;; esac
 done
