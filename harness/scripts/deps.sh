@@ -13,7 +13,7 @@ if [ "${1:-}" = "--as" ]; then
 	shift 2
 fi
 missing=()
-native=$(dpkg --print-architecture)
+native=$(dpkg --print-architecture 2>/dev/null)
 for p in "$@"; do
 	# A name without an architecture means the machine's own (or all): with
 	# multiarch, dpkg-query answers for every architecture installed.
@@ -28,7 +28,7 @@ archs=()
 for p in "${missing[@]}"; do
 	case $p in *:*) a=${p##*:} ;; *) continue ;; esac
 	[ "$a" = "$native" ] && continue
-	dpkg --print-foreign-architectures | grep -qx "$a" && continue
+	dpkg --print-foreign-architectures 2>/dev/null | grep -qx "$a" && continue
 	case " ${archs[*]} " in *" $a "*) ;; *) archs+=("$a") ;; esac
 done
 line="apt-get install -y --no-install-recommends ${missing[*]}"
