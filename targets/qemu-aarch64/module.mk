@@ -16,6 +16,18 @@ FW_A64_CC := $(QEMU_AARCH64_CC)
 include targets/firmware/aarch64.mk
 $(eval $(call qemu_target,aarch64,arm64,$(QEMU_AARCH64_CC)))
 check check-scripts: images-aarch64
+# Agent overlays: build/images/aarch64/agent-STACK.cpio.gz, for every stack but
+# BearSSL (the images' own), appended to a device's initramfs to run the agent
+# on STACK (mkoverlay.sh; the GnuTLS agent with its shared libraries and the
+# loader from the host's arm64 packages). images-stacks makes every target's.
+QEMU_A64_OVERLAYS := $(FW_STACKS:%=$(BUILD)/images/aarch64/agent-%.cpio.gz)
+$(BUILD)/images/aarch64/agent-%.cpio.gz: $(FW_OUT)/aarch64/rotsim-agent-% \
+		targets/qemu-aarch64/mkoverlay.sh
+	targets/qemu-aarch64/mkoverlay.sh $@ $< $(FW_A64_LIBDIR)
+.PHONY: images-stacks images-stacks-aarch64
+images-stacks-aarch64: $(QEMU_A64_OVERLAYS)
+images-stacks: images-stacks-aarch64
+images: images-stacks
 SCRIPT_TESTS += targets/qemu-aarch64/tests/boot.sh targets/qemu-aarch64/tests/update.sh
 # Boot times of the reference device on every target (python3 is in DEPS_PKGS).
 BENCH_SCRIPTS += targets/qemu-aarch64/bench/boot-times.sh
