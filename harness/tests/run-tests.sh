@@ -128,7 +128,7 @@ start_test() {
 	local i=$1 name=${names[$1]} t
 	t=$(mktemp -d "${TMPDIR:-/tmp}/rotsim.XXXXXX") || die "cannot make a temporary directory"
 	(
-		export TMPDIR=$t
+		export TMPDIR=$t ROTSIM_TEST_TAG=$$-$i
 		if [ "${kinds[$i]}" = check ]; then
 			export CK_DEFAULT_TIMEOUT=${CK_DEFAULT_TIMEOUT:-120}
 			set -- "${files[$i]}"
@@ -142,6 +142,28 @@ start_test() {
 	tmp_of[$i]=$t
 	running=$((running + 1))
 	[ -z "${exclusive[$name]:-}" ] || exclusive_running=1
+}
+
+# The processes of test number $1 that are still running outside its process
+# group (a program that made its own session or group): they carry its tag in
+# their environment.
+tagged() {
+	grep -lzx "ROTSIM_TEST_TAG=$$-$1" /proc/[0-9]*/environ 2> /dev/null | cut -d/ -f3
+}
+
+# Kill test $1's processes outside its group; with $2, list them in its log.
+kill_tagged() {
+	local left
+	left=$(tagged "$1")
+	[ -n "$left" ] || return 1
+	if [ -n "${2:-}" ]; then
+		{
+			echo "$me: the test left these processes running outside its group; they were killed:"
+			ps -o pid=,args= -p "$(echo $left | tr ' ' ,)" | sed 's/^/    /'
+		} >> "$logs/${names[$1]}.log"
+	fi
+	kill -KILL $left 2> /dev/null
+	return 0
 }
 
 # True while a process of group $1 exists.
@@ -189,6 +211,9 @@ finish_test() {
 		stop_group "$pid" 20
 		note="; processes left running were killed"
 	fi
+	if kill_tagged "$i" log; then
+		note="; processes left running were killed"
+	fi
 	rm -rf "${tmp_of[$i]}"
 	took[$name]=$secs
 	whole=$(( ${secs%.*} + (${secs#*.} >= 5) ))
@@ -227,6 +252,7 @@ stop_all() {
 	done
 	for pid in "${!pid_of[@]}"; do
 		stop_group "$pid" 50
+		kill_tagged "${pid_of[$pid]}"
 	done
 	wait
 	for pid in "${!pid_of[@]}"; do
