@@ -58,11 +58,15 @@ n_check=0 n_script=0
 mode=check
 for t in "$@"; do
 	if [ "$t" = "--" ]; then mode=script; continue; fi
+	# A Check program by its file name, a script as MODULE-NAME for
+	# MODULE/tests/NAME.sh (without a fork each: there are many).
 	if [ $mode = check ]; then
-		name=$(basename "$t")
+		name=${t##*/}
 		n_check=$((n_check + 1))
 	else
-		name=$(basename "$(dirname "$(dirname "$t")")")-$(basename "$t" .sh)
+		name=${t%/*/*}
+		name=${name##*/}-${t##*/}
+		name=${name%.sh}
 		n_script=$((n_script + 1))
 	fi
 	[ -z "${known[$name]:-}" ] || die "two tests named $name: ${known[$name]} and $t"
@@ -144,26 +148,26 @@ start_test() {
 	[ -z "${exclusive[$name]:-}" ] || exclusive_running=1
 }
 
-# The processes of test number $1 that are still running outside its process
-# group (a program that made its own session or group): they carry its tag in
-# their environment.
-tagged() {
-	grep -lzx "ROTSIM_TEST_TAG=$$-$1" /proc/[0-9]*/environ 2> /dev/null | cut -d/ -f3
-}
-
-# Kill test $1's processes outside its group; with $2, list them in its log.
+# Processes of the tests that are still running outside their process group
+# (a program that made its own session or group) carry their test's tag in
+# their environment. Reading every process's environment can take a second
+# on a busy machine, so this is done when the runner ends: each one is named
+# in its test's log and on the output, and killed.
 kill_tagged() {
-	local left
-	left=$(tagged "$1")
-	[ -n "$left" ] || return 1
-	if [ -n "${2:-}" ]; then
-		{
-			echo "$me: the test left these processes running outside its group; they were killed:"
-			ps -o pid=,args= -p "$(echo $left | tr ' ' ,)" | sed 's/^/    /'
-		} >> "$logs/${names[$1]}.log"
-	fi
-	kill -KILL $left 2> /dev/null
-	return 0
+	local entry pid i n=0
+	while IFS= read -r -d '' entry; do
+		pid=${entry#/proc/}
+		pid=${pid%%/*}
+		i=${entry##*=$$-}
+		[ "$pid" != "$$" ] && [ -n "${names[$i]:-}" ] || continue
+		entry=$(ps -o pid=,args= -p "$pid") || continue
+		entry=${entry#"${entry%%[! ]*}"}
+		kill -KILL "$pid" 2> /dev/null || continue
+		echo "$me: ${names[$i]} left this running outside its process group; it was killed: $entry" |
+			tee -a "$logs/${names[$i]}.log"
+		n=$((n + 1))
+	done < <(grep -Hzx "ROTSIM_TEST_TAG=$$-[0-9]*" /proc/[0-9]*/environ 2> /dev/null)
+	[ $n -eq 0 ]
 }
 
 # True while a process of group $1 exists.
@@ -182,10 +186,10 @@ stop_group() {
 }
 
 # Seconds from $1 to $2 (EPOCHREALTIME values, whose decimal point follows
-# the locale), with one decimal.
+# the locale), with one decimal, into secs.
 seconds() {
 	local ds=$(( (10#${2//[.,]/} - 10#${1//[.,]/}) / 100000 ))
-	printf '%d.%d' $((ds / 10)) $((ds % 10))
+	secs=$((ds / 10)).$((ds % 10))
 }
 
 # Test with pid (process group) $1 ended with status $2: clean up after it and
@@ -196,7 +200,7 @@ finish_test() {
 	unset "pid_of[$pid]"
 	running=$((running - 1))
 	[ -z "${exclusive[$name]:-}" ] || exclusive_running=0
-	secs=$(seconds "${start_of[$i]}" "$EPOCHREALTIME")
+	seconds "${start_of[$i]}" "$EPOCHREALTIME"
 	# Processes the test started and left running die with it; those
 	# already on their way out get a second.
 	for ((k = 0; k < 10; k++)); do
@@ -209,9 +213,6 @@ finish_test() {
 			pgrep -a -g "$pid" | sed 's/^/    /'
 		} >> "$logs/$name.log"
 		stop_group "$pid" 20
-		note="; processes left running were killed"
-	fi
-	if kill_tagged "$i" log; then
 		note="; processes left running were killed"
 	fi
 	rm -rf "${tmp_of[$i]}"
@@ -247,13 +248,14 @@ save_durations() {
 # five seconds later if anything of it is left.
 stop_all() {
 	local pid
+	[ ${#pid_of[@]} -gt 0 ] || return 0
 	for pid in "${!pid_of[@]}"; do
 		kill -TERM -- "-$pid" 2> /dev/null || kill -TERM "$pid" 2> /dev/null
 	done
 	for pid in "${!pid_of[@]}"; do
 		stop_group "$pid" 50
-		kill_tagged "${pid_of[$pid]}"
 	done
+	kill_tagged
 	wait
 	for pid in "${!pid_of[@]}"; do
 		rm -rf "${tmp_of[${pid_of[$pid]}]}"
@@ -312,6 +314,7 @@ while [ $next -lt ${#order[@]} ] || [ $running -gt 0 ]; do
 	fi
 done
 save_durations
+kill_tagged || true
 
 if [ $fail -gt 0 ]; then
 	echo "failed: ${failed[*]} (logs in $logs/)"
