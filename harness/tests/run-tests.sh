@@ -21,11 +21,13 @@
 # concurrency, and those that would collide with others on something they
 # share. They run first, one after another, then the rest side by side.
 #
-# Isolation. Each test has its own TMPDIR (removed after it) and its own
-# process group: when the test ends, whatever of that group is still running is
-# killed; on timeout the group is sent SIGTERM, then SIGKILL; on SIGINT or
-# SIGTERM of the runner every running test's group is stopped the same way
-# before the runner exits.
+# Isolation. Each test has its own TMPDIR (removed after it), its own process
+# group and a tag in its environment (ROTSIM_TEST_TAG). When a test ends,
+# whatever of its group is still running is named in its log and killed; on
+# timeout the group gets SIGTERM, then SIGKILL; on SIGINT, SIGTERM or SIGHUP
+# of the runner every running test's group gets SIGTERM, then SIGKILL after
+# 5 s. A process that left its test's group (setsid) is found by its tag and
+# killed when the runner ends or is interrupted.
 set -u
 build=$1; shift
 logs=$build/test-logs
