@@ -120,7 +120,9 @@ else
 			if [ -z "$est" ]; then
 				if [ "${kinds[$i]}" = script ]; then est=60; else est=5; fi
 			fi
-			printf '%d %s %d\n' "$([ -n "${exclusive[${names[$i]}]:-}" ] && echo 0 || echo 1)" "$est" "$i"
+			alone=1
+			[ -z "${exclusive[${names[$i]}]:-}" ] || alone=0
+			printf '%d %s %d\n' "$alone" "$est" "$i"
 		done | LC_ALL=C sort -s -k1,1n -k2,2gr | cut -d' ' -f3)
 fi
 
