@@ -113,6 +113,10 @@ FW_BENCH_OBJS := $(BUILD)/obj/$(FW_DIR)/bench/tlsbench.o $(BUILD)/obj/$(FW_DIR)/
 	$(BUILD)/obj/$(FW_DIR)/tls_common.o
 FW_BENCH_BINS := $(patsubst %,$(BUILD)/bench/fw-tlsbench-%,bearssl $(FW_STACKS))
 -include $(BUILD)/obj/$(FW_DIR)/bench/tlsbench.d
+# The stacks' objects are built through a pattern: keep them, so that a plain
+# make does not compile and link every stack's agent again.
+.SECONDARY: $(patsubst %,$(BUILD)/obj/$(FW_DIR)/tls_%.o,bearssl $(FW_STACKS)) \
+	$(BUILD)/obj/$(FW_DIR)/bench/tlsbench.o
 $(BUILD)/bench/fw-tlsbench-%: $(FW_BENCH_OBJS) $(BUILD)/obj/$(FW_DIR)/tls_%.o $(FW_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(FW_TLS_LIBS.$*) $(LDLIBS)
