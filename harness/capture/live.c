@@ -168,9 +168,14 @@ cap_live_start(const char *iface, const char *bpf_filter, const char *pcap_out,
 		util_err(err, errlen, "live capture on %s: %s", iface, perr);
 		goto fail;
 	}
-	l->dump = pcap_dump_open(l->pc, pcap_out);
+	/* A new file, never through a link planted in the results folder. */
+	FILE *pf = util_fopen_evidence(pcap_out, UTIL_EV_NEW, err, errlen);
+	if (pf == NULL)
+		goto fail;
+	l->dump = pcap_dump_fopen(l->pc, pf);
 	if (l->dump == NULL) {
 		util_err(err, errlen, "%s: %s", pcap_out, pcap_geterr(l->pc));
+		fclose(pf);
 		goto fail;
 	}
 	/* The header is on disk at once, so a reader never sees an empty file. */

@@ -70,7 +70,7 @@ run(const char *log, char *const argv[], char *err, size_t errlen)
 	io.stderr_path = log;
 	io.append = 1;
 	if (log != NULL) {
-		FILE *f = fopen(log, "ae");
+		FILE *f = util_fopen_evidence(log, UTIL_EV_APPEND, NULL, 0);
 		if (f != NULL) {
 			fputs("$", f);
 			for (i = 0; argv[i] != NULL; i++)

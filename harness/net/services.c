@@ -47,9 +47,10 @@ static int
 log_open(svc_log *l, const char *path, const char *what, char *err, size_t errlen)
 {
 	memset(l, 0, sizeof *l);
-	l->f = fopen(path, "we");
+	char why[300];
+	l->f = util_fopen_evidence(path, UTIL_EV_NEW, why, sizeof why);
 	if (l->f == NULL)
-		return util_err(err, errlen, "%s: %s: %s", what, path, strerror(errno));
+		return util_err(err, errlen, "%s: %s", what, why);
 	return 0;
 }
 

@@ -240,9 +240,10 @@ labnet_sink_start(labnet_sink **out, int port, const char *log_path, char *err, 
 	if ((s->tcp = transparent_socket(SOCK_STREAM, port, err, errlen)) < 0
 		|| (s->udp = transparent_socket(SOCK_DGRAM, port, err, errlen)) < 0)
 		goto fail;
-	s->log = fopen(log_path, "we");
+	char why[300];
+	s->log = util_fopen_evidence(log_path, UTIL_EV_NEW, why, sizeof why);
 	if (s->log == NULL) {
-		util_err(err, errlen, "sink: %s: %s", log_path, strerror(errno));
+		util_err(err, errlen, "sink: %s", why);
 		goto fail;
 	}
 	if (pthread_create(&s->thread, NULL, sink_loop, s) != 0) {

@@ -127,7 +127,7 @@ append_file(const char *from, const char *to)
 
 	if (util_read_file(from, &data, &len, err, sizeof err) != 0)
 		return;
-	if ((f = fopen(to, "ab")) != NULL) {
+	if ((f = util_fopen_evidence(to, UTIL_EV_APPEND, NULL, 0)) != NULL) {
 		fwrite(data, 1, len, f);
 		fclose(f);
 	}

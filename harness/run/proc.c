@@ -65,11 +65,14 @@ proc_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* A child's output file: new (or appended to, when the caller appends to its
+ * own file), never through a symbolic link (util_open_evidence). */
 static int
 open_out(const char *path, int append)
 {
-	return open(path ? path : "/dev/null",
-		O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC) | O_CLOEXEC, 0644);
+	if (path == NULL)
+		return open("/dev/null", O_WRONLY | O_CLOEXEC);
+	return util_open_evidence(path, append ? UTIL_EV_APPEND : UTIL_EV_NEW, 0644, NULL, 0);
 }
 
 /* see proc.h */
