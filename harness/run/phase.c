@@ -369,7 +369,7 @@ case_main(run_case *c, const run_opts *o)
 	buf_printf(&nb, "%s\n", c->device);
 	const char *prep_err = NULL;
 	if (util_mkdirs(etc, 0755, err, sizeof err) != 0
-		|| prof == NULL || util_copy_file(prof, profout, 0644, 0, err, sizeof err) != 0
+		|| prof == NULL || dev_write_profile(c->device, profout, err, sizeof err) != 0
 		|| util_copy_tree(pkianchors, anchors, 0, err, sizeof err) != 0
 		|| util_copy_file(pubsrc, pub, 0644, 0, err, sizeof err) != 0
 		|| write_text(devname, &nb, err, sizeof err) != 0
