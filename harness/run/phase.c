@@ -11,6 +11,7 @@
 #include "common/fault.h"
 #include "common/json.h"
 #include "scenario/devices.h"
+#include "scenario/stack.h"
 #include "time/simtime.h"
 
 #include <dirent.h>
@@ -366,7 +367,9 @@ case_main(run_case *c, const run_opts *o)
 	char *profout = xasprintf("%s/profile", etc);
 	char *pubsrc = xasprintf("%s/keys/signing-key.pub.pem", o->out);
 	buf_t nb = {0};
-	buf_printf(&nb, "%s\n", c->device);
+	/* The device's own name: on another TLS stack (DEVICE@STACK) the same
+	 * device, whose firmware says its stack on the console. */
+	buf_printf(&nb, "%.*s\n", (int)scn_device_base_len(c->device), c->device);
 	const char *prep_err = NULL;
 	if (util_mkdirs(etc, 0755, err, sizeof err) != 0
 		|| prof == NULL || dev_write_profile(c->device, profout, err, sizeof err) != 0
