@@ -21,8 +21,8 @@ stacks_all_as_expected() { # out
 		[ "$(jq --arg s "$s" '[.records[] | select(.tls == $s)] | length' "$out/summary.json")" \
 			-eq "$on" ] || fail "$out: not as many records on $s as on bearssl ($on)"
 	done
-	jq -e '[.records[] | if .tls == "bearssl" then (.device | test("@") | not)
-		else (.device | endswith("@" + .tls)) end] | all' "$out/summary.json" >/dev/null \
+	jq -e '[.records[] | .tls as $t | if $t == "bearssl" then (.device | test("@") | not)
+		else (.device | endswith("@" + $t)) end] | all' "$out/summary.json" >/dev/null \
 		|| fail "$out: a device name does not say its stack"
 	[ "$(jq '.records | length' "$out/summary.json")" -eq $((on * 5)) ] \
 		|| fail "$out: records on stacks outside the five"
