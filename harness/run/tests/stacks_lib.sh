@@ -4,7 +4,7 @@
 # caller), no failure and no error in summary.json, the count summary.txt
 # gives, and the same phases on each of the five stacks.
 stacks_all_as_expected() { # out
-	local out=$1 recs on
+	local out=$1 recs on st
 	recs=$(jq '[.records[] | select(.observed != "off")] | length' "$out/summary.json")
 	[ "$recs" -gt 0 ] || fail "$out: no record"
 	jq -e '[.records[] | select(.observed != "off") | .verdict == "pass"] | all' \
@@ -17,9 +17,9 @@ stacks_all_as_expected() { # out
 	# Devices multiply within a case: as many phases on each stack, the
 	# stack in the record's tls and, but on bearssl, in the device's name.
 	on=$(jq '[.records[] | select(.tls == "bearssl")] | length' "$out/summary.json")
-	for s in bearssl mbedtls wolfssl openssl gnutls; do
-		[ "$(jq --arg s "$s" '[.records[] | select(.tls == $s)] | length' "$out/summary.json")" \
-			-eq "$on" ] || fail "$out: not as many records on $s as on bearssl ($on)"
+	for st in bearssl mbedtls wolfssl openssl gnutls; do
+		[ "$(jq --arg s "$st" '[.records[] | select(.tls == $s)] | length' "$out/summary.json")" \
+			-eq "$on" ] || fail "$out: not as many records on $st as on bearssl ($on)"
 	done
 	jq -e '[.records[] | .tls as $t | if $t == "bearssl" then (.device | test("@") | not)
 		else (.device | endswith("@" + $t)) end] | all' "$out/summary.json" >/dev/null \
