@@ -2,6 +2,7 @@
  * The codecs of phase.json, run.json and server-events.jsonl. See evidence.h.
  */
 #include "evidence/evidence.h"
+#include "scenario/stack.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,6 +131,7 @@ ev_plan_free(ev_plan *p)
 	free(p->scenario);
 	free(p->device);
 	free(p->target);
+	free(p->tls);
 	free(p->phase);
 	free(p->date);
 	free(p->why);
@@ -160,6 +162,9 @@ ev_plan_parse(ev_plan *p, const char *name, const char *text, size_t len, char *
 	p->device = dup_str(j, "device");
 	p->target = dup_str(j, "target");
 	p->phase = dup_str(j, "phase");
+	p->tls = dup_str(j, "tls");
+	if (p->tls == NULL)	/* phase.json of a rotsim before TLS stacks */
+		p->tls = xstrdup(SCN_STACK_DEFAULT);
 	p->date = dup_str(j, "date");
 	s = json_get_str(j, "power");
 	p->power_on = s == NULL || strcmp(s, "off") != 0;
@@ -221,6 +226,8 @@ ev_plan_json(const ev_plan *p, buf_t *b)
 	put_str_or_null(b, p->target);
 	buf_puts(b, ",\"phase\":");
 	put_str_or_null(b, p->phase);
+	buf_puts(b, ",\"tls\":");
+	json_put_str(b, p->tls != NULL ? p->tls : SCN_STACK_DEFAULT);
 	buf_puts(b, ",\"date\":");
 	put_str_or_null(b, p->date);
 	buf_printf(b, ",\"power\":\"%s\",\"expected\":", p->power_on ? "on" : "off");

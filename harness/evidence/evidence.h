@@ -37,6 +37,8 @@
 
 typedef struct {
 	char *scenario, *device, *target, *phase;
+	char *tls;			/* the device's TLS stack id (scenario/stack.h):
+					 * "bearssl" when phase.json names none */
 	char *date;			/* "2024-07-01T00:00:00Z" */
 	int power_on;			/* 0: a power-off phase */
 	scn_outcome expected;		/* OUT_ERROR when phase.json names none */
@@ -182,6 +184,9 @@ const ev_cert *evidence_cert(const evidence *ev, const char *hex);
  */
 typedef struct {
 	char scenario[128], device[64], target[64], phase[64], date[32];
+	char tls[48];			/* the device's TLS stack id; "" in a record
+					 * built without it: then the stack its name
+					 * says (DEVICE@STACKID, else bearssl) */
 	long case_index, phase_index;	/* in the unsharded plan; -1 when unknown */
 	scn_outcome observed, expected;
 	int required;
@@ -209,6 +214,10 @@ typedef struct {
 	const char *scenario, *device, *target, *reason;
 	long case_index;
 } ev_skip;
+
+/* The TLS stack id of a record: its tls, else the one its device's name
+ * says. */
+const char *ev_record_tls(const ev_record *r);
 
 /* printf into a bounded text; returns 0, or -1 when it did not fit (it then
  * ends in "[...]"). */

@@ -75,6 +75,7 @@ ev_record_json(const ev_record *r, buf_t *out)
 	json_put_str(out, r->scenario);
 	put_member(out, "device", r->device);
 	put_member(out, "target", r->target);
+	put_member(out, "tls", ev_record_tls(r));
 	put_member(out, "phase", r->phase);
 	if (r->case_index >= 0)
 		buf_printf(out, ",\"case_index\":%ld", r->case_index);
@@ -126,6 +127,7 @@ ev_record_from_json(const json *j, ev_record *r)
 	S(scenario, "scenario");
 	S(device, "device");
 	S(target, "target");
+	S(tls, "tls");
 	S(phase, "phase");
 	S(date, "date");
 	S(reason, "reason");

@@ -8,6 +8,7 @@
  * character references, so they are dropped, not escaped.
  */
 #include "evidence/evidence.h"
+#include "scenario/stack.h"
 
 #include <string.h>
 
@@ -136,4 +137,11 @@ void
 ev_clean_text(buf_t *b, const char *s, size_t len)
 {
 	clean(b, s, len, 0);
+}
+
+/* see evidence.h */
+const char *
+ev_record_tls(const ev_record *r)
+{
+	return r->tls[0] ? r->tls : scn_device_stack(r->device);
 }

@@ -3,6 +3,7 @@
  */
 #include "plan/plan.h"
 #include "scenario/devices.h"
+#include "scenario/stack.h"
 #include "net/labnet.h"
 
 #include <stdio.h>
@@ -99,11 +100,22 @@ lab_skip(const scenario *s, const tgt *t)
 
 int
 plan_build(plan *p, scenario *scns, size_t nscn, const char *const *devices, size_t ndevices,
-	const tgt *targets, size_t ntargets, int shard_k, int shard_n, char *err, size_t errlen)
+	const char *const *stacks, size_t nstacks, const tgt *targets, size_t ntargets,
+	int shard_k, int shard_n, char *err, size_t errlen)
 {
-	size_t i, j, k, idx = 0;
+	size_t i, j, k, m, idx = 0;
 
 	memset(p, 0, sizeof *p);
+	for (m = 0; m < nstacks; m++)
+		if (scn_stack_find(stacks[m]) == NULL) {
+			size_t nids = 0;
+			while (scn_stack_ids[nids] != NULL)
+				nids++;
+			const char *near = plan_closest(stacks[m], scn_stack_ids, nids);
+			return util_err(err, errlen, "no TLS stack \"%s\"%s%s%s", stacks[m],
+				near ? " (did you mean \"" : " (rotsim run --help lists them)",
+				near ? near : "", near ? "\"?)" : "");
+		}
 	/* Every device asked for must be a device of some scenario. */
 	for (k = 0; k < ndevices; k++) {
 		const char **all = NULL;
@@ -126,26 +138,47 @@ plan_build(plan *p, scenario *scns, size_t nscn, const char *const *devices, siz
 	}
 	for (i = 0; i < nscn; i++)
 		for (j = 0; j < scns[i].ndevices; j++) {
+			const char *dev = scns[i].devices[j], *own[1];
+			const char *const *on = stacks;
+			size_t non = nstacks;
 			int want = ndevices == 0, udp = -1;
 			for (k = 0; k < ndevices; k++)
-				want |= strcmp(devices[k], scns[i].devices[j]) == 0;
+				want |= strcmp(devices[k], dev) == 0;
 			if (!want)
 				continue;
-			for (k = 0; k < ntargets; k++, idx++) {
-				if (!plan_in_shard(idx, shard_k, shard_n))
-					continue;
-				if (udp < 0)
-					udp = needs_udp(scns[i].devices[j]);
-				p->cases = xrealloc(p->cases, (p->n + 1) * sizeof *p->cases);
-				plan_case *c = &p->cases[p->n++];
-				c->index = idx;
-				c->scn = &scns[i];
-				c->device = scns[i].devices[j];
-				c->target = &targets[k];
-				c->skip = udp && !targets[k].udp ? "the device takes its time from SNTP "
-					"(UDP), which this target does not carry" : lab_skip(&scns[i], &targets[k]);
-				p->skipped += c->skip != NULL;
+			if (nstacks == 0) {
+				/* The device's own stack, as its profile says. */
+				char *tls = dev_profile_value(dev, "tls");
+				own[0] = tls != NULL ? scn_stack_from_tls(tls) : SCN_STACK_DEFAULT;
+				if (own[0] == NULL) {
+					util_err(err, errlen, "device %s: tls = %s names no TLS stack "
+						"(rotsim run --help lists them)", dev, tls);
+					free(tls);
+					plan_free(p);
+					return -1;
+				}
+				free(tls);
+				on = own;
+				non = 1;
 			}
+			for (m = 0; m < non; m++)
+				for (k = 0; k < ntargets; k++, idx++) {
+					if (!plan_in_shard(idx, shard_k, shard_n))
+						continue;
+					if (udp < 0)
+						udp = needs_udp(dev);
+					p->cases = xrealloc(p->cases, (p->n + 1) * sizeof *p->cases);
+					plan_case *c = &p->cases[p->n++];
+					c->index = idx;
+					c->scn = &scns[i];
+					c->stack = scn_stack_find(on[m]);
+					c->device = scn_device_name(dev, c->stack);
+					c->target = &targets[k];
+					c->skip = udp && !targets[k].udp ? "the device takes its time from "
+						"SNTP (UDP), which this target does not carry"
+						: lab_skip(&scns[i], &targets[k]);
+					p->skipped += c->skip != NULL;
+				}
 		}
 	p->total = idx;
 	if (p->n == 0) {
@@ -159,8 +192,12 @@ plan_build(plan *p, scenario *scns, size_t nscn, const char *const *devices, siz
 void
 plan_free(plan *p)
 {
+	size_t i;
+
 	if (p == NULL)
 		return;
+	for (i = 0; i < p->n; i++)
+		free((char *)p->cases[i].device);
 	free(p->cases);
 	memset(p, 0, sizeof *p);
 }

@@ -24,7 +24,10 @@
 typedef struct {
 	size_t index;		/* stable position in the unsharded plan */
 	scenario *scn;
-	const char *device;	/* a device of scn (points into scn) */
+	const char *device;	/* the device's name on its stack: a device of scn,
+				 * or DEVICE@STACKID (scenario/stack.h); owned by
+				 * the plan */
+	const char *stack;	/* its TLS stack id (static text) */
 	const tgt *target;	/* one of the plan's targets */
 	const char *skip;	/* NULL, or why this case is not run (static text) */
 } plan_case;
@@ -39,12 +42,17 @@ typedef struct {
 /*
  * Build the plan. devices (ndevices, 0: every device of each scenario)
  * restricts the devices; a name that no scenario has is an error naming the
- * closest device. shard_k of shard_n (1 of 1: all) selects a slice. Returns
- * 0, or -1 with err (no case at all is an error too).
+ * closest device. stacks (nstacks stack ids, scenario/stack.h) runs every
+ * device on each of them, in that order (the cases of one device and stack
+ * stay together, targets innermost); with none, each device runs on the
+ * stack its profile names (tls = STACK [VARIANT]), else on bearssl. A
+ * device on a stack other than bearssl is named DEVICE@STACKID. shard_k of
+ * shard_n (1 of 1: all) selects a slice. Returns 0, or -1 with err (an
+ * unknown stack id, a profile's tls that names none, no case at all).
  */
 int plan_build(plan *p, scenario *scns, size_t nscn, const char *const *devices,
-	size_t ndevices, const tgt *targets, size_t ntargets, int shard_k, int shard_n,
-	char *err, size_t errlen);
+	size_t ndevices, const char *const *stacks, size_t nstacks, const tgt *targets,
+	size_t ntargets, int shard_k, int shard_n, char *err, size_t errlen);
 void plan_free(plan *p);
 
 /* 1 if the case with this index belongs to shard k of n. */

@@ -11,6 +11,7 @@
 #include "common/fault.h"
 #include "common/json.h"
 #include "scenario/devices.h"
+#include "scenario/stack.h"
 #include "time/simtime.h"
 
 #include <dirent.h>
@@ -383,11 +384,13 @@ case_main(run_case *c, const run_opts *o)
 	char *pubsrc = xasprintf("%s/keys/signing-key.pub.pem", o->out);
 	buf_t nb = {0}, hb = {0};
 	char *hostfile = xasprintf("%s/host", etc);
-	buf_printf(&nb, "%s\n", c->device);
+	/* The device's own name: on another TLS stack (DEVICE@STACK) the same
+	 * device, whose firmware says its stack on the console. */
+	buf_printf(&nb, "%.*s\n", (int)scn_device_base_len(c->device), c->device);
 	buf_printf(&hb, "%s\n", update_host(c->scn));
 	const char *prep_err = NULL;
 	if (util_mkdirs(etc, 0755, err, sizeof err) != 0
-		|| prof == NULL || util_copy_file(prof, profout, 0644, 0, err, sizeof err) != 0
+		|| prof == NULL || dev_write_profile(c->device, profout, err, sizeof err) != 0
 		|| util_copy_tree(pkianchors, anchors, 0, err, sizeof err) != 0
 		|| util_copy_file(pubsrc, pub, 0644, 0, err, sizeof err) != 0
 		|| write_text(devname, &nb, err, sizeof err) != 0

@@ -7,15 +7,16 @@
 #include "common/cfg.h"
 #include "common/json.h"
 #include "scenario/devices.h"
+#include "scenario/stack.h"
 #include "time/simtime.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* The value of key in a profile's [profile] section, allocated, or NULL. */
 /* Anchors a correct device would use, for the verdict's reference check: the
- * device's own, or, for one that has neither anchors nor pins (the insecure
+ * device's own (the same on every TLS stack: the reference is one validation,
+ * whatever library the device runs), or, for one that has neither anchors nor pins (the insecure
  * control), the anchors of the scenario's other devices. Fills the plan's
  * anchors and pins. */
 static void
@@ -70,6 +71,7 @@ write_phase_json(const run_case *c, const scn_phase *ph, const char *pdir, long 
 	simtime_format(d, sizeof d, ph->date);
 	p.scenario = xstrdup(c->scn->name);
 	p.device = xstrdup(c->device);
+	p.tls = xstrdup(c->stack != NULL ? c->stack : scn_device_stack(c->device));
 	p.target = xstrdup(c->target);
 	p.phase = xstrdup(ph->name);
 	p.date = xstrdup(d);

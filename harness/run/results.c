@@ -6,6 +6,7 @@
  */
 #include "run/run_int.h"
 #include "evidence/evidence.h"
+#include "scenario/stack.h"
 #include "time/simtime.h"
 
 #include <stdio.h>
@@ -53,6 +54,8 @@ collect_case(run_case *c, const char *out, const run_observer *obs)
 			ev_set(r.reason, sizeof r.reason, "%s", interrupted
 				? "the run was interrupted before this phase" : err);
 		}
+		ev_set(r.tls, sizeof r.tls, "%s", c->stack != NULL ? c->stack
+			: scn_device_stack(c->device));
 		ev_set(r.evidence, sizeof r.evidence, "%s", pdir + strlen(out) + 1);
 		*res = xrealloc(*res, (*n + 1) * sizeof **res);
 		*ev = xrealloc(*ev, (*n + 1) * sizeof **ev);

@@ -19,7 +19,8 @@
 typedef struct {
 	size_t index;		/* stable index in the unsharded plan (plan.h) */
 	scenario *scn;
-	const char *device;
+	const char *device;	/* DEVICE, or DEVICE@STACKID (scenario/stack.h) */
+	const char *stack;	/* its TLS stack id */
 	const char *target;	/* the target's name */
 	const tgt *tgt;		/* its description */
 	char *dir;		/* OUT/cases/SCN/DEVICE@TARGET */

@@ -109,6 +109,7 @@ run_scenarios(const plan *pl, const run_opts *o, char *err, size_t errlen)
 		c->index = pc->index;
 		c->scn = pc->scn;
 		c->device = pc->device;
+		c->stack = pc->stack;
 		c->target = pc->target->name;
 		c->tgt = pc->target;
 		c->dir = xasprintf("%s/cases/%s/%s@%s", o->out, c->scn->name, c->device, c->target);

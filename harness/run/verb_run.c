@@ -1,5 +1,5 @@
 /*
- * rotsim run [NAME ...|--all] [--target T] [--device D] [-j N] [--shard K/N]
+ * rotsim run [NAME ...|--all] [--target T] [--device D] [--stack LIST] [-j N] [--shard K/N]
  *            [--out DIR] [--seed S]
  * rotsim verdict DIR
  */
@@ -9,6 +9,7 @@
 #include "plan/plan.h"
 #include "target/target.h"
 #include "scenario/devices.h"
+#include "scenario/stack.h"
 #include "verbs.h"
 
 #include <errno.h>
@@ -29,7 +30,7 @@ run_usage(FILE *f)
 {
 	fprintf(f,
 "usage: rotsim run [NAME ... | --all | --tag TAG] [--target T ...] [--device D ...]\n"
-"                  [-j N] [--shard K/N] [--out DIR] [--force] [--seed S]\n"
+"                  [--stack LIST] [-j N] [--shard K/N] [--out DIR] [--force] [--seed S]\n"
 "                  [--scenarios DIR] [--targets DIR] [--devices DIR]\n"
 "                  [--build DIR] [--cache DIR] [--dry-run]\n"
 "                  [--signing-key FILE] [--no-report] [-q]\n"
@@ -44,13 +45,22 @@ run_usage(FILE *f)
 "  --tag TAG        the scenarios with this tag (rotsim list shows tags)\n"
 "  --target T       qemu-x86_64 (default), qemu-aarch64, native; repeatable\n"
 "  --device D       only this device profile (repeatable)\n"
+"  --stack LIST     run every device of each case on each TLS stack of LIST\n"
+"                   (comma-separated stack ids, or \"all\": the five plain\n"
+"                   stacks): bearssl, mbedtls, mbedtls-no-time-date, wolfssl,\n"
+"                   openssl, openssl-partial-chain, openssl-no-alt-chains,\n"
+"                   gnutls, gnutls-no-trusted-time-checks, gnutls-strict-order;\n"
+"                   a device on a stack other than bearssl is named\n"
+"                   DEVICE@STACK and meets the scenario's expect.DEVICE@STACK\n"
+"                   lines first. Default: the stack the device's profile names\n"
+"                   (tls = STACK [VARIANT]), else bearssl\n"
 "  -j N             cases at once (default 1)\n"
 "  --shard K/N      run the K-th of N slices of the cases (for CI matrices)\n"
 "  --out DIR        results (default results/DATE-TIME, with results/latest);\n"
 "                   it must be new or empty\n"
 "  --force          clear a non-empty --out DIR that holds an earlier run first\n"
 "  --dry-run        print the cases the run would run (index, scenario,\n"
-"                   device@target) and exit\n"
+"                   device@target; device@stack@target on a stack) and exit\n"
 "  --no-report      do not write report.html, report.md and report.json\n"
 "  --signing-key F  sign manifests and bundles with this P-256 key (PEM), the\n"
 "                   one the device's firmware trusts; default: a fresh key per\n"
@@ -190,6 +200,7 @@ verb_run(int argc, char **argv)
 		{ "all", no_argument, NULL, 'a' },
 		{ "target", required_argument, NULL, 't' },
 		{ "device", required_argument, NULL, 'd' },
+		{ "stack", required_argument, NULL, 'k' },
 		{ "shard", required_argument, NULL, 's' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "seed", required_argument, NULL, 'S' },
@@ -210,7 +221,9 @@ verb_run(int argc, char **argv)
 	run_opts o;
 	const char *targets[8], *devices[64], *out = NULL, *tag = NULL;
 	char *signing_abs = NULL, *build = NULL, err[2048], **names = NULL, **devs = NULL;
-	size_t ndevs = 0, nnames = 0, i, nscn = 0;
+	char **stacks = NULL;
+	const char *stack_args[8];
+	size_t ndevs = 0, nnames = 0, i, nscn = 0, nstacks = 0, nstack_args = 0;
 	scenario *scns = NULL;
 	int all = 0, ch, ret = 2, force = 0, no_report = 0, dry_run = 0, lockfd = -1;
 	tgt tgts[8];
@@ -250,6 +263,13 @@ verb_run(int argc, char **argv)
 				return 2;
 			}
 			devices[ndevices++] = optarg;
+			break;
+		case 'k':
+			if (nstack_args == 8) {
+				fprintf(stderr, "rotsim run: too many --stack\n");
+				return 2;
+			}
+			stack_args[nstack_args++] = optarg;
 			break;
 		case 'j':
 			o.jobs = atoi(optarg);
@@ -291,6 +311,31 @@ verb_run(int argc, char **argv)
 	if ((all != 0) + (optind < argc) + (tag != NULL) > 1) {
 		fprintf(stderr, "rotsim run: give scenario names, --all or --tag, not two of them\n");
 		goto done;
+	}
+	/* --stack LIST: stack ids (checked with the plan, against the table),
+	 * "all" the plain stacks; each once, in the order given. */
+	for (i = 0; i < nstack_args; i++) {
+		char **items;
+		size_t n = cfg_split(stack_args[i], ',', &items), k;
+		for (k = 0; k < n; k++) {
+			const char *const *add, *one[2] = { items[k], NULL };
+			add = strcmp(items[k], "all") == 0 ? scn_stack_plain : one;
+			for (; *add != NULL; add++) {
+				size_t m;
+				for (m = 0; m < nstacks && strcmp(stacks[m], *add) != 0; m++)
+					;
+				if (m < nstacks)
+					continue;
+				stacks = xrealloc(stacks, (nstacks + 1) * sizeof *stacks);
+				stacks[nstacks++] = xstrdup(*add);
+			}
+		}
+		cfg_list_free(items, n);
+		if (n == 0) {
+			fprintf(stderr, "rotsim run: --stack wants stack ids, not \"%s\"\n",
+				stack_args[i]);
+			goto done;
+		}
 	}
 	if (o.ntargets == 0)
 		targets[o.ntargets++] = "qemu-x86_64";
@@ -373,8 +418,9 @@ verb_run(int argc, char **argv)
 		}
 		ntgts++;
 	}
-	if (plan_build(&pl, scns, nscn, (const char *const *)devices, ndevices, tgts, ntgts,
-		o.shard_k, o.shard_n, err, sizeof err) != 0) {
+	if (plan_build(&pl, scns, nscn, (const char *const *)devices, ndevices,
+		(const char *const *)stacks, nstacks, tgts, ntgts, o.shard_k, o.shard_n, err,
+		sizeof err) != 0) {
 		fprintf(stderr, "rotsim run: %s\n", err);
 		goto done;
 	}
@@ -455,6 +501,7 @@ done:
 	free(scns);
 	cfg_list_free(names, nnames);
 	cfg_list_free(devs, ndevs);
+	cfg_list_free(stacks, nstacks);
 	free(build);
 	return ret;
 }

@@ -1,4 +1,4 @@
-LIB_SRCS += harness/scenario/scenario.c harness/scenario/devices.c
+LIB_SRCS += harness/scenario/scenario.c harness/scenario/devices.c harness/scenario/stack.c
 CMD_SRCS += harness/scenario/verb_scenario.c
 VERBS += list show
 SCRIPT_TESTS += harness/scenario/tests/scenario_cli.sh

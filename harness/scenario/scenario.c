@@ -2,6 +2,7 @@
  * Reading scenario files. See scenario.h and scenarios/FORMAT.md.
  */
 #include "scenario/scenario.h"
+#include "scenario/stack.h"
 #include "net/labnet.h"
 #include "common/cfg.h"
 #include "common/fault.h"
@@ -475,12 +476,25 @@ parse_phase(scenario *s, const char *path, cfg_section *sec, char *err, size_t e
 		e = &sec->ents[i];
 		if (strncmp(e->key, "expect.", 7) != 0)
 			continue;
+		/* expect.DEVICE@STACK: the device on one TLS stack (stack.h). */
+		const char *dev = e->key + 7, *at = strchr(dev, '@');
+		size_t dlen = at != NULL ? (size_t)(at - dev) : strlen(dev);
 		for (j = 0; j < s->ndevices; j++)
-			if (strcmp(s->devices[j], e->key + 7) == 0)
+			if (strlen(s->devices[j]) == dlen && strncmp(s->devices[j], dev, dlen) == 0)
 				break;
 		if (j == s->ndevices)
-			return ERR_AT(e->line, "%s: \"%s\" is not a device of this scenario "
-				"(devices = ...)", e->key, e->key + 7);
+			return ERR_AT(e->line, "%s: \"%.*s\" is not a device of this scenario "
+				"(devices = ...)", e->key, (int)dlen, dev);
+		if (at != NULL && (scn_stack_find(at + 1) == NULL
+			|| strcmp(at + 1, SCN_STACK_DEFAULT) == 0)) {
+			buf_t ids = {0};
+			for (size_t k = 1; scn_stack_ids[k] != NULL; k++)
+				buf_printf(&ids, "%s%s", k > 1 ? ", " : "", scn_stack_ids[k]);
+			ERR_AT(e->line, "%s: \"%s\" is not a TLS stack besides bearssl (want %s)",
+				e->key, at + 1, buf_cstr(&ids));
+			buf_free(&ids);
+			return -1;
+		}
 		if (!ph->power)
 			return ERR_AT(e->line, "%s: the device is powered off in this phase",
 				e->key);
@@ -522,9 +536,19 @@ scn_expect_for(const scn_phase *ph, const char *device)
 {
 	size_t i;
 
-	for (i = 0; i < ph->nexpects; i++)
-		if (strcmp(ph->expects[i].device, device) == 0)
-			return &ph->expects[i];
+	const char *at = strchr(device, '@'), *dash;
+	size_t n[3], k;
+
+	/* DEVICE@STACK-VARIANT, then DEVICE@STACK, then DEVICE. */
+	n[0] = strlen(device);
+	dash = at != NULL ? strchr(at, '-') : NULL;
+	n[1] = dash != NULL ? (size_t)(dash - device) : n[0];
+	n[2] = at != NULL ? (size_t)(at - device) : n[0];
+	for (k = 0; k < 3; k++)
+		for (i = 0; i < ph->nexpects; i++)
+			if (strlen(ph->expects[i].device) == n[k]
+				&& strncmp(ph->expects[i].device, device, n[k]) == 0)
+				return &ph->expects[i];
 	return NULL;
 }
 

@@ -33,7 +33,7 @@ int scn_outcome_from_name(const char *name);
 typedef enum { RTC_PHASE, RTC_ABSOLUTE, RTC_OFFSET, RTC_NONE } scn_rtc_mode;
 
 typedef struct {
-	char *device;
+	char *device;		/* DEVICE, or DEVICE@STACKID for one TLS stack */
 	scn_outcome outcome;
 	int required;		/* 1 Required, 0 Recommended */
 	char *why;		/* optional explanation, NULL if none */
@@ -94,7 +94,10 @@ void scn_free(scenario *s);
 /* 1 if the scenario has the tag. */
 int scn_has_tag(const scenario *s, const char *tag);
 
-/* The expectation of a device in a phase, or NULL. */
+/* The expectation of a device in a phase, or NULL. A device on a TLS stack
+ * (scenario/stack.h: DEVICE@STACK-VARIANT) takes the first of
+ * expect.DEVICE@STACK-VARIANT, expect.DEVICE@STACK, expect.DEVICE (or the
+ * phase's expect) the scenario gives. */
 const scn_expect *scn_expect_for(const scn_phase *ph, const char *device);
 
 /* The device's RTC at power-on in a phase: 1 and *t set, or 0 for no RTC. */

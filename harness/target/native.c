@@ -15,6 +15,8 @@
 
 typedef struct {
 	char *agent;		/* the program, relative to the build directory */
+	char *stack_agent;	/* the program on a TLS stack other than bearssl
+				 * ({stack}), or NULL */
 	char *args;		/* its arguments, with placeholders */
 	int capture;		/* capture = loopback */
 } native_desc;
@@ -31,6 +33,7 @@ native_free(tgt *t)
 	if (d == NULL)
 		return;
 	free(d->agent);
+	free(d->stack_agent);
 	free(d->args);
 	free(d);
 	t->priv = NULL;
@@ -45,6 +48,7 @@ native_load(tgt *t, cfg_section *s, char *err, size_t errlen)
 	t->priv = d;
 	d->agent = tgt_get(s, "agent");
 	d->args = tgt_get(s, "args");
+	d->stack_agent = tgt_get(s, "stack-agent");
 	if (d->agent == NULL)
 		return util_err(err, errlen, "%s: a native target needs \"agent\"", t->conf_path);
 	cap = tgt_get(s, "capture");
@@ -62,15 +66,30 @@ native_load(tgt *t, cfg_section *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* The program of a device: the agent, or on a TLS stack other than bearssl
+ * the stack's (variants are chosen at run time by the profile: one binary).
+ * Allocated, or NULL when the target has none for the stack. */
+static char *
+native_program(const tgt *t, const char *device)
+{
+	const native_desc *d = t->priv;
+
+	if (tgt_device_on_default_stack(device))
+		return tgt_file(t, d->agent, device);
+	return d->stack_agent != NULL ? tgt_file(t, d->stack_agent, device) : NULL;
+}
+
 static int
 native_prepare(const tgt *t, const char *device, const char *case_dir, const char *etc_src,
 	char *err, size_t errlen)
 {
-	const native_desc *d = t->priv;
-	char *agent = tgt_file(t, d->agent, device);
-	int ok = access(agent, X_OK) == 0, r;
+	char *agent = native_program(t, device);
+	int ok = agent != NULL && access(agent, X_OK) == 0, r;
 
-	if (!ok)
+	if (agent == NULL)
+		util_err(err, errlen, "%s: %s: the target runs no TLS stack but bearssl (no "
+			"stack-agent in %s)", t->name, device, t->conf_path);
+	else if (!ok)
 		util_err(err, errlen, "%s: no program at %s (run make)", t->name, agent);
 	free(agent);
 	if (!ok)
@@ -115,7 +134,11 @@ native_power_on(const tgt *t, const tgt_boot_args *a, tgt_power **out, char *err
 	const char *vals[] = { etc, flash, a->case_dir, a->device, date, port, server, sntp,
 		sntp_port, a->boot_dir };
 	argv = xcalloc(2, sizeof *argv);
-	argv[n++] = tgt_file(t, d->agent, a->device);
+	if ((argv[n] = native_program(t, a->device)) == NULL) {
+		util_err(err, errlen, "%s: the target runs no TLS stack but bearssl", t->name);
+		goto out;
+	}
+	n++;
 	if (d->args != NULL && tgt_expand_words(d->args, names, vals, sizeof names / sizeof *names,
 		&argv, &n, err, errlen) != 0) {
 		char msg[256];
@@ -201,12 +224,9 @@ native_wire_port(const tgt *t, int server_port)
 static size_t
 native_boot_files(const tgt *t, const char *device, char **labels, char **paths, size_t max)
 {
-	const native_desc *d = t->priv;
-
-	if (max < 1)
+	if (max < 1 || (paths[0] = native_program(t, device)) == NULL)
 		return 0;
 	labels[0] = xstrdup("agent");
-	paths[0] = tgt_file(t, d->agent, device);
 	return 1;
 }
 

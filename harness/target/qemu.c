@@ -8,6 +8,7 @@
 #include "target/qmp.h"
 #include "run/cpio.h"
 #include "run/proc.h"
+#include "scenario/stack.h"
 #include "time/simtime.h"
 
 #include <errno.h>
@@ -20,6 +21,7 @@ typedef struct {
 	char *qemu, *machine, *cpu, *accel, *memory;
 	char *kernel, *initramfs, *append, *bios, *pflash;
 	char *flash, *flash_device, *nic, *qemu_args;
+	char *stack_overlay;		/* an archive putting the device on {stack}, or NULL */
 	char *guest_server;		/* host of the update server as the guest sees it */
 	int guest_port;
 	int network;			/* 1 user-restricted or lab, 0 none */
@@ -44,6 +46,7 @@ qemu_free(tgt *t)
 	free(d->qemu); free(d->machine); free(d->cpu); free(d->accel); free(d->memory);
 	free(d->kernel); free(d->initramfs); free(d->append); free(d->bios); free(d->pflash);
 	free(d->flash); free(d->flash_device); free(d->nic); free(d->qemu_args);
+	free(d->stack_overlay);
 	free(d->guest_server);
 	free(d);
 	t->priv = NULL;
@@ -101,6 +104,7 @@ qemu_load(tgt *t, cfg_section *s, char *err, size_t errlen)
 	d->flash_device = tgt_get(s, "flash-device");
 	d->nic = tgt_get(s, "nic");
 	d->qemu_args = tgt_get(s, "qemu-args");
+	d->stack_overlay = tgt_get(s, "stack-overlay");
 	if (get_choice(s, t, "network", networks, &net, err, errlen) != 0
 		|| get_choice(s, t, "capture", captures, &cap, err, errlen) != 0
 		|| get_choice(s, t, "clock", clocks, &clk, err, errlen) != 0
@@ -121,6 +125,9 @@ qemu_load(tgt *t, cfg_section *s, char *err, size_t errlen)
 	if (d->kernel == NULL && d->bios == NULL && d->pflash == NULL && d->flash == NULL)
 		return util_err(err, errlen, "%s: nothing to boot: set \"kernel\", \"bios\", "
 			"\"pflash\" or \"flash\"", t->conf_path);
+	if (d->stack_overlay != NULL && (d->kernel == NULL || d->initramfs == NULL))
+		return util_err(err, errlen, "%s: stack-overlay needs \"kernel\" and "
+			"\"initramfs\" (it is appended to the initramfs)", t->conf_path);
 	if (d->config_initramfs && (d->kernel == NULL || d->initramfs == NULL))
 		return util_err(err, errlen, "%s: config = initramfs needs \"kernel\" and "
 			"\"initramfs\" (or set config = none)", t->conf_path);
@@ -189,6 +196,11 @@ qemu_prepare(const tgt *t, const char *device, const char *case_dir, const char 
 		free(path);
 		path = NULL;
 	}
+	if (!tgt_device_on_default_stack(device) && d->stack_overlay == NULL) {
+		util_err(err, errlen, "%s: %s: the target runs no TLS stack but bearssl (no "
+			"stack-overlay in %s)", t->name, device, t->conf_path);
+		goto out;
+	}
 	if (d->initramfs != NULL) {
 		init = tgt_file(t, d->initramfs, device);
 		if (util_read_file(init, &img, &len, err, errlen) != 0) {
@@ -203,6 +215,26 @@ qemu_prepare(const tgt *t, const char *device, const char *case_dir, const char 
 		 * /etc/rotsim and an /etc/hosts naming the update server. It is
 		 * removed when the case ends (its recipe and hash are the evidence). */
 		buf_append(&b, img, len);
+		/* A device on another TLS stack: the stack's agent (and what it
+		 * needs) over the image's, at the same path. Archives are joined
+		 * on 4-byte boundaries; the kernel skips the zeros between. */
+		if (!tgt_device_on_default_stack(device)) {
+			unsigned char *ov;
+			size_t ovlen;
+			char msg[512], *ovp = tgt_file(t, d->stack_overlay, device);
+			if (util_read_file(ovp, &ov, &ovlen, msg, sizeof msg) != 0) {
+				util_err(err, errlen, "%s: no agent for TLS stack %.*s at %s (run make "
+					"images-stacks)", t->name, (int)strcspn(scn_device_stack(device), "-"),
+					scn_device_stack(device), ovp);
+				free(ovp);
+				goto out;
+			}
+			free(ovp);
+			while (b.len % 4)
+				buf_putc(&b, 0);
+			buf_append(&b, ov, ovlen);
+			free(ov);
+		}
 		if (d->config_initramfs) {
 			while (b.len % 4)
 				buf_putc(&b, 0);
@@ -429,11 +461,14 @@ static size_t
 qemu_boot_files(const tgt *t, const char *device, char **labels, char **paths, size_t max)
 {
 	const qemu_desc *d = t->priv;
-	const char *pats[5] = { d->kernel, d->initramfs, d->flash, d->bios, d->pflash };
-	static const char *const names[5] = { "kernel", "initramfs", "flash", "bios", "pflash" };
+	const char *pats[6] = { d->kernel, d->initramfs,
+		tgt_device_on_default_stack(device) ? NULL : d->stack_overlay, d->flash, d->bios,
+		d->pflash };
+	static const char *const names[6] = { "kernel", "initramfs", "stack-overlay", "flash",
+		"bios", "pflash" };
 	size_t n = 0, i;
 
-	for (i = 0; i < 5 && n < max; i++)
+	for (i = 0; i < 6 && n < max; i++)
 		if (pats[i] != NULL) {
 			labels[n] = xstrdup(names[i]);
 			paths[n++] = tgt_file(t, pats[i], device);

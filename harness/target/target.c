@@ -5,6 +5,7 @@
 #include "target/target.h"
 #include "common/json.h"
 #include "paths.h"
+#include "scenario/stack.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -225,17 +226,33 @@ char *
 tgt_file(const tgt *t, const char *pattern, const char *device)
 {
 	buf_t b = {0};
-	const char *p = pattern, *q;
+	const char *p = pattern, *q, *stack = scn_device_stack(device);
+	size_t base = scn_device_base_len(device), slen = strcspn(stack, "-");
 
 	if (pattern[0] != '/')
 		buf_printf(&b, "%s/", t->build_dir);
-	while ((q = strstr(p, "{device}")) != NULL) {
+	while ((q = strchr(p, '{')) != NULL) {
 		buf_append(&b, p, (size_t)(q - p));
-		buf_puts(&b, device);
-		p = q + 8;
+		if (strncmp(q, "{device}", 8) == 0) {
+			buf_append(&b, device, base);
+			p = q + 8;
+		} else if (strncmp(q, "{stack}", 7) == 0) {
+			buf_append(&b, stack, slen);
+			p = q + 7;
+		} else {
+			buf_putc(&b, '{');
+			p = q + 1;
+		}
 	}
 	buf_puts(&b, p);
 	return buf_cstr(&b);
+}
+
+/* see target.h */
+int
+tgt_device_on_default_stack(const char *device)
+{
+	return strcmp(scn_device_stack(device), SCN_STACK_DEFAULT) == 0;
 }
 
 /* see target.h */

@@ -50,7 +50,7 @@ struct tgt {
 
 /* One power-on of a device. */
 typedef struct {
-	const char *device;	/* device name */
+	const char *device;	/* device name: DEVICE or DEVICE@STACKID */
 	const char *case_dir;	/* holds the flash and configuration that persist */
 	const char *boot_dir;	/* the phase's directory: console-N.log, captures */
 	int64_t rtc;		/* the RTC at power-on (simulated seconds) */
@@ -125,9 +125,16 @@ void tgt_free(tgt *t);
  * bin/ (BUILD/bin/rotsim). Allocated with xmalloc(). */
 char *tgt_build_dir(void);
 
-/* A path of the description: pattern with {device} replaced, relative to the
- * build directory unless absolute. Allocated with xmalloc(). */
+/* A path of the description: pattern with {device} replaced by the device's
+ * name and {stack} by the name of its TLS stack (device may be
+ * DEVICE@STACKID, scenario/stack.h: {device} is DEVICE, {stack} the STACK
+ * part of the id, "bearssl" without '@'), relative to the build directory
+ * unless absolute. Allocated with xmalloc(). */
 char *tgt_file(const tgt *t, const char *pattern, const char *device);
+
+/* 1 if the device (DEVICE or DEVICE@STACKID) runs on bearssl, the stack a
+ * device image carries unless told otherwise. */
+int tgt_device_on_default_stack(const char *device);
 
 /*
  * Split a description's value into words (blanks separate them) after

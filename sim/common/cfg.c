@@ -12,7 +12,7 @@
 static int
 wordchar(int c)
 {
-	return isalnum(c) || c == '-' || c == '_' || c == '.' || c == '+' || c == '/';
+	return isalnum(c) || c == '-' || c == '_' || c == '.' || c == '+' || c == '/' || c == '@';
 }
 
 static char *

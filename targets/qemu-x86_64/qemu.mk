@@ -43,6 +43,21 @@ $(QEMU_OUT.$(1))/$(2)/flash.img: $(QEMU_DIR)/mkflash.sh
 images-$(1): $(QEMU_OUT.$(1))/$(2)/initramfs.cpio.gz $(QEMU_OUT.$(1))/$(2)/flash.img
 endef
 
+# $(call qemu_stack_overlay,ARCH,STACK,AGENT[,LIBDIRS])
+# The overlay that puts any device of ARCH on TLS stack STACK: an archive
+# holding AGENT as /bin/rotsim-agent (and, for a dynamically linked AGENT,
+# its loader and the shared libraries it needs from LIBDIRS), which the qemu
+# driver appends to a case's initrd (target.conf: stack-overlay). Built by
+# images-stacks-ARCH (and images-stacks), not by images: the agents take a
+# while to link, and only runs on other stacks need them.
+define qemu_stack_overlay
+$(BUILD)/images/$(1)/agent-$(2).cpio.gz: $(3) $(QEMU_DIR)/mkoverlay.sh
+	$(QEMU_DIR)/mkoverlay.sh $$@ $(3) $(4)
+.PHONY: images-stacks-$(1) images-stacks
+images-stacks: images-stacks-$(1)
+images-stacks-$(1): $(BUILD)/images/$(1)/agent-$(2).cpio.gz
+endef
+
 # $(call qemu_target,ARCH,DEBIAN_ARCH,CROSS_CC)
 # Kernel, modules and busybox come from Debian packages of DEBIAN_ARCH; the test
 # agent is compiled with CROSS_CC. Defines images-ARCH.

@@ -38,15 +38,31 @@ setup(void)
 	fputs("[profile clocky]\nclock = sntp\n", f);
 	fclose(f);
 	free(p);
+	/* One whose profile names its TLS stack, and one that names none. */
+	p = xasprintf("%s/stacky.profile", profdir);
+	f = fopen(p, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("[profile stacky]\ntls = openssl partial-chain\n", f);
+	fclose(f);
+	free(p);
+	p = xasprintf("%s/badstack.profile", profdir);
+	f = fopen(p, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("[profile badstack]\ntls = openssl trusted-last\n", f);
+	fclose(f);
+	free(p);
 	setenv("ROTSIM_PROFILES", profdir, 1);
 }
 
 static void
 teardown(void)
 {
-	char *p = xasprintf("%s/clocky.profile", profdir);
-	unlink(p);
-	free(p);
+	static const char *const files[] = { "clocky", "stacky", "badstack" };
+	for (size_t i = 0; i < 3; i++) {
+		char *p = xasprintf("%s/%s.profile", profdir, files[i]);
+		unlink(p);
+		free(p);
+	}
 	rmdir(profdir);
 	strcpy(profdir, "/tmp/rotsim-plan-XXXXXX");
 }
@@ -57,7 +73,7 @@ START_TEST(test_indices_in_order)
 	char err[256];
 	size_t i;
 
-	ck_assert_int_eq(plan_build(&p, scns, 2, NULL, 0, tgts, 2, 1, 1, err, sizeof err), 0);
+	ck_assert_int_eq(plan_build(&p, scns, 2, NULL, 0, NULL, 0, tgts, 2, 1, 1, err, sizeof err), 0);
 	ck_assert_uint_eq(p.total, (3 + 2) * 2);
 	ck_assert_uint_eq(p.n, p.total);
 	for (i = 0; i < p.n; i++)
@@ -78,13 +94,13 @@ START_TEST(test_shards_partition_the_plan)
 	int n, k;
 	size_t i, seen;
 
-	ck_assert_int_eq(plan_build(&whole, scns, 2, NULL, 0, tgts, 2, 1, 1, err, sizeof err), 0);
+	ck_assert_int_eq(plan_build(&whole, scns, 2, NULL, 0, NULL, 0, tgts, 2, 1, 1, err, sizeof err), 0);
 	for (n = 1; n <= 7; n++) {
 		unsigned char hit[64];
 		memset(hit, 0, sizeof hit);
 		seen = 0;
 		for (k = 1; k <= n; k++) {
-			int r = plan_build(&part, scns, 2, NULL, 0, tgts, 2, k, n, err, sizeof err);
+			int r = plan_build(&part, scns, 2, NULL, 0, NULL, 0, tgts, 2, k, n, err, sizeof err);
 			if ((size_t)k > whole.total) {
 				/* more shards than cases: an empty shard is an error */
 				ck_assert_int_eq(r, -1);
@@ -118,7 +134,7 @@ START_TEST(test_skip_keeps_index)
 	char err[256];
 	size_t i, skipped = 0;
 
-	ck_assert_int_eq(plan_build(&p, scns, 2, NULL, 0, tgts, 2, 1, 1, err, sizeof err), 0);
+	ck_assert_int_eq(plan_build(&p, scns, 2, NULL, 0, NULL, 0, tgts, 2, 1, 1, err, sizeof err), 0);
 	for (i = 0; i < p.n; i++) {
 		int want = strcmp(p.cases[i].device, "clocky") == 0 && !p.cases[i].target->udp;
 		ck_assert_int_eq(p.cases[i].skip != NULL, want);
@@ -139,16 +155,76 @@ START_TEST(test_device_filter_and_suggestion)
 	char err[256];
 	const char *one[] = { "pin-r3" }, *typo[] = { "pin-r4" }, *far[] = { "zzzzzzzz" };
 
-	ck_assert_int_eq(plan_build(&p, scns, 2, one, 1, tgts, 2, 1, 1, err, sizeof err), 0);
+	ck_assert_int_eq(plan_build(&p, scns, 2, one, 1, NULL, 0, tgts, 2, 1, 1, err, sizeof err), 0);
 	ck_assert_uint_eq(p.n, 4);
 	ck_assert_str_eq(p.cases[0].scn->name, "first");
 	ck_assert_str_eq(p.cases[3].scn->name, "second");
 	plan_free(&p);
-	ck_assert_int_eq(plan_build(&p, scns, 2, typo, 1, tgts, 2, 1, 1, err, sizeof err), -1);
+	ck_assert_int_eq(plan_build(&p, scns, 2, typo, 1, NULL, 0, tgts, 2, 1, 1, err, sizeof err), -1);
 	ck_assert_ptr_nonnull(strstr(err, "\"pin-r4\""));
 	ck_assert_ptr_nonnull(strstr(err, "did you mean \"pin-r3\""));
-	ck_assert_int_eq(plan_build(&p, scns, 2, far, 1, tgts, 2, 1, 1, err, sizeof err), -1);
+	ck_assert_int_eq(plan_build(&p, scns, 2, far, 1, NULL, 0, tgts, 2, 1, 1, err, sizeof err), -1);
 	ck_assert_ptr_null(strstr(err, "did you mean"));
+}
+END_TEST
+
+START_TEST(test_stacks)
+{
+	plan p, whole;
+	char err[256];
+	const char *two[] = { "mbedtls", "bearssl" }, *typo[] = { "mbedtsl" };
+	const char *one[] = { "pin-r3" };
+	size_t i;
+
+	/* Every device on each stack, in the order given; targets innermost;
+	 * bearssl keeps the plain name. */
+	ck_assert_int_eq(plan_build(&p, scns, 2, NULL, 0, two, 2, tgts, 2, 1, 1, err,
+		sizeof err), 0);
+	ck_assert_uint_eq(p.total, (3 + 2) * 2 * 2);
+	for (i = 0; i < p.n; i++)
+		ck_assert_uint_eq(p.cases[i].index, i);
+	ck_assert_str_eq(p.cases[0].device, "root-x1@mbedtls");
+	ck_assert_str_eq(p.cases[0].stack, "mbedtls");
+	ck_assert_str_eq(p.cases[1].device, "root-x1@mbedtls");
+	ck_assert_str_eq(p.cases[1].target->name, "tcp-only");
+	ck_assert_str_eq(p.cases[2].device, "root-x1");
+	ck_assert_str_eq(p.cases[2].stack, "bearssl");
+	ck_assert_str_eq(p.cases[4].device, "pin-r3@mbedtls");
+	/* The SNTP device is skipped on the TCP-only target on every stack. */
+	ck_assert_uint_eq(p.skipped, 2);
+	plan_free(&p);
+	/* Shards of a plan with stacks take the same cases. */
+	ck_assert_int_eq(plan_build(&whole, scns, 2, one, 1, two, 2, tgts, 2, 1, 1, err,
+		sizeof err), 0);
+	ck_assert_int_eq(plan_build(&p, scns, 2, one, 1, two, 2, tgts, 2, 2, 3, err,
+		sizeof err), 0);
+	for (i = 0; i < p.n; i++)
+		ck_assert_str_eq(p.cases[i].device, whole.cases[p.cases[i].index].device);
+	plan_free(&p);
+	plan_free(&whole);
+	/* An unknown stack id names the closest. */
+	ck_assert_int_eq(plan_build(&p, scns, 2, NULL, 0, typo, 1, tgts, 2, 1, 1, err,
+		sizeof err), -1);
+	ck_assert_str_eq(err, "no TLS stack \"mbedtsl\" (did you mean \"mbedtls\"?)");
+	/* Without --stack a profile's tls picks the stack. */
+	static char *devs_c[] = { "stacky", "root-x1" };
+	scenario own;
+	memset(&own, 0, sizeof own);
+	own.name = "own";
+	own.devices = devs_c;
+	own.ndevices = 2;
+	ck_assert_int_eq(plan_build(&p, &own, 1, NULL, 0, NULL, 0, tgts, 1, 1, 1, err,
+		sizeof err), 0);
+	ck_assert_uint_eq(p.n, 2);
+	ck_assert_str_eq(p.cases[0].device, "stacky@openssl-partial-chain");
+	ck_assert_str_eq(p.cases[1].device, "root-x1");
+	plan_free(&p);
+	static char *devs_d[] = { "badstack" };
+	own.devices = devs_d;
+	own.ndevices = 1;
+	ck_assert_int_eq(plan_build(&p, &own, 1, NULL, 0, NULL, 0, tgts, 1, 1, 1, err,
+		sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "tls = openssl trusted-last names no TLS stack"));
 }
 END_TEST
 
@@ -176,6 +252,7 @@ main(void)
 	tcase_add_test(tc, test_shards_partition_the_plan);
 	tcase_add_test(tc, test_skip_keeps_index);
 	tcase_add_test(tc, test_device_filter_and_suggestion);
+	tcase_add_test(tc, test_stacks);
 	tcase_add_test(tc, test_closest);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

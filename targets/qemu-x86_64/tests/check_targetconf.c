@@ -70,6 +70,14 @@ START_TEST(test_target_conf)
 		ck_assert_msg(*e->val != '\0' || strcmp(keys[i], "cpu") == 0,
 			"%s:%d: \"%s\" is empty", path, e->line, keys[i]);
 	}
+	/* Optional keys: present in some descriptions only. */
+	static const char *const optional[] = { "stack-overlay" };
+	for (i = 0; i < sizeof optional / sizeof optional[0]; i++)
+		if ((e = cfg_get(s, optional[i], &dup)) != NULL) {
+			ck_assert_msg(dup == NULL, "%s:%d: \"%s\" given twice", path, dup->line,
+				optional[i]);
+			ck_assert_ptr_nonnull(strstr(e->val, "{stack}"));
+		}
 	e = cfg_unused(s);
 	ck_assert_msg(e == NULL, "%s:%d: unknown key \"%s\"", path, e ? e->line : 0, e ? e->key : "");
 	for (i = 0; i < sizeof methods / sizeof methods[0]; i++)
