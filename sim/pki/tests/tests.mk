@@ -19,4 +19,4 @@ TEST_TOOLS += $(BEARVERIFY)
 SCRIPT_TESTS += sim/pki/tests/validators.sh sim/pki/tests/fields.sh sim/pki/tests/determinism.sh \
 	sim/pki/tests/zoo.sh
 BENCH_SCRIPTS += sim/pki/bench/bench_pki.sh
-DEPS_TEST += gnutls-bin faketime hyperfine
+DEPS_TEST += gnutls-bin faketime hyperfine openssl
