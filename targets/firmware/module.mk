@@ -134,7 +134,7 @@ CHECK_EXTRA_LIBS.check_firmware_flash := $(FW_DEVLIB)
 FUZZ_SRCS += $(FW_DIR)/fuzz/fuzz_bundle.c
 SCRIPT_TESTS += $(FW_DIR)/tests/update.sh $(FW_DIR)/tests/trust.sh $(FW_DIR)/tests/faults.sh \
 	$(FW_DIR)/tests/ota-trust.sh $(FW_DIR)/tests/clock.sh $(FW_DIR)/tests/qemu.sh \
-	$(FW_DIR)/tests/stacks.sh
+	$(FW_DIR)/tests/stacks.sh $(FW_DIR)/tests/stacks-scn.sh $(FW_DIR)/tests/stacks-tools.sh
 
 # ---- Device images for the QEMU targets (targets/qemu-x86_64/qemu.mk) ----
 # One device per trust profile, named after it. Its payload (/etc/rotsim/ in

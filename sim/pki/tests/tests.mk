@@ -1,4 +1,5 @@
 # Tests and benchmarks of the Let's Encrypt mirror (scenarios/pki/letsencrypt.pki).
+# zoo.sh reads back the shapes of scenarios/pki/stack-zoo.pki (the stack scenarios).
 # Included from sim/pki/module.mk.
 #
 # bearverify is BearSSL's br_x509_minimal behind a command line; the script tests use
@@ -15,6 +16,7 @@ $(BEARVERIFY): $(BUILD)/obj/sim/pki/tests/bearverify.o $(BUILD)/lib/librotsim.a
 
 -include $(BUILD)/obj/sim/pki/tests/bearverify.d
 TEST_TOOLS += $(BEARVERIFY)
-SCRIPT_TESTS += sim/pki/tests/validators.sh sim/pki/tests/fields.sh sim/pki/tests/determinism.sh
+SCRIPT_TESTS += sim/pki/tests/validators.sh sim/pki/tests/fields.sh sim/pki/tests/determinism.sh \
+	sim/pki/tests/zoo.sh
 BENCH_SCRIPTS += sim/pki/bench/bench_pki.sh
-DEPS_TEST += gnutls-bin faketime hyperfine
+DEPS_TEST += gnutls-bin faketime hyperfine openssl
