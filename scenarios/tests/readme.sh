@@ -95,7 +95,10 @@ if [ "$mode" = --print ]; then
 fi
 
 # The rows: "| `name` | event | checks | cell | ... |".
-rows=$(grep -E '^\| *`[a-z0-9][a-z0-9._+-]*` *\|' "$readme")
+# The catalogue's rows: those of the section "## The table" only (the
+# per-stack and lab tables below it have rows of their own).
+rows=$(awk '/^## / { in_table = ($0 == "## The table") } in_table' "$readme" |
+	grep -E '^\| *`[a-z0-9][a-z0-9._+-]*` *\|')
 readme_names=$(sed -E 's/^\| *`([^`]*)`.*/\1/' <<<"$rows" | sort)
 list_names=$(sort <<<"$names")
 missing=$(comm -23 <(echo "$list_names") <(echo "$readme_names"))
