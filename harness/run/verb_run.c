@@ -3,6 +3,7 @@
  *            [--out DIR] [--seed S]
  * rotsim verdict DIR
  */
+#include "report/report.h"
 #include "run/runner.h"
 #include "fw/fw.h"
 #include "paths.h"
@@ -33,7 +34,8 @@ run_usage(FILE *f)
 "                  [--stack LIST] [-j N] [--shard K/N] [--out DIR] [--force] [--seed S]\n"
 "                  [--scenarios DIR] [--targets DIR] [--devices DIR]\n"
 "                  [--build DIR] [--cache DIR] [--dry-run]\n"
-"                  [--signing-key FILE] [--no-report] [-q]\n"
+"                  [--signing-key FILE] [--no-report] [--product NAME]\n"
+"                  [--firmware-version V] [-q]\n"
 "\n"
 "Run named scenarios (scenarios/NAME.scn; with no name, those tagged \"default\")\n"
 "on a target: for every device of a scenario and every phase, start the update\n"
@@ -62,6 +64,9 @@ run_usage(FILE *f)
 "  --dry-run        print the cases the run would run (index, scenario,\n"
 "                   device@target; device@stack@target on a stack) and exit\n"
 "  --no-report      do not write report.html, report.md and report.json\n"
+"  --product NAME, --firmware-version V\n"
+"                   the product and firmware version under test, named in the\n"
+"                   report's header and sign-off block (rotsim report has them too)\n"
 "  --signing-key F  sign manifests and bundles with this P-256 key (PEM), the\n"
 "                   one the device's firmware trusts; default: a fresh key per\n"
 "                   run, whose public half the device's configuration carries\n"
@@ -215,11 +220,14 @@ verb_run(int argc, char **argv)
 		{ "devices", required_argument, NULL, 'V' },
 		{ "no-report", no_argument, NULL, 'R' },
 		{ "signing-key", required_argument, NULL, 'K' },
+		{ "product", required_argument, NULL, 'P' },
+		{ "firmware-version", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	run_opts o;
 	const char *targets[8], *devices[64], *out = NULL, *tag = NULL;
+	const char *product = NULL, *fw_version = NULL;
 	char *signing_abs = NULL, *build = NULL, err[2048], **names = NULL, **devs = NULL;
 	char **stacks = NULL;
 	const char *stack_args[8];
@@ -304,6 +312,8 @@ verb_run(int argc, char **argv)
 		case 'T': tag = optarg; break;
 		case 'R': no_report = 1; break;
 		case 'K': o.signing_key = optarg; break;
+		case 'P': product = optarg; break;
+		case 'W': fw_version = optarg; break;
 		case 'h': run_usage(stdout); free(build); return 0;
 		default: run_usage(stderr); free(build); return 2;
 		}
@@ -481,9 +491,13 @@ verb_run(int argc, char **argv)
 	 * interrupted run: its partial results are what the report shows). */
 	char *sum = xasprintf("%s/summary.json", outdir);
 	if (!no_report && access(sum, R_OK) == 0) {
-		char *rargv[] = { "report", outdir, tm.quiet ? "--quiet" : NULL, NULL };
+		rep_options ro;
+		memset(&ro, 0, sizeof ro);
+		ro.subject.product = product;
+		ro.subject.firmware_version = fw_version;
+		ro.quiet = tm.quiet;
 		fflush(stdout);
-		if (verb_report(tm.quiet ? 3 : 2, rargv) == 2)
+		if (rep_report_dir(outdir, &ro) == 2)
 			fprintf(stderr, "rotsim run: the report of %s was not written (rotsim report "
 				"%s says why)\n", outdir, outdir);
 	}

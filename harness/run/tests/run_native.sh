@@ -7,8 +7,12 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 out=$tmp/seed
-"$ROTSIM" run le-r3-to-r10 mitm-rogue-root --target native --out "$out" -q -j 2 > "$tmp/log" \
+"$ROTSIM" run le-r3-to-r10 mitm-rogue-root --target native --out "$out" -q -j 2 \
+	--product "Acme Gateway" --firmware-version 4.2.1 > "$tmp/log" \
 	|| { cat "$tmp/log"; fail "run: exit $?"; }
+# rotsim run hands the product and firmware version to the report it writes.
+jq -e '.product == "Acme Gateway" and .firmware_version == "4.2.1"' \
+	"$out/report.json" > /dev/null || fail "report.json: no product/firmware version from rotsim run"
 j=$out/junit.xml
 [ "$(junit_count "$j")" -eq 12 ] || fail "junit: $(junit_count "$j") testcases, want 12"
 [ "$(junit_failures "$j")" -eq 0 ] && [ "$(junit_errors "$j")" -eq 0 ] || fail "junit failures"

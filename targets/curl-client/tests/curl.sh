@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The curl update client (targets/curl-client) judged like any device:
-# le-r3-to-r10, mitm-rogue-root and operator-missing-intermediate, natively
-# (under faketime) and on qemu-x86_64, all as the catalogue expects. Besides
+# le-r3-to-r10, mitm-rogue-root and operator-missing-intermediate natively
+# (under faketime), and le-r3-to-r10 on qemu-x86_64 (a QEMU boot costs
+# seconds: the three there are ROTSIM_CURL_QEMU_ALL=1), all as the catalogue
+# expects. Besides
 # the whole run passing, the facts that matter most are checked by name: the
 # R3-only (partial-chain) device is rejected after the renewal, curl -k is
 # caught insecure by the rogue root, and the console shows it was the curl
@@ -22,8 +24,11 @@ check() {	# check DIR TARGET
 	local out=$1 target=$2 got
 	got=$(outcome "$out" le-r3-to-r10 pin-r3 after)
 	[ "$got" = rejected ] || { echo "FAIL: $target: pin-r3 after the renewal: $got"; exit 1; }
-	got=$(outcome "$out" mitm-rogue-root insecure mitm)
-	[ "$got" = insecure ] || { echo "FAIL: $target: curl -k under the rogue root: $got"; exit 1; }
+	if [ -f "$out/cases/mitm-rogue-root/insecure@$target/02-mitm/phase.json" ] ||
+		[ "$target" = native-curl ]; then
+		got=$(outcome "$out" mitm-rogue-root insecure mitm)
+		[ "$got" = insecure ] || { echo "FAIL: $target: curl -k under the rogue root: $got"; exit 1; }
+	fi
 	got=$(outcome "$out" le-r3-to-r10 root-x1 before)
 	[ "$got" = updated ] || { echo "FAIL: $target: root-x1 before: $got"; exit 1; }
 	local con
@@ -38,7 +43,9 @@ check() {	# check DIR TARGET
 
 for target in native-curl qemu-x86_64-curl; do
 	rc=0
-	"$ROTSIM" run "${scenarios[@]}" --target "$target" -j 2 --no-report \
+	run=("${scenarios[@]}")
+	[ "$target" = native-curl ] || [ -n "${ROTSIM_CURL_QEMU_ALL:-}" ] || run=(le-r3-to-r10)
+	"$ROTSIM" run "${run[@]}" --target "$target" -j 2 --no-report \
 		--out "$tmp/$target" > "$tmp/$target.log" 2>&1 || rc=$?
 	if [ $rc -ne 0 ]; then
 		echo "FAIL: rotsim run on $target: exit $rc"; cat "$tmp/$target.log"; exit 1
