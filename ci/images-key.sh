@@ -9,7 +9,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 {
 	find targets -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
-	for p in linux-image-cloud-amd64 busybox-static qemu-system-x86 libbearssl-dev; do
+	# The TLS stacks the agents link (host and arm64) and the curl client's
+	# programs: the images and overlays carry them.
+	for p in linux-image-cloud-amd64 busybox-static qemu-system-x86 libbearssl-dev \
+		libmbedtls-dev libwolfssl-dev libssl-dev libgnutls28-dev libmbedtls-dev:arm64 \
+		libssl-dev:arm64 libgnutls30:arm64 curl openssl; do
 		printf '%s %s\n' "$p" "$(apt-cache policy "$p" 2>/dev/null \
 			| awk '/Candidate:/ { print $2 }')"
 	done

@@ -40,11 +40,4 @@ cp "$client" "$r/usr/bin/update-client"
 printf '#!/bin/sh\nexec /usr/bin/update-client "$@"\n' > "$r/bin/rotsim-agent"
 chmod 0755 "$r/bin/rotsim-agent" "$r/usr/bin/update-client"
 
-find "$r" -type d -exec chmod 0755 {} +
-find "$r" -type f -perm /111 -exec chmod 0755 {} +
-find "$r" -type f ! -perm /111 -exec chmod 0644 {} +
-find "$r" -exec touch -h -d @0 {} +
-mkdir -p "$(dirname "$out")"
-(cd "$r" && find . -mindepth 1 | LC_ALL=C sort |
-	cpio --quiet -o -H newc --reproducible -R 0:0) | gzip -n -9 > "$out.tmp"
-mv -f "$out.tmp" "$out"
+"$(dirname "$0")/../qemu-x86_64/mkcpio.sh" "$r" "$out"

@@ -13,7 +13,8 @@ DEPS_RUN += curl openssl faketime
 # files win), in images/x86_64-curl/DEVICE/ for the qemu-x86_64-curl target.
 CURL_OVERLAY := $(BUILD)/images/x86_64/overlay-curl.cpio.gz
 CURL_DEVICES := $(basename $(notdir $(wildcard targets/firmware/profiles/*.profile)))
-$(CURL_OVERLAY): targets/curl-client/mkoverlay.sh targets/curl-client/update-client.sh
+$(CURL_OVERLAY): targets/curl-client/mkoverlay.sh targets/curl-client/update-client.sh \
+		targets/qemu-x86_64/mkcpio.sh
 	targets/curl-client/mkoverlay.sh $@ targets/curl-client/update-client.sh
 $(BUILD)/images/x86_64-curl/%/initramfs.cpio.gz: $(BUILD)/images/x86_64/%/initramfs.cpio.gz $(CURL_OVERLAY)
 	@mkdir -p $(@D)

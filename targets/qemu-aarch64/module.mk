@@ -23,7 +23,7 @@ check check-scripts: images-aarch64
 # loader from the host's arm64 packages). images-stacks makes every target's.
 QEMU_A64_OVERLAYS := $(FW_STACKS:%=$(BUILD)/images/aarch64/agent-%.cpio.gz)
 $(BUILD)/images/aarch64/agent-%.cpio.gz: $(FW_OUT)/aarch64/rotsim-agent-% \
-		targets/qemu-aarch64/mkoverlay.sh
+		targets/qemu-aarch64/mkoverlay.sh targets/qemu-x86_64/mkcpio.sh
 	targets/qemu-aarch64/mkoverlay.sh $@ $< $(FW_A64_LIBDIR)
 .PHONY: images-stacks images-stacks-aarch64
 images-stacks-aarch64: $(QEMU_A64_OVERLAYS)

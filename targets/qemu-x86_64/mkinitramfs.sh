@@ -42,13 +42,4 @@ if [ -n "$payload" ]; then
 	cp -RL "$payload/." "$r/etc/rotsim/"
 fi
 
-# Normalise what the checkout, the umask and the clock made different.
-find "$r" -type d -exec chmod 0755 {} +
-find "$r" -type f -perm /111 -exec chmod 0755 {} +
-find "$r" -type f ! -perm /111 -exec chmod 0644 {} +
-find "$r" -exec touch -h -d @0 {} +
-
-mkdir -p "$(dirname "$out")"
-(cd "$r" && find . -mindepth 1 | LC_ALL=C sort |
-	cpio --quiet -o -H newc --reproducible -R 0:0) | gzip -n -9 > "$out.tmp"
-mv -f "$out.tmp" "$out"
+"$(dirname "$0")/mkcpio.sh" "$r" "$out"

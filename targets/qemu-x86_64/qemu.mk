@@ -30,7 +30,7 @@ qemu_payload = $(or $(QEMU_PAYLOAD.$(1)),$(wildcard $(QEMU_DIR)/payload/$(1)))
 define qemu_device
 $(QEMU_OUT.$(1))/$(2)/initramfs.cpio.gz: $(QEMU_OUT.$(1))/busybox \
 		$(QEMU_OUT.$(1))/modules/modules.order $(QEMU_DIR)/init.sh \
-		$(QEMU_DIR)/mkinitramfs.sh $(or $(QEMU_AGENT.$(1).$(2)),$(QEMU_AGENT.$(1))) \
+		$(QEMU_DIR)/mkinitramfs.sh $(QEMU_DIR)/mkcpio.sh $(or $(QEMU_AGENT.$(1).$(2)),$(QEMU_AGENT.$(1))) \
 		$(call qemu_payload,$(2)) \
 		$(if $(call qemu_payload,$(2)),$(shell find $(call qemu_payload,$(2)) -type f 2>/dev/null)) \
 		$(QEMU_PAYLOAD_DEPS.$(2))
@@ -51,7 +51,7 @@ endef
 # images-stacks-ARCH (and images-stacks), not by images: the agents take a
 # while to link, and only runs on other stacks need them.
 define qemu_stack_overlay
-$(BUILD)/images/$(1)/agent-$(2).cpio.gz: $(3) $(QEMU_DIR)/mkoverlay.sh
+$(BUILD)/images/$(1)/agent-$(2).cpio.gz: $(3) $(QEMU_DIR)/mkoverlay.sh $(QEMU_DIR)/mkcpio.sh
 	$(QEMU_DIR)/mkoverlay.sh $$@ $(3) $(4)
 .PHONY: images-stacks-$(1) images-stacks
 images-stacks: images-stacks-$(1)
