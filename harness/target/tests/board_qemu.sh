@@ -35,7 +35,7 @@ grep -q 'rotsim: boot slot=. how=slot version=2' "$d/02-after/console.log" || fa
 # The board's identity: which board of the pool, the image's hash as deployed.
 sha=$(sha256sum "$ROTSIM_BUILD/images/x86_64/root-x1/initramfs.cpio.gz" | cut -d' ' -f1)
 jq -e --arg s "$sha" '.driver=="board" and .pool=="board-qemu" and (.board==0 or .board==1)
-	and .deploy_image_sha256==$s and (.console|startswith("tcp:127.0.0.1:4731"))' \
+	and .deploy_image_sha256==$s and (.console|startswith("tcp:127.0.0.1:2731"))' \
 	"$d/board.json" >/dev/null || fail "board.json: $(cat "$d/board.json")"
 # Both boards of the pool served cases.
 [ "$(cat "$out"/cases/le-r3-to-r10/*/board.json | jq -s '[.[].board] | unique | length')" -eq 2 ] \
@@ -53,13 +53,13 @@ targets=$tmp/targets
 mk() { # name port extra-sed
 	mkdir -p "$targets/$1"
 	cp "$ROTSIM_TOP/targets/board-qemu/board.sh" "$targets/$1/"
-	sed -e "s/4731{board}/$2{board}/g" -e "s|^lock = .*|lock = /run/lock/rotsim-board-test-$1-{board}.lock|" \
+	sed -e "s/2731{board}/$2{board}/g" -e "s|^lock = .*|lock = /run/lock/rotsim-board-test-$1-{board}.lock|" \
 		-e "s/^\[target board-qemu\]/[target $1]/" -e "s/^pool = .*/pool = $1/" -e "$3" \
 		"$ROTSIM_TOP/targets/board-qemu/target.conf" > "$targets/$1/target.conf"
 }
-mk pull 4732 's/^run-timeout = .*/run-timeout = 30/'
-mk mute 4733 's/^booted = .*/booted = rotsim: never printed/; s/^boot-timeout = .*/boot-timeout = 10/'
-mk kill 4734 's/^pool-size = .*/pool-size = 1/'
+mk pull 2732 's/^run-timeout = .*/run-timeout = 30/'
+mk mute 2733 's/^booted = .*/booted = rotsim: never printed/; s/^boot-timeout = .*/boot-timeout = 10/'
+mk kill 2734 's/^pool-size = .*/pool-size = 1/'
 export ROTSIM_TARGETS=$targets
 
 # Pull the power of pin-r3's board once it booted in phase before: that phase
