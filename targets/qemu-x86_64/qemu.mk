@@ -48,8 +48,7 @@ endef
 # holding AGENT as /bin/rotsim-agent (and, for a dynamically linked AGENT,
 # its loader and the shared libraries it needs from LIBDIRS), which the qemu
 # driver appends to a case's initrd (target.conf: stack-overlay). Built by
-# images-stacks-ARCH and images-stacks, on which images depends: the agents take a
-# while to link, and only runs on other stacks need them.
+# images-stacks-ARCH and images-stacks, on which images depends.
 define qemu_stack_overlay
 $(BUILD)/images/$(1)/agent-$(2).cpio.gz: $(3) $(QEMU_DIR)/mkoverlay.sh $(QEMU_DIR)/mkcpio.sh
 	$(QEMU_DIR)/mkoverlay.sh $$@ $(3) $(4)
