@@ -14,8 +14,9 @@
 #
 # Scheduling. The longest tests start first, so that the end of the run is not
 # one long test on an otherwise idle machine: "longest" is what each test took
-# in the previous run (BUILD/test-logs/durations), and a test without a
-# duration counts as long (a script) or short (a Check program). The tests
+# in the previous run (BUILD/test-logs/durations), else the estimate in
+# harness/tests/estimates.txt (a fresh clone has no previous run), and a test
+# with neither counts as long (a script) or short (a Check program). The tests
 # named in harness/tests/exclusive.txt (one name and the reason a line) run
 # alone, with no other test running: those that measure load, latency or
 # concurrency, and those that would collide with others on something they
@@ -38,6 +39,7 @@ export ROTSIM_TOP="$PWD"
 : "${TEST_TIMEOUT:=600}"
 exclusive_file=harness/tests/exclusive.txt
 durations_file=$logs/durations
+estimates_file=harness/tests/estimates.txt
 me=run-tests.sh
 
 die() { echo "$me: $*" >&2; exit 2; }
@@ -107,6 +109,15 @@ if [ -f "$durations_file" ]; then
 	done < "$durations_file"
 fi
 
+# What each test took in a full run on two cores, for a fresh clone.
+declare -A estimate=()
+if [ -f "$estimates_file" ]; then
+	while read -r dname secs; do
+		[[ ${dname:-} == \#* ]] && continue
+		[[ ${secs:-} =~ ^[0-9]+(\.[0-9]+)?$ ]] && estimate[$dname]=$secs
+	done < "$estimates_file"
+fi
+
 # The order: as given with one slot; otherwise the exclusive tests, then the
 # others, each part longest first (a stable sort: equal estimates keep the
 # order given).
@@ -116,7 +127,7 @@ if [ "$jobs" -eq 1 ]; then
 else
 	mapfile -t order < <(
 		for i in "${!names[@]}"; do
-			est=${took_before[${names[$i]}]:-}
+			est=${took_before[${names[$i]}]:-${estimate[${names[$i]}]:-}}
 			if [ -z "$est" ]; then
 				if [ "${kinds[$i]}" = script ]; then est=60; else est=5; fi
 			fi

@@ -9,6 +9,8 @@
 # given, and SIGINT stops every running test and what it started.
 set -euo pipefail
 : "${ROTSIM_TOP:?}"
+# The runner under test reads these; make check's own must not reach it.
+unset TESTS JOBS TEST_TIMEOUT
 fail() { echo "FAIL: $*"; exit 1; }
 tmp=$(mktemp -d)
 runner=$ROTSIM_TOP/harness/tests/run-tests.sh
@@ -69,6 +71,15 @@ grep -Eq '^demo-leaky +ok +\([0-9]+s; processes left running were killed\)$' "$t
 # A TMPDIR each, gone afterwards.
 [ "$(cat "$m"/tmpdir.* | sort -u | wc -l)" -eq 6 ] || fail "tests shared a TMPDIR"
 for d in $(cat "$m"/tmpdir.*); do [ ! -e "$d" ] || fail "$d was left"; done
+
+# A fresh clone has no durations: the estimates file orders the tests
+# (here solo1 is the longer), and its comment lines are skipped.
+rm -f "$m/started" "$m"/running.* build/test-logs/durations
+printf '# estimates\ndemo-solo1 9\ndemo-solo2 2\n' > harness/tests/estimates.txt
+JOBS=2 TESTS=solo "$runner" build -- "${tests[@]}" > "$tmp/oute" 2>&1 || fail "estimates: $(cat "$tmp/oute")"
+[ "$(head -n 2 "$m/started" | tr '\n' ' ')" = "solo1 solo2 " ] \
+	|| fail "without durations, the estimates did not set the order: $(cat "$m/started")"
+rm harness/tests/estimates.txt
 
 # One at a time: the order given; TESTS filters; a timeout says so.
 rm -f "$m/started" "$m"/running.*
