@@ -1,29 +1,27 @@
 #!/usr/bin/env bash
-# `make images` is reproducible and incremental: two builds from scratch into
-# different directories, the second under another umask and time zone, give
-# the same SHA-256 for every file (and the same as the build under test); a
-# finished build is up to date; a changed input remakes only what depends on
-# it, and never fetches a package again.
+# `make images` is reproducible and incremental: a build from scratch into
+# another directory, under another umask and time zone, gives the same SHA-256
+# for every file as the build under test; a finished build is up to date; a
+# changed input remakes only what depends on it, and never fetches a package
+# again.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 mk() { make -C "$ROTSIM_TOP" --no-print-directory "$@"; }
 sums() { (cd "$1" && find . -type f | LC_ALL=C sort | xargs sha256sum); }
 
 s=$EPOCHREALTIME
-mk BUILD="$T/a" images > "$T/a.log" 2>&1 || { cat "$T/a.log"; fail "build a"; }
+(umask 077; TZ=Pacific/Kiritimati mk BUILD="$T/a" images) > "$T/a.log" 2>&1 || { cat "$T/a.log"; fail "build a"; }
 e=$EPOCHREALTIME
-(umask 077; TZ=Pacific/Kiritimati mk BUILD="$T/b" images) > "$T/b.log" 2>&1 || { cat "$T/b.log"; fail "build b"; }
 echo "build from the package cache: $(( (${e/./} - ${s/./}) / 1000 )) ms"
 sums "$T/a/images" > "$T/a.sum"
-sums "$T/b/images" > "$T/b.sum"
 # make images builds the TLS-stack overlays too (images-stacks), so the
 # build under test holds the same files.
 sums "$ROTSIM_BUILD/images" > "$T/c.sum"
 cat "$T/a.sum"
-diff -u "$T/a.sum" "$T/b.sum" || fail "two builds differ"
 diff -u "$T/a.sum" "$T/c.sum" || fail "the build under test differs from a fresh build"
 grep -q ' ./x86_64/test/initramfs.cpio.gz$' "$T/a.sum" || fail "no initramfs for the test device"
 grep -q ' ./aarch64/test/flash.img$' "$T/a.sum" || fail "no flash image for the test device"
+[ "$(wc -l < "$T/a.sum")" -gt 50 ] || fail "too few files in a fresh build to compare"
 
 # Incremental: nothing to do after a build.
 mk -q BUILD="$T/a" images || fail "a finished build is not up to date"
