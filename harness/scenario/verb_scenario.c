@@ -35,6 +35,9 @@ load_named(scenario *s, const char *name, char *err, size_t errlen)
 		ndevs = 0;
 	}
 	r = scn_load(s, path, ndevs ? (const char *const *)devs : NULL, err, errlen);
+	/* A team's described device like one of the scenario's runs in it. */
+	if (r == 0 && ndevs > 0)
+		scn_join_added_devices(s, (const char *const *)devs);
 	cfg_list_free(devs, ndevs);
 	free(path);
 	return r;
