@@ -47,7 +47,7 @@ run_usage(FILE *f)
 "  --tag TAG        the scenarios with this tag (rotsim list shows tags)\n"
 "  --target T       qemu-x86_64 (default), qemu-aarch64, native; repeatable.\n"
 "                   Default: the target the --device descriptions name\n"
-"                   (target = NAME), when they name one and the same\n"
+"                   (target = NAME), when those that name one agree\n"
 "  --device D       only this device (repeatable); a described device like\n"
 "                   one of a scenario's devices (like = NAME) runs in it\n"
 "  --stack LIST     run every device of each case on each TLS stack of LIST\n"
@@ -204,8 +204,8 @@ term_finished(void *ctx, size_t passed, size_t failed, size_t errors, const char
 	fflush(stdout);
 }
 
-/* The target the --device descriptions name (target = NAME), when every
- * device given names one and the same: 0 and *target allocated, else -1. */
+/* The target the --device descriptions name (target = NAME), when those
+ * that name one name the same: 0 and *target allocated, else -1. */
 static int
 device_target(const char *const *devices, size_t n, char **target)
 {
@@ -214,14 +214,16 @@ device_target(const char *const *devices, size_t n, char **target)
 	*target = NULL;
 	for (i = 0; i < n; i++) {
 		char *t = dev_profile_value(devices[i], "target");
-		if (t == NULL || (*target != NULL && strcmp(t, *target) != 0)) {
+		if (t != NULL && *target != NULL && strcmp(t, *target) != 0) {
 			free(t);
 			free(*target);
 			*target = NULL;
 			return -1;
 		}
-		free(*target);
-		*target = t;
+		if (t != NULL) {
+			free(*target);
+			*target = t;
+		}
 	}
 	return *target != NULL ? 0 : -1;
 }
