@@ -437,8 +437,21 @@ verb_run(int argc, char **argv)
 	}
 	char *shadow = paths_shadowed_device();
 	if (shadow != NULL) {
-		fprintf(stderr, "rotsim run: %s has the name of a stock device: give it another "
-			"name (a device can say like = NAME to share the stock expectations)\n", shadow);
+		/* The name, without its directory and suffix. */
+		char *base = strrchr(shadow, '/') ? strrchr(shadow, '/') + 1 : shadow;
+		size_t bl = strlen(base);
+		char *name = xstrndup(base, bl > 7 && strcmp(base + bl - 7, ".device") == 0
+			? bl - 7 : bl > 8 ? bl - 8 : bl);
+		char *first = dev_profile_path(name);
+		if (first != NULL && paths_is_stock(PATHS_DEVICES, first))
+			fprintf(stderr, "rotsim run: %s has the name of a stock device: give it "
+				"another name (a device can say like = NAME to share the stock "
+				"expectations)\n", shadow);
+		else
+			fprintf(stderr, "rotsim run: %s: device %s is defined twice in its directory "
+				"(NAME.profile and NAME.device): keep one\n", shadow, name);
+		free(first);
+		free(name);
 		free(shadow);
 		goto done;
 	}

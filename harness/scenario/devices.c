@@ -232,8 +232,11 @@ desc_parse(dev_desc *d, const char *path, const char *name, const char *text, si
 	for (i = 0; desc_keys[i] != NULL; i++) {
 		e = cfg_get(s, desc_keys[i], &dup);
 		if (dup != NULL) {
+			size_t k;
+			for (k = 0; k < s->n && strcmp(s->ents[k].key, desc_keys[i]) != 0; k++)
+				;
 			ERR_AT(dup->line, "%s given twice (first on line %d)", desc_keys[i],
-				e != NULL ? e->line : s->line);
+				s->ents[k].line);
 			goto out;
 		}
 	}
