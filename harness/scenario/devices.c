@@ -140,7 +140,6 @@ desc_trust(dev_desc *d, const char *path, const char *dir, const cfg_entry *e, c
 		d->files = xcalloc(n + 1, sizeof *d->files);
 		for (i = 0; i < n; i++) {
 			cfg_entry one = *e;
-			one.key = "trust";
 			one.val = items[i];
 			if (items[i][0] == 0) {
 				ERR_AT(e->line, "trust: an empty file name in the anchors list");
@@ -573,8 +572,8 @@ desc_profile(const char *device, buf_t *b, char *err, size_t errlen)
 
 	if (desc_of(device, &d, err, errlen) != 1)
 		return -1;
-	buf_printf(b, "# The reference agent's profile of the device description %s.\n"
-		"[profile %s]\n", d.path, d.name);
+	buf_printf(b, "# The reference agent's profile of the device description %s.device.\n"
+		"[profile %s]\n", d.name, d.name);
 	set = dev_trust_set(device);
 	if (d.trust == TRUST_FILES)
 		buf_printf(b, "anchors    = %s\n", set);
