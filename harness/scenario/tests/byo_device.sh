@@ -94,11 +94,16 @@ jq -e '[.records[] | select(.scenario=="mitm-rogue-root" and .device=="acme-gw")
 jq -e '[.records[] | select(.scenario=="acme-renewal") | .verdict=="pass"] | length==2 and all' \
 	"$sum" >/dev/null || fail "acme-renewal: $(jq -c '.records[]|select(.scenario=="acme-renewal")' "$sum")"
 
-# The evidence names the client and what it is like; the verdict's reference
-# check used the device's own trust, carried whole in the results.
+# The evidence names the client (phase.json, summary.json) and what it is like;
+# the verdict's reference check used the device's own trust, carried whole in
+# the results.
 pj=$tmp/run/cases/le-r3-to-r10/acme-gw@acme-native/02-after/phase.json
 jq -e '.client=="acme-updater 4.1" and .like=="root-x1" and .protocol=="rotsim"
 	and .anchors==["acme-gw.device"]' "$pj" >/dev/null || fail "phase.json: $(cat "$pj")"
+jq -e '[.records[] | select(.device=="acme-gw") | .client=="acme-updater 4.1" and .tls=="bearssl"]
+	| length==6 and all' "$sum" >/dev/null || fail "summary.json: no client of acme-gw"
+jq -e '[.records[] | select(.device=="root-x1") | has("client") | not] | all' "$sum" >/dev/null \
+	|| fail "summary.json: a client for root-x1"
 cmp -s "$team/keys/isrg-root-x1.pem" "$tmp/run/pki/le-r3-to-r10/anchors/acme-gw.device.pem" \
 	|| fail "the device's anchors are not in the results"
 "$ROTSIM" verdict "$tmp/run" > "$tmp/verdict" || fail "re-verdict: $(cat "$tmp/verdict")"
