@@ -26,19 +26,27 @@ paths_add(paths_kind k, const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
+/* The stock directory of a kind, or NULL. Devices have two: the reference
+ * agent's profiles (NAME.profile) and the stock device descriptions
+ * (NAME.device), searched in that order (which 0 or 1). */
 static char *
-stock_dir(paths_kind k)
+stock_dir(paths_kind k, int which)
 {
 	static const char *const t[] = { "../share/rotsim/targets", "../../targets",
 		"../../../targets", NULL };
 	static const char *const d[] = { "../share/rotsim/profiles",
 		"../../targets/firmware/profiles", "../../../targets/firmware/profiles", NULL };
+	static const char *const dd[] = { "../share/rotsim/devices",
+		"../../targets/devices", "../../../targets/devices", NULL };
 	static const char *const s[] = { "../share/rotsim/scenarios", "../../scenarios",
 		"../../../scenarios", NULL };
 
+	if (which > 0 && k != PATHS_DEVICES)
+		return NULL;
 	switch (k) {
 	case PATHS_TARGETS: return util_find_dir("targets", t);
-	case PATHS_DEVICES: return util_find_dir("targets/firmware/profiles", d);
+	case PATHS_DEVICES: return which == 0 ? util_find_dir("targets/firmware/profiles", d)
+		: util_find_dir("targets/devices", dd);
 	default: return util_find_dir("scenarios", s);
 	}
 }
@@ -63,12 +71,14 @@ size_t
 paths_dirs(paths_kind k, char ***dirs)
 {
 	size_t n = 0, i;
-	char *stock = stock_dir(k);
+	char *stock = stock_dir(k, 0), *stock2 = stock_dir(k, 1);
 	const char *e;
 
 	*dirs = NULL;
-	if (k == PATHS_DEVICES)
+	if (k == PATHS_DEVICES) {
 		push(dirs, &n, stock);
+		push(dirs, &n, stock2);
+	}
 	for (i = 0; i < nadded[k]; i++)
 		push(dirs, &n, added[k][i]);
 	if ((e = getenv("ROTSIM_PATH")) != NULL && *e) {
@@ -88,6 +98,7 @@ paths_dirs(paths_kind k, char ***dirs)
 	if (k != PATHS_DEVICES)
 		push(dirs, &n, stock);
 	free(stock);
+	free(stock2);
 	return n;
 }
 
@@ -158,28 +169,70 @@ paths_names(paths_kind k, const char *suffix, char ***names)
 }
 
 /* see paths.h */
+int
+paths_is_stock(paths_kind k, const char *path)
+{
+	int which, r = 0;
+
+	for (which = 0; which < 2 && !r; which++) {
+		char *sd = stock_dir(k, which);
+		size_t n = sd != NULL ? strlen(sd) : 0;
+		r = sd != NULL && strncmp(path, sd, n) == 0 && path[n] == '/'
+			&& strchr(path + n + 1, '/') == NULL;
+		free(sd);
+	}
+	return r;
+}
+
+/* Is dir one of the stock devices directories? */
+static int
+stock_devices_dir(const char *dir)
+{
+	int which, r = 0;
+
+	for (which = 0; which < 2 && !r; which++) {
+		char *sd = stock_dir(PATHS_DEVICES, which);
+		r = sd != NULL && strcmp(sd, dir) == 0;
+		free(sd);
+	}
+	return r;
+}
+
+/* see paths.h */
 char *
 paths_shadowed_device(void)
 {
-	char **dirs, **stock = NULL, *found = NULL;
-	size_t n = paths_dirs(PATHS_DEVICES, &dirs), i;
-	char *sd = stock_dir(PATHS_DEVICES);
-	long ns = sd ? util_list_dir(sd, ".profile", &stock, NULL, 0) : 0, j;
+	static const char *const suffix[2] = { ".profile", ".device" };
+	char **dirs, *found = NULL;
+	size_t n = paths_dirs(PATHS_DEVICES, &dirs), i, j;
+	int a, b;
 
+	/* For each device file: the same name in the same directory with the
+	 * other suffix, or, for a file of an added directory, in a stock one. */
 	for (i = 0; i < n && found == NULL; i++) {
-		if (sd != NULL && strcmp(dirs[i], sd) == 0)
-			continue;
-		for (j = 0; j < ns && found == NULL; j++) {
-			char *p = xasprintf("%s/%s.profile", dirs[i], stock[j]);
-			if (access(p, F_OK) == 0)
-				found = p;
-			else
-				free(p);
+		int from_added = !stock_devices_dir(dirs[i]);
+		for (a = 0; a < 2 && found == NULL; a++) {
+			char **here = NULL;
+			long m = util_list_dir(dirs[i], suffix[a], &here, NULL, 0), k;
+			for (k = 0; k < m && found == NULL; k++)
+				for (j = 0; j < n && found == NULL; j++) {
+					if (j != i && !(from_added && stock_devices_dir(dirs[j])))
+						continue;
+					for (b = 0; b < 2 && found == NULL; b++) {
+						if (j == i && b == a)
+							continue;
+						char *p = xasprintf("%s/%s%s", dirs[j], here[k],
+							suffix[b]);
+						if (access(p, F_OK) == 0)
+							found = xasprintf("%s/%s%s", dirs[i],
+								here[k], suffix[a]);
+						free(p);
+					}
+				}
+			if (m > 0)
+				cfg_list_free(here, (size_t)m);
 		}
 	}
-	if (ns > 0)
-		cfg_list_free(stock, (size_t)ns);
 	cfg_list_free(dirs, n);
-	free(sd);
 	return found;
 }

@@ -5,8 +5,10 @@
  *   2. DIR/targets, DIR/devices, DIR/scenarios of each DIR in $ROTSIM_PATH
  *      (colon-separated: one variable for a team's whole tree),
  *   3. $ROTSIM_TARGETS, $ROTSIM_PROFILES, $ROTSIM_SCENARIOS (one directory each),
- *   4. the stock directory (./targets, ./targets/firmware/profiles,
- *      ./scenarios, or the installed or source-tree copy beside the program).
+ *   4. the stock directory (./targets, ./scenarios, or the installed or
+ *      source-tree copy beside the program); for devices two: the reference
+ *      agent's profiles (./targets/firmware/profiles) and the stock device
+ *      descriptions (./targets/devices).
  *
  * A name is looked up in that order, except that devices are looked up in
  * the stock directory first: a stock device keeps its meaning whatever a team
@@ -36,8 +38,14 @@ char *paths_find(paths_kind k, const char *name, const char *suffix);
  * count. For targets the suffix is "/target.conf". */
 size_t paths_names(paths_kind k, const char *suffix, char ***names);
 
-/* A device name defined both in the stock directory and in an added one:
- * the added file's path (allocated), or NULL when there is none. */
+/* A device name defined both in a stock directory and in an added one (as
+ * NAME.profile or NAME.device), or twice in one directory (NAME.profile and
+ * NAME.device): the second file's path (allocated), or NULL when there is
+ * none. */
 char *paths_shadowed_device(void);
+
+/* 1 if path (as paths_find() or paths_dirs() spell it) is a file of a stock
+ * directory of that kind. */
+int paths_is_stock(paths_kind k, const char *path);
 
 #endif

@@ -187,6 +187,8 @@ typedef struct {
 	char tls[48];			/* the device's TLS stack id; "" in a record
 					 * built without it: then the stack its name
 					 * says (DEVICE@STACKID, else bearssl) */
+	char client[64];		/* the device's update client, as its
+					 * description names it, or "" */
 	long case_index, phase_index;	/* in the unsharded plan; -1 when unknown */
 	scn_outcome observed, expected;
 	int required;

@@ -76,6 +76,8 @@ ev_record_json(const ev_record *r, buf_t *out)
 	put_member(out, "device", r->device);
 	put_member(out, "target", r->target);
 	put_member(out, "tls", ev_record_tls(r));
+	if (r->client[0])
+		put_member(out, "client", r->client);
 	put_member(out, "phase", r->phase);
 	if (r->case_index >= 0)
 		buf_printf(out, ",\"case_index\":%ld", r->case_index);
@@ -128,6 +130,7 @@ ev_record_from_json(const json *j, ev_record *r)
 	S(device, "device");
 	S(target, "target");
 	S(tls, "tls");
+	S(client, "client");
 	S(phase, "phase");
 	S(date, "date");
 	S(reason, "reason");

@@ -8,6 +8,7 @@
 #include "fw/fw.h"
 #include "version.h"
 #include "common/bundle.h"
+#include "scenario/devices.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -32,6 +33,73 @@ payload_for(const char *scn, unsigned version, buf_t *out)
 		br_sha256_update(&c, block, sizeof block);
 		br_sha256_out(&c, block);
 	}
+}
+
+/* The trust of each described device of the scenario, beside the scenario's
+ * anchor sets (OUT/pki/SCN/anchors/NAME.device.pem or .pins): the device's
+ * configuration carries that directory, and the verdict's reference check
+ * reads the set its phase.json names from there, so the evidence stays whole
+ * without the description. */
+static int
+device_trust(const scenario *s, const char *pkidir, char *err, size_t errlen)
+{
+	char *adir = xasprintf("%s/anchors", pkidir);
+	size_t i;
+	int r = 0, wrote;
+
+	for (i = 0; i < s->ndevices && r == 0; i++) {
+		char *set = dev_trust_set(s->devices[i]);
+		if (dev_is_description(s->devices[i]) && pki_find_anchors(&s->pki, set) != NULL)
+			r = util_err(err, errlen, "%s: the anchor set \"%s\" of the scenario's PKI "
+				"has the name device %s's trust takes", s->path, set, s->devices[i]);
+		else
+			r = dev_write_trust(s->devices[i], adir, &wrote, err, errlen);
+		free(set);
+	}
+	free(adir);
+	return r;
+}
+
+/* With a team's own signing key: the manifest it signs for each phase,
+ * OUT/firmware/SCN/PHASE/manifest, the bytes the update server serves there
+ * (ECDSA in BearSSL is deterministic, RFC 6979) but for a fault that changes
+ * them, so that anyone can check with the public key which key signed. A
+ * run's fresh key records none: its manifests would differ from run to run. */
+static int
+record_manifests(const scenario *s, const run_opts *o, char *err, size_t errlen)
+{
+	fw_key key;
+	size_t i;
+	int r;
+
+	if (fw_key_load(&key, o->signing_key, err, errlen) != 0)
+		return -1;
+	for (i = 0, r = 0; i < s->nphases && r == 0; i++) {
+		const scn_phase *ph = &s->phases[i];
+		char *img = xasprintf("%s/firmware/%s/%s/image-%u.bin", o->out, s->name, ph->name,
+			ph->firmware);
+		char *mpath = xasprintf("%s/firmware/%s/%s/manifest", o->out, s->name, ph->name);
+		unsigned char *data = NULL;
+		size_t len = 0, mlen;
+		char *text = NULL;
+		fw_manifest m;
+		memset(&m, 0, sizeof m);
+		r = util_read_file(img, &data, &len, err, errlen);
+		if (r == 0) {
+			m.version = ph->firmware;
+			m.size = len;
+			util_sha256(m.sha256, data, len);
+			snprintf(m.url, sizeof m.url, "/firmware/image-%u.bin", ph->firmware);
+			text = fw_manifest_sign(&m, &key, &mlen, err, errlen);
+			r = text != NULL ? util_write_atomic(mpath, text, mlen, 0644, err, errlen) : -1;
+		}
+		free(text);
+		free(data);
+		free(img);
+		free(mpath);
+	}
+	fw_key_wipe(&key);
+	return r;
 }
 
 /* see run_int.h */
@@ -78,7 +146,7 @@ prepare_scenario(scenario *s, const run_opts *o, char *err, size_t errlen)
 			pki_cache_put(&s->pki, cache, key, NULL, 0);
 	}
 	free(cache);
-	if (r != 0)
+	if (r != 0 || device_trust(s, pkidir, err, errlen) != 0)
 		goto out;
 	for (i = 0; i < s->nphases; i++) {
 		scn_phase *ph = &s->phases[i];
@@ -144,6 +212,8 @@ prepare_scenario(scenario *s, const run_opts *o, char *err, size_t errlen)
 		if (r != 0)
 			goto out;
 	}
+	if (o->signing_key != NULL && record_manifests(s, o, err, errlen) != 0)
+		goto out;
 	ret = 0;
 out:
 	free(pkidir);

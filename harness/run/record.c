@@ -57,6 +57,27 @@ reference_anchors(const scenario *s, const char *device, const char *trust, ev_p
 	free(a);
 }
 
+/* The fields of phase.json a device description adds (none for a profile):
+ * "client" (its update client), "like" (whose expectations it shares) and
+ * "protocol", each when it says one. */
+static void
+device_fields(const char *device, buf_t *b)
+{
+	static const char *const keys[] = { "client", "like", "protocol", NULL };
+	size_t i;
+
+	if (!dev_is_description(device))
+		return;
+	for (i = 0; keys[i] != NULL; i++) {
+		char *v = dev_profile_value(device, keys[i]);
+		if (v == NULL)
+			continue;
+		buf_printf(b, ",\"%s\":", keys[i]);
+		json_put_str(b, v);
+		free(v);
+	}
+}
+
 /* see run_int.h */
 int
 write_phase_json(const run_case *c, const scn_phase *ph, const char *pdir, long version_before,
@@ -94,7 +115,18 @@ write_phase_json(const run_case *c, const scn_phase *ph, const char *pdir, long 
 	p.pki = xasprintf("../../../../pki/%s", c->scn->name);
 	p.trust = xstrdup(trust != NULL ? trust : "factory");
 	reference_anchors(c->scn, c->device, trust, &p);
-	r = ev_plan_write(&p, pdir, err, errlen);
+	/* The plan, and what a device description says of the device for the
+	 * report: its update client, the device it is like, its protocol. */
+	buf_t b = {0};
+	char *path = xasprintf("%s/phase.json", pdir);
+	ev_plan_json(&p, &b);
+	if (b.len > 0 && b.data[b.len - 1] == '}')
+		b.len--;
+	device_fields(c->device, &b);
+	buf_puts(&b, "}\n");
+	r = util_write_atomic(path, b.data, b.len, 0644, err, errlen);
+	free(path);
+	buf_free(&b);
 	ev_plan_free(&p);
 	return r;
 }

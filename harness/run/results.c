@@ -6,6 +6,7 @@
  */
 #include "run/run_int.h"
 #include "evidence/evidence.h"
+#include "scenario/devices.h"
 #include "scenario/stack.h"
 #include "time/simtime.h"
 
@@ -56,6 +57,10 @@ collect_case(run_case *c, const char *out, const run_observer *obs)
 		}
 		ev_set(r.tls, sizeof r.tls, "%s", c->stack != NULL ? c->stack
 			: scn_device_stack(c->device));
+		/* The update client a device description names, for the report. */
+		char *client = dev_profile_value(c->device, "client");
+		ev_set(r.client, sizeof r.client, "%s", client != NULL ? client : "");
+		free(client);
 		ev_set(r.evidence, sizeof r.evidence, "%s", pdir + strlen(out) + 1);
 		*res = xrealloc(*res, (*n + 1) * sizeof **res);
 		*ev = xrealloc(*ev, (*n + 1) * sizeof **ev);

@@ -45,8 +45,11 @@ run_usage(FILE *f)
 "\n"
 "  --all            every scenario\n"
 "  --tag TAG        the scenarios with this tag (rotsim list shows tags)\n"
-"  --target T       qemu-x86_64 (default), qemu-aarch64, native; repeatable\n"
-"  --device D       only this device profile (repeatable)\n"
+"  --target T       qemu-x86_64 (default), qemu-aarch64, native; repeatable.\n"
+"                   Default: the target the --device descriptions name\n"
+"                   (target = NAME), when those that name one agree\n"
+"  --device D       only this device (repeatable); a described device like\n"
+"                   one of a scenario's devices (like = NAME) runs in it\n"
 "  --stack LIST     run every device of each case on each TLS stack of LIST\n"
 "                   (comma-separated stack ids, or \"all\": the five plain\n"
 "                   stacks): bearssl, mbedtls, mbedtls-no-time-date, wolfssl,\n"
@@ -68,14 +71,18 @@ run_usage(FILE *f)
 "                   the product and firmware version under test, named in the\n"
 "                   report's header and sign-off block (rotsim report has them too)\n"
 "  --signing-key F  sign manifests and bundles with this P-256 key (PEM), the\n"
-"                   one the device's firmware trusts; default: a fresh key per\n"
-"                   run, whose public half the device's configuration carries\n"
+"                   one the device's firmware trusts; default: the key the\n"
+"                   run's device descriptions name (signing-key = FILE), else\n"
+"                   a fresh key per run, whose public half the device's\n"
+"                   configuration carries\n"
 "  --seed S         PKI key seed (default \"rotsim\")\n"
 "  --scenarios DIR  also look for scenarios (NAME.scn) in DIR (repeatable)\n"
 "  --targets DIR    also look for targets (NAME/target.conf) in DIR\n"
-"  --devices DIR    also look for devices (NAME.profile) in DIR, after the\n"
-"                   stock ones; ROTSIM_PATH=D1:D2 adds D/scenarios, D/targets\n"
-"                   and D/devices of each\n"
+"  --devices DIR    also look for devices (NAME.profile, NAME.device) in DIR,\n"
+"                   after the stock ones; a described device there that is\n"
+"                   like a scenario's device runs in that scenario too;\n"
+"                   ROTSIM_PATH=D1:D2 adds D/scenarios, D/targets and\n"
+"                   D/devices of each (targets/BRING-YOUR-OWN.md)\n"
 "  --build DIR      where images and the agent are (default: beside rotsim)\n"
 "  --cache DIR      PKI key cache\n"
 "  -q, --quiet      no line per case\n"
@@ -197,6 +204,62 @@ term_finished(void *ctx, size_t passed, size_t failed, size_t errors, const char
 	fflush(stdout);
 }
 
+/* The target the --device descriptions name (target = NAME), when those
+ * that name one name the same: 0 and *target allocated, else -1. */
+static int
+device_target(const char *const *devices, size_t n, char **target)
+{
+	size_t i;
+
+	*target = NULL;
+	for (i = 0; i < n; i++) {
+		char *t = dev_profile_value(devices[i], "target");
+		if (t != NULL && *target != NULL && strcmp(t, *target) != 0) {
+			free(t);
+			free(*target);
+			*target = NULL;
+			return -1;
+		}
+		if (t != NULL) {
+			free(*target);
+			*target = t;
+		}
+	}
+	return *target != NULL ? 0 : -1;
+}
+
+/* The signing key the plan's devices name (signing-key = FILE in a
+ * description), allocated in *key, or NULL when none names one. A run signs
+ * with one key: devices that name different keys are refused, unless
+ * --signing-key (given) says which key signs for all. */
+static int
+plan_signing_key(const plan *pl, const char *given, char **key, char *err, size_t errlen)
+{
+	const char *from = NULL;
+	size_t i;
+
+	*key = NULL;
+	for (i = 0; i < pl->n; i++) {
+		char *k = dev_profile_value(pl->cases[i].device, "signing-key");
+		if (k == NULL || given != NULL || (*key != NULL && strcmp(k, *key) == 0)) {
+			free(k);
+			continue;
+		}
+		if (*key != NULL) {
+			util_err(err, errlen, "devices %s and %s name different signing keys "
+				"(%s, %s): run them apart, or give --signing-key", from,
+				pl->cases[i].device, *key, k);
+			free(k);
+			free(*key);
+			*key = NULL;
+			return -1;
+		}
+		*key = k;
+		from = pl->cases[i].device;
+	}
+	return 0;
+}
+
 /* see verbs.h */
 int
 verb_run(int argc, char **argv)
@@ -228,7 +291,7 @@ verb_run(int argc, char **argv)
 	run_opts o;
 	const char *targets[8], *devices[64], *out = NULL, *tag = NULL;
 	const char *product = NULL, *fw_version = NULL;
-	char *signing_abs = NULL, *build = NULL, err[2048], **names = NULL, **devs = NULL;
+	char *signing_abs = NULL, *dev_target = NULL, *dev_key = NULL, *build = NULL, err[2048], **names = NULL, **devs = NULL;
 	char **stacks = NULL;
 	const char *stack_args[8];
 	size_t ndevs = 0, nnames = 0, i, nscn = 0, nstacks = 0, nstack_args = 0;
@@ -347,6 +410,8 @@ verb_run(int argc, char **argv)
 			goto done;
 		}
 	}
+	if (o.ntargets == 0 && device_target(devices, ndevices, &dev_target) == 0)
+		targets[o.ntargets++] = dev_target;
 	if (o.ntargets == 0)
 		targets[o.ntargets++] = "qemu-x86_64";
 	o.targets = targets;
@@ -372,9 +437,28 @@ verb_run(int argc, char **argv)
 	}
 	char *shadow = paths_shadowed_device();
 	if (shadow != NULL) {
-		fprintf(stderr, "rotsim run: %s has the name of a stock device: give it another "
-			"name (a device can say like = NAME to share the stock expectations)\n", shadow);
+		/* The name, without its directory and suffix. */
+		char *base = strrchr(shadow, '/') ? strrchr(shadow, '/') + 1 : shadow;
+		size_t bl = strlen(base);
+		char *name = xstrndup(base, bl > 7 && strcmp(base + bl - 7, ".device") == 0
+			? bl - 7 : bl > 8 ? bl - 8 : bl);
+		char *first = dev_profile_path(name);
+		if (first != NULL && paths_is_stock(PATHS_DEVICES, first))
+			fprintf(stderr, "rotsim run: %s has the name of a stock device: give it "
+				"another name (a device can say like = NAME to share the stock "
+				"expectations)\n", shadow);
+		else
+			fprintf(stderr, "rotsim run: %s: device %s is defined twice in its directory "
+				"(NAME.profile and NAME.device): keep one\n", shadow, name);
+		free(first);
+		free(name);
 		free(shadow);
+		goto done;
+	}
+	/* Every device description is checked before anything runs: its
+	 * keys, its like, its target and the files it names. */
+	if (dev_check_all(err, sizeof err) != 0) {
+		fprintf(stderr, "%s\n", err);
 		goto done;
 	}
 	/* Every scenario is read and checked before anything runs. */
@@ -399,6 +483,11 @@ verb_run(int argc, char **argv)
 			goto done;
 		}
 		free(path);
+		/* A team's described device like one of the scenario's runs in it,
+		 * as does a --device like one of them. */
+		scn_join_added_devices(&s, (const char *const *)devs);
+		for (size_t k = 0; k < ndevices; k++)
+			scn_join_like(&s, devices[k]);
 		int take = all || optind < argc || scn_has_tag(&s, tag != NULL ? tag : "default");
 		if (!take) {
 			scn_free(&s);
@@ -434,6 +523,12 @@ verb_run(int argc, char **argv)
 		fprintf(stderr, "rotsim run: %s\n", err);
 		goto done;
 	}
+	if (plan_signing_key(&pl, o.signing_key, &dev_key, err, sizeof err) != 0) {
+		fprintf(stderr, "rotsim run: %s\n", err);
+		goto done;
+	}
+	if (o.signing_key == NULL)
+		o.signing_key = dev_key;
 	if (o.signing_key != NULL) {
 		fw_key k;
 		char *abs = realpath(o.signing_key, NULL);
@@ -505,6 +600,8 @@ verb_run(int argc, char **argv)
 	free(outdir);
 done:
 	free(signing_abs);
+	free(dev_target);
+	free(dev_key);
 	if (lockfd >= 0)
 		close(lockfd);
 	plan_free(&pl);

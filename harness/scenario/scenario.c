@@ -3,6 +3,8 @@
  */
 #include "scenario/scenario.h"
 #include "scenario/stack.h"
+#include "scenario/devices.h"
+#include "paths.h"
 #include "net/labnet.h"
 #include "common/cfg.h"
 #include "common/fault.h"
@@ -240,6 +242,29 @@ on_off(const char *path, cfg_entry *e, int *out, char *err, size_t errlen)
 	else
 		return ERR_AT(e->line, "%s: want on or off, not \"%s\"", e->key, e->val);
 	return 0;
+}
+
+/* The expectation a phase gives a device by its own name: DEVICE@STACK-VARIANT,
+ * then DEVICE@STACK, then DEVICE (the phase's "expect" was made one for each
+ * device of the scenario when it was read). */
+static const scn_expect *
+expect_own(const scn_phase *ph, const char *device)
+{
+	size_t i;
+
+	const char *at = strchr(device, '@'), *dash;
+	size_t n[3], k;
+
+	n[0] = strlen(device);
+	dash = at != NULL ? strchr(at, '-') : NULL;
+	n[1] = dash != NULL ? (size_t)(dash - device) : n[0];
+	n[2] = at != NULL ? (size_t)(at - device) : n[0];
+	for (k = 0; k < 3; k++)
+		for (i = 0; i < ph->nexpects; i++)
+			if (strlen(ph->expects[i].device) == n[k]
+				&& strncmp(ph->expects[i].device, device, n[k]) == 0)
+				return &ph->expects[i];
+	return NULL;
 }
 
 static int
@@ -505,7 +530,7 @@ parse_phase(scenario *s, const char *path, cfg_section *sec, char *err, size_t e
 		if (!ph->power)
 			return ERR_AT(all->line, "expect: the device is powered off in this phase");
 		for (j = 0; j < s->ndevices; j++)
-			if (scn_expect_for(ph, s->devices[j]) == NULL
+			if (expect_own(ph, s->devices[j]) == NULL
 				&& parse_expect(path, all, s->devices[j], ph, err, errlen) != 0)
 				return -1;
 	}
@@ -534,22 +559,72 @@ scn_has_tag(const scenario *s, const char *tag)
 const scn_expect *
 scn_expect_for(const scn_phase *ph, const char *device)
 {
+	const scn_expect *x = expect_own(ph, device);
+	const char *at = strchr(device, '@');
+	char *cur, *name;
+	int depth;
+
+	/* A device like another meets that device's expectations, on the same
+	 * TLS stack (DEVICE@STACK: LIKE@STACK, then LIKE). */
+	if (x != NULL)
+		return x;
+	cur = dev_like(device);
+	for (depth = 0; cur != NULL && x == NULL && depth < SCN_LIKE_DEPTH; depth++) {
+		name = xasprintf("%s%s", cur, at != NULL ? at : "");
+		x = expect_own(ph, name);
+		free(name);
+		name = x == NULL ? dev_like(cur) : NULL;
+		free(cur);
+		cur = name;
+	}
+	free(cur);
+	return x;
+}
+
+/* see scenario.h */
+int
+scn_join_like(scenario *s, const char *device)
+{
+	char *cur;
 	size_t i;
+	int depth, found = 0;
 
-	const char *at = strchr(device, '@'), *dash;
-	size_t n[3], k;
+	for (i = 0; i < s->ndevices; i++)
+		if (strcmp(s->devices[i], device) == 0)
+			return 0;
+	if (s->ndevices >= SCN_MAX_DEVICES)
+		return 0;
+	cur = dev_like(device);
+	for (depth = 0; cur != NULL && !found && depth < SCN_LIKE_DEPTH; depth++) {
+		for (i = 0; i < s->ndevices && !found; i++)
+			found = strcmp(s->devices[i], cur) == 0;
+		char *next = found ? NULL : dev_like(cur);
+		free(cur);
+		cur = next;
+	}
+	free(cur);
+	if (!found)
+		return 0;
+	s->devices = xrealloc(s->devices, (s->ndevices + 2) * sizeof *s->devices);
+	s->devices[s->ndevices++] = xstrdup(device);
+	s->devices[s->ndevices] = NULL;
+	return 1;
+}
 
-	/* DEVICE@STACK-VARIANT, then DEVICE@STACK, then DEVICE. */
-	n[0] = strlen(device);
-	dash = at != NULL ? strchr(at, '-') : NULL;
-	n[1] = dash != NULL ? (size_t)(dash - device) : n[0];
-	n[2] = at != NULL ? (size_t)(at - device) : n[0];
-	for (k = 0; k < 3; k++)
-		for (i = 0; i < ph->nexpects; i++)
-			if (strlen(ph->expects[i].device) == n[k]
-				&& strncmp(ph->expects[i].device, device, n[k]) == 0)
-				return &ph->expects[i];
-	return NULL;
+/* see scenario.h */
+size_t
+scn_join_added_devices(scenario *s, const char *const *known)
+{
+	size_t n = 0;
+
+	for (; known != NULL && *known != NULL; known++) {
+		char *path = dev_profile_path(*known);
+		if (path != NULL && dev_is_description(*known)
+			&& !paths_is_stock(PATHS_DEVICES, path))
+			n += (size_t)scn_join_like(s, *known);
+		free(path);
+	}
+	return n;
 }
 
 /* see scenario.h */
@@ -720,8 +795,13 @@ scn_describe(const scenario *s, buf_t *out)
 		buf_printf(out, "pki:     %s (%zu certificates, %zu anchor sets)\n", s->pki_path,
 			s->pki.ncerts, s->pki.nsets);
 	buf_puts(out, "devices:");
-	for (i = 0; i < s->ndevices; i++)
+	for (i = 0; i < s->ndevices; i++) {
+		char *like = dev_like(s->devices[i]);
 		buf_printf(out, "%s %s", i ? "," : "", s->devices[i]);
+		if (like != NULL)
+			buf_printf(out, " (like %s)", like);
+		free(like);
+	}
 	buf_puts(out, "\n");
 	for (i = 0; i < s->nphases; i++) {
 		const scn_phase *ph = &s->phases[i];

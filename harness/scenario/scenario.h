@@ -97,8 +97,26 @@ int scn_has_tag(const scenario *s, const char *tag);
 /* The expectation of a device in a phase, or NULL. A device on a TLS stack
  * (scenario/stack.h: DEVICE@STACK-VARIANT) takes the first of
  * expect.DEVICE@STACK-VARIANT, expect.DEVICE@STACK, expect.DEVICE (or the
- * phase's expect) the scenario gives. */
+ * phase's expect) the scenario gives. When the scenario gives none for the
+ * device's own name, a device described "like = OTHER" (scenario/devices.h)
+ * takes OTHER's, looked up the same way with OTHER in place of DEVICE (and so
+ * on along a chain of like, at most SCN_LIKE_DEPTH long). */
 const scn_expect *scn_expect_for(const scn_phase *ph, const char *device);
+
+#define SCN_LIKE_DEPTH 8
+
+/* Add a device the scenario does not list to its devices when the device is
+ * like one it lists (directly or along a chain of like): the scenario's
+ * expectations then apply to it unchanged (scn_expect_for). Returns 1 when
+ * it was added, 0 otherwise (listed already, like none of them, or the
+ * scenario full). */
+int scn_join_like(scenario *s, const char *device);
+
+/* scn_join_like() for each device of known (NULL-terminated) that a team
+ * added: a description (NAME.device) outside the stock devices directories
+ * (harness/paths.h). So a team's device like a stock one runs in every stock
+ * scenario that stock device runs in. Returns how many were added. */
+size_t scn_join_added_devices(scenario *s, const char *const *known);
 
 /* The device's RTC at power-on in a phase: 1 and *t set, or 0 for no RTC. */
 int scn_rtc_time(const scn_phase *ph, int64_t *t);

@@ -35,6 +35,9 @@ load_named(scenario *s, const char *name, char *err, size_t errlen)
 		ndevs = 0;
 	}
 	r = scn_load(s, path, ndevs ? (const char *const *)devs : NULL, err, errlen);
+	/* A team's described device like one of the scenario's runs in it. */
+	if (r == 0 && ndevs > 0)
+		scn_join_added_devices(s, (const char *const *)devs);
 	cfg_list_free(devs, ndevs);
 	free(path);
 	return r;
@@ -46,6 +49,7 @@ parse_common(int argc, char **argv, const char **dir, const char **tag, int *nam
 {
 	static const struct option opts[] = {
 		{ "scenarios", required_argument, NULL, 'd' },
+		{ "devices", required_argument, NULL, 'D' },
 		{ "tag", required_argument, NULL, 't' },
 		{ "names", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
@@ -63,6 +67,12 @@ parse_common(int argc, char **argv, const char **dir, const char **tag, int *nam
 				return -1;
 			}
 			*dir = optarg;
+			break;
+		case 'D':
+			if (paths_add(PATHS_DEVICES, optarg, NULL, 0) != 0) {
+				fprintf(stderr, "rotsim: --devices %s: no such directory\n", optarg);
+				return -1;
+			}
 			break;
 		case 'N':
 			if (names_only == NULL) {
@@ -88,7 +98,7 @@ parse_common(int argc, char **argv, const char **dir, const char **tag, int *nam
 static void
 list_usage(FILE *f)
 {
-	fprintf(f, "usage: rotsim list [--tag TAG] [--names] [--scenarios DIR]\n\n"
+	fprintf(f, "usage: rotsim list [--tag TAG] [--names] [--scenarios DIR] [--devices DIR]\n\n"
 		"List the named scenarios (DIR/*.scn) with the event each replays, its tags\n"
 		"and its summary; \"*\" marks the default set (tag \"default\": what rotsim run\n"
 		"runs with no name). A scenario with an error is listed with the error\n"
@@ -96,7 +106,8 @@ list_usage(FILE *f)
 		"  --tag TAG        only the scenarios with this tag\n"
 		"  --names          only the names, one per line (for scripts)\n"
 		"  --scenarios DIR  also look for scenarios in DIR (besides $ROTSIM_PATH's\n"
-		"                   DIR/scenarios, $ROTSIM_SCENARIOS and the stock ones)\n");
+		"                   DIR/scenarios, $ROTSIM_SCENARIOS and the stock ones)\n"
+		"  --devices DIR    also look for the devices scenarios name in DIR\n");
 }
 
 /* see verbs.h */
@@ -158,10 +169,12 @@ verb_list(int argc, char **argv)
 static void
 show_usage(FILE *f)
 {
-	fprintf(f, "usage: rotsim show NAME|FILE.scn [--scenarios DIR]\n\n"
+	fprintf(f, "usage: rotsim show NAME|FILE.scn [--scenarios DIR] [--devices DIR]\n\n"
 		"Print a scenario's timeline: each phase's date, the chain the server\n"
 		"presents, the firmware it offers, faults, the device's power and clock, and\n"
-		"the outcome expected of each device (Required or Recommended).\n");
+		"the outcome expected of each device (Required or Recommended). The devices\n"
+		"line names the devices a team added (--devices DIR, $ROTSIM_PATH's\n"
+		"DIR/devices) that are like one of the scenario's: \"NAME (like OTHER)\".\n");
 }
 
 /* see verbs.h */
