@@ -363,6 +363,51 @@ put_matrix_cell(buf_t *b, const rep_run *r, const char *dev, const char *scn)
 }
 
 /*
+ * What each device ran: one row per device and target, its update client
+ * and the TLS stack that client used (summary.json's client and tls), and
+ * how many cases it was in. Older results without them say "not recorded".
+ */
+static void
+put_devices(buf_t *b, const rep_run *r)
+{
+	size_t i, k, n = 0;
+	const rep_rec **first = xcalloc(r->n + 1, sizeof *first);
+	size_t *cases = xcalloc(r->n + 1, sizeof *cases);
+
+	for (i = 0; i < r->n; i++) {
+		const rep_rec *x = &r->recs[i];
+		for (k = 0; k < n; k++)
+			if (strcmp(first[k]->device, x->device) == 0
+				&& strcmp(first[k]->target, x->target) == 0)
+				break;
+		if (k == n)
+			first[n++] = x;
+		if (i == 0 || r->recs[i - 1].ncase != x->ncase)
+			cases[k]++;
+	}
+	buf_puts(b, "<section id=\"devices\"><h2>Devices</h2>\n<p class=\"note\">Each device "
+		"on each target: the update client its image runs and the TLS stack that client "
+		"used.</p>\n<table class=\"devices\"><thead><tr><th>Device</th><th>Target</th>"
+		"<th>Update client</th><th>TLS stack</th><th>Cases</th></tr></thead><tbody>\n");
+	for (k = 0; k < n; k++) {
+		const ev_record *e = first[k]->rec;
+		const char *tls = ev_record_tls(e);
+		buf_puts(b, "<tr><td class=\"mono\">");
+		rh_esc(b, first[k]->device);
+		buf_puts(b, "</td><td class=\"mono\">");
+		rh_esc(b, first[k]->target);
+		buf_puts(b, "</td><td>");
+		rh_esc(b, e->client[0] ? e->client : "not recorded");
+		buf_puts(b, "</td><td>");
+		rh_esc(b, tls != NULL && *tls ? tls : "not recorded");
+		buf_printf(b, "</td><td>%zu</td></tr>\n", cases[k]);
+	}
+	buf_puts(b, "</tbody></table></section>\n");
+	free(first);
+	free(cases);
+}
+
+/*
  * Devices x scenarios, in tables of at most MATRIX_COLS scenarios each (the
  * scenarios shared out evenly), so that every table fits a printed page's
  * width. Rows are grouped by TLS stack (a profile "DEV@STACK" runs on STACK,
@@ -758,7 +803,8 @@ rep_html(const rep_run *r, const rep_accepts *acc, const rep_facts *f, buf_t *b)
 	buf_puts(b, "</div></div></header>\n<main>\n");
 	put_headline(b, r);
 	put_kpis(b, r);
-	buf_puts(b, "<nav class=\"toc\"><a href=\"#matrix\">Matrix</a>");
+	buf_puts(b, "<nav class=\"toc\"><a href=\"#matrix\">Matrix</a>"
+		"<a href=\"#devices\">Devices</a>");
 	if (r->have_baseline)
 		buf_puts(b, "<a href=\"#changes\">Changes</a>");
 	buf_puts(b, "<a href=\"#required\">Required not met</a><a href=\"#recommended\">"
@@ -766,6 +812,7 @@ rep_html(const rep_run *r, const rep_accepts *acc, const rep_facts *f, buf_t *b)
 		"<a href=\"#cases\">Cases</a><a href=\"#run\">The run</a>"
 		"<a href=\"#firmware\">Firmware</a><a href=\"#signoff\">Sign-off</a></nav>\n");
 	put_matrix(b, r);
+	put_devices(b, r);
 	put_changes(b, r);
 	put_record_list(b, r, "required", "Required expectations not met",
 		"Every Required expectation is met.", want_required);

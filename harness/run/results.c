@@ -55,11 +55,16 @@ collect_case(run_case *c, const char *out, const run_observer *obs)
 			ev_set(r.reason, sizeof r.reason, "%s", interrupted
 				? "the run was interrupted before this phase" : err);
 		}
-		ev_set(r.tls, sizeof r.tls, "%s", c->stack != NULL ? c->stack
-			: scn_device_stack(c->device));
-		/* The update client a device description names, for the report. */
+		/* The update client and its TLS stack, for the report: those a
+		 * device description names, else the target's own client and
+		 * its stack (client-tls), else the reference agent on the
+		 * device's stack. */
 		char *client = dev_profile_value(c->device, "client");
-		ev_set(r.client, sizeof r.client, "%s", client != NULL ? client : "");
+		const char *ctls = client == NULL && c->tgt != NULL ? c->tgt->client_tls : NULL;
+		ev_set(r.tls, sizeof r.tls, "%s", ctls != NULL ? ctls : c->stack != NULL ? c->stack
+			: scn_device_stack(c->device));
+		ev_set(r.client, sizeof r.client, "%s", client != NULL ? client
+			: c->tgt != NULL ? c->tgt->client : "");
 		free(client);
 		ev_set(r.evidence, sizeof r.evidence, "%s", pdir + strlen(out) + 1);
 		*res = xrealloc(*res, (*n + 1) * sizeof **res);

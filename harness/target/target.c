@@ -72,6 +72,8 @@ tgt_free(tgt *t)
 	free(t->conf_path);
 	free(t->booted);
 	free(t->done);
+	free(t->client);
+	free(t->client_tls);
 	free(t->reboot.console);
 	free(t->build_dir);
 	memset(t, 0, sizeof *t);
@@ -188,6 +190,9 @@ tgt_load(tgt *t, const char *name, const char *build_dir, char *err, size_t errl
 	}
 	t->booted = tgt_get(s, "booted");
 	t->done = tgt_get(s, "done");
+	if ((t->client = tgt_get(s, "client")) == NULL)
+		t->client = xstrdup("rotsim-agent");
+	t->client_tls = tgt_get(s, "client-tls");
 	if ((e = cfg_get(s, "reboot", NULL)) != NULL && parse_reboot(t, e, err, errlen) != 0)
 		goto out;
 	if (get_seconds(s, t->conf_path, "boot-timeout", 30, &t->boot_timeout, err, errlen) != 0

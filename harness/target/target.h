@@ -41,6 +41,10 @@ struct tgt {
 	void *priv;			/* the driver's own description */
 	char *booted;			/* console text meaning "booted", NULL: at power-on */
 	char *done;			/* console text meaning "finished", or NULL */
+	char *client;			/* the update client its images run ("client =";
+					 * default: the reference agent, rotsim-agent) */
+	char *client_tls;		/* the TLS stack that client uses ("client-tls
+					 * ="), or NULL: the device's stack id */
 	tgt_reboot_rule reboot;
 	int boot_timeout, run_timeout;	/* seconds */
 	int udp;			/* the device reaches UDP services (SNTP) */

@@ -14,6 +14,15 @@ for k in 1 2; do
 		> /dev/null || fail "shard $k/2 failed"
 done
 
+# ---- Devices: each device's update client and TLS stack ----
+jq -e '[.records[] | .client == "rotsim-agent" and .tls == "bearssl"] | all' \
+	"$tmp/whole/summary.json" > /dev/null || fail "client/tls in summary.json: $(jq -c \
+	'[.records[] | {device, client, tls}] | unique' "$tmp/whole/summary.json")"
+for d in root-x1 pin-r3; do
+	grep -q "<tr><td class=\"mono\">$d</td><td class=\"mono\">native</td><td>rotsim-agent</td><td>bearssl</td><td>[0-9]*</td></tr>" \
+		"$tmp/whole/report.html" || fail "the report's Devices table has no row for $d"
+done
+
 # ---- Merge: the same records, in the same order, with working evidence ----
 # Shards given out of order on purpose.
 expect_exit 0 "$ROTSIM" report --merge "$tmp/shard-2" "$tmp/shard-1" --out "$tmp/merged"
