@@ -3,6 +3,7 @@
  * helpers the drivers use. See target.h.
  */
 #include "target/target.h"
+#include "scenario/devices.h"
 #include "common/json.h"
 #include "paths.h"
 #include "scenario/stack.h"
@@ -234,11 +235,18 @@ tgt_file(const tgt *t, const char *pattern, const char *device)
 	const char *p = pattern, *q, *stack = scn_device_stack(device);
 	size_t base = scn_device_base_len(device), slen = strcspn(stack, "-");
 
-	if (pattern[0] != '/')
+	/* {image}: the image a device description names (an absolute path),
+	 * so a pattern starting with it is not under the build directory. */
+	if (pattern[0] != '/' && strncmp(pattern, "{image}", 7) != 0)
 		buf_printf(&b, "%s/", t->build_dir);
 	while ((q = strchr(p, '{')) != NULL) {
 		buf_append(&b, p, (size_t)(q - p));
-		if (strncmp(q, "{device}", 8) == 0) {
+		if (strncmp(q, "{image}", 7) == 0) {
+			char *img = dev_profile_value(device, "image");
+			buf_puts(&b, img != NULL ? img : "{image: the device names none}");
+			free(img);
+			p = q + 7;
+		} else if (strncmp(q, "{device}", 8) == 0) {
 			buf_append(&b, device, base);
 			p = q + 8;
 		} else if (strncmp(q, "{stack}", 7) == 0) {
