@@ -78,8 +78,8 @@ serve() {
 		--firmware "$tmp/fw" --signing-key "$tmp/manifest.key" --time 2030-01-01 \
 		--events "$tmp/$1.events.jsonl" --listen 127.0.0.1:0 > "$tmp/$1.serve" 2> "$tmp/$1.serve.err" &
 	pids+=($!)
-	local i
-	for i in $(seq 100); do
+	local _
+	for _ in $(seq 100); do
 		port=$(sed -n 's/^listening 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$tmp/$1.serve")
 		[ -z "$port" ] || return 0
 		sleep 0.1
