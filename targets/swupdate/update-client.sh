@@ -9,9 +9,10 @@
 #
 # --fetch downloader  swupdate -d: SWUpdate's own downloader (libcurl)
 # --fetch curl        curl, with the device's trust, streamed into swupdate -i
-# Both default from the kernel command line (swupdate.url=, swupdate.fetch=),
-# else https://HOST/firmware/update.swu (HOST: the device's update host) and
-# downloader.
+# Both default from the kernel command line (swupdate.url=, swupdate.fetch=);
+# the URL then from the configuration's url file, else
+# https://HOST/firmware/update.swu (HOST: the device's update host); the
+# fetch mode else downloader.
 #
 # Exit status: 0 current, 3 rejected (TLS, signature, hash, bundle), 4
 # unreachable, 1 error, 2 usage. After an install it reboots (reboot -f), as
@@ -31,13 +32,14 @@ while [ $# -gt 0 ]; do
 	--url) url=$2; shift ;;
 	--fetch) fetch=$2; shift ;;
 	--sntp=*) ;;	# the image's /init passes it on lab networks; no NTP here
-	-h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "$me: unknown option \"$1\" (try --help)" >&2; exit 2 ;;
 	esac
 	shift
 done
 # The value of a NAME=VALUE switch on the kernel command line.
 karg() {
+	# shellcheck disable=SC2013 # words, not lines
 	for w in $(cat /proc/cmdline 2>/dev/null); do
 		case $w in "$1="*) echo "${w#*=}"; return 0 ;; esac
 	done
@@ -59,7 +61,8 @@ device=$pname
 [ -r "$etc/device" ] && device=$(head -n 1 "$etc/device")
 host=updates.rotsim.test
 [ -r "$etc/host" ] && [ -n "$(head -n 1 "$etc/host")" ] && host=$(head -n 1 "$etc/host")
-[ -n "$url" ] || url=$(karg swupdate.url) || url=https://$host/firmware/update.swu
+[ -n "$url" ] || url=$(karg swupdate.url) || url=$(head -n 1 "$etc/url" 2>/dev/null) || url=''
+[ -n "$url" ] || url=https://$host/firmware/update.swu
 factory_version=$(conf version)
 [ -n "$factory_version" ] || factory_version=1
 anchors=$(conf anchors) pins=$(conf pins) insecure=$(conf insecure)
