@@ -9,11 +9,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 {
 	find targets -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
-	# The TLS stacks the agents link (host and arm64) and the curl client's
-	# programs: the images and overlays carry them.
+	# The TLS stacks the agents link (host and arm64), the curl client's
+	# programs, and the SWUpdate and wget images' programs and main libraries
+	# (targets/swupdate/module.mk and targets/wget-client/module.mk list all):
+	# the images and overlays carry them.
 	for p in linux-image-cloud-amd64 busybox-static qemu-system-x86 libbearssl-dev \
 		libmbedtls-dev libwolfssl-dev libssl-dev libgnutls28-dev libmbedtls-dev:arm64 \
-		libssl-dev:arm64 libgnutls30:arm64 curl openssl; do
+		libssl-dev:arm64 libgnutls30:arm64 curl openssl swupdate wget libcurl4 libssl3 \
+		libgnutls30 libc6; do
 		printf '%s %s\n' "$p" "$(apt-cache policy "$p" 2>/dev/null \
 			| awk '/Candidate:/ { print $2 }')"
 	done
