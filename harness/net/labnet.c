@@ -13,12 +13,17 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Routing table and mark of the tproxy rule. */
@@ -26,14 +31,35 @@
 #define LABNET_MARK "0x77"
 #define CMD_TIMEOUT_MS 10000
 
+/* The namespace labnet_unshare() left (labnet_host_ns()). */
+static int host_ns = -1;
+
 /* see labnet.h */
 int
 labnet_unshare(char *err, size_t errlen)
 {
-	if (unshare(CLONE_NEWNET) != 0)
+	int fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return util_err(err, errlen, "lab network: /proc/thread-self/ns/net: %s",
+			strerror(errno));
+	if (unshare(CLONE_NEWNET) != 0) {
+		close(fd);
 		return util_err(err, errlen, "the lab network needs root or CAP_NET_ADMIN: "
 			"unshare(CLONE_NEWNET): %s", strerror(errno));
+	}
+	if (host_ns < 0)
+		host_ns = fd;
+	else
+		close(fd);
 	return 0;
+}
+
+/* see labnet.h */
+int
+labnet_host_ns(void)
+{
+	return host_ns;
 }
 
 /* see labnet.h */
@@ -148,6 +174,222 @@ nft_rules(const labnet *ln)
 		LABNET_SINK_PORT, LABNET_MARK);
 }
 
+/* A line of our own in labnet.log. */
+static void
+log_note(const char *log, const char *text)
+{
+	FILE *f = util_fopen_evidence(log, UTIL_EV_APPEND, NULL, 0);
+
+	if (f == NULL)
+		return;
+	fprintf(f, "# %s\n", text);
+	fclose(f);
+}
+
+/* Move the calling thread into namespace fd; returns a descriptor of the one
+ * it was in, for ns_back(), or -1 with err. */
+static int
+ns_enter(int fd, char *err, size_t errlen)
+{
+	int back = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+
+	if (back < 0)
+		return util_err(err, errlen, "lab network: /proc/thread-self/ns/net: %s",
+			strerror(errno));
+	if (setns(fd, CLONE_NEWNET) != 0) {
+		util_err(err, errlen, "lab network: setns: %s", strerror(errno));
+		close(back);
+		return -1;
+	}
+	return back;
+}
+
+static void
+ns_back(int back)
+{
+	if (back < 0)
+		return;
+	/* Going back where we came from cannot fail for want of rights. */
+	if (setns(back, CLONE_NEWNET) != 0)
+		abort();
+	close(back);
+}
+
+/*
+ * The guard of a spliced interface ($1, the veth's host end $2): it reads
+ * lines until "stop" or the end of the socket (the case died), then removes
+ * what the case set up on the host: the ingress qdisc with its redirect
+ * ("qdisc" said it was added), the veth pair, and the interface's up state
+ * ("down": it was down before).
+ */
+static const char guard_script[] =
+	"q= d= x=; while read -r x; do case $x in qdisc) q=1 ;; down) d=1 ;; stop) break ;; "
+	"esac; done; [ \"$x\" = stop ] || echo \"# the case is gone: the guard gives $1 back\"; "
+	"if [ -n \"$q\" ]; then echo \"$ tc qdisc del dev $1 ingress\"; "
+	"tc qdisc del dev \"$1\" ingress; fi; "
+	"if ip link show dev \"$2\" >/dev/null 2>&1; then echo \"$ ip link del $2\"; "
+	"ip link del \"$2\"; fi; "
+	"if [ -n \"$d\" ]; then echo \"$ ip link set $1 down\"; ip link set \"$1\" down; fi; "
+	"exit 0";
+
+/* Start the guard (the calling thread is in the host's namespace). */
+static int
+guard_start(labnet *ln, const char *log, char *err, size_t errlen)
+{
+	int sv[2], out;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+		return util_err(err, errlen, "lab network: guard: socketpair: %s", strerror(errno));
+	out = open(log, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+	pid = fork();
+	if (pid == 0) {
+		/* Only async-signal-safe calls until exec. */
+		int nul = open("/dev/null", O_WRONLY);
+		setsid();
+		dup2(sv[1], 0);
+		dup2(out >= 0 ? out : nul, 1);
+		dup2(out >= 0 ? out : nul, 2);
+		close_range(3, ~0U, 0);
+		execl("/bin/sh", "sh", "-c", guard_script, "rotsim-lab-guard", ln->host_iface,
+			ln->host_veth, (char *)NULL);
+		_exit(127);
+	}
+	close(sv[1]);
+	if (out >= 0)
+		close(out);
+	if (pid < 0) {
+		close(sv[0]);
+		return util_err(err, errlen, "lab network: guard: fork: %s", strerror(errno));
+	}
+	ln->guard = pid;
+	ln->guard_fd = sv[0];
+	return 0;
+}
+
+static void
+guard_tell(labnet *ln, const char *line)
+{
+	if (ln->guard > 0)
+		(void)send(ln->guard_fd, line, strlen(line), MSG_NOSIGNAL);
+}
+
+/* Tell the guard to clean up and wait for it (10 s at most). */
+static void
+guard_stop(labnet *ln)
+{
+	long long end = proc_now_ms() + 10000;
+	int st;
+
+	if (ln->guard <= 0)
+		return;
+	guard_tell(ln, "stop\n");
+	close(ln->guard_fd);
+	ln->guard_fd = -1;
+	while (waitpid(ln->guard, &st, WNOHANG) == 0) {
+		struct timespec ts = { 0, 20 * 1000000L };
+		if (proc_now_ms() > end) {
+			kill(ln->guard, SIGKILL);
+			waitpid(ln->guard, &st, 0);
+			break;
+		}
+		nanosleep(&ts, NULL);
+	}
+	ln->guard = 0;
+}
+
+/*
+ * Splice the board's interface of the host's namespace to the bridge: a veth
+ * pair made there, its case end moved here (renamed ln->iface), and tc
+ * ingress redirects both ways between the board's interface and the host
+ * end. The guard starts as soon as the host holds something to give back.
+ */
+static int
+splice_in(labnet *ln, const char *iface, const char *log, char *err, size_t errlen)
+{
+	char casetmp[16], *casepath = NULL;
+	int back = -1, casefd = -1, sock = -1, ret = -1;
+	struct ifreq ifr;
+
+	if (host_ns < 0)
+		return util_err(err, errlen, "lab network: the board's interface %s: the host's "
+			"namespace is unknown (labnet_unshare first)", iface);
+	if (iface[0] == 0 || strlen(iface) >= IFNAMSIZ || strpbrk(iface, "/: \t") != NULL)
+		return util_err(err, errlen, "lab network: \"%s\" is not an interface name", iface);
+	snprintf(ln->host_iface, sizeof ln->host_iface, "%s", iface);
+	snprintf(ln->host_veth, sizeof ln->host_veth, "rsb%ldh", (long)getpid());
+	snprintf(casetmp, sizeof casetmp, "rsb%ldc", (long)getpid());
+	casefd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (casefd < 0) {
+		util_err(err, errlen, "lab network: /proc/thread-self/ns/net: %s", strerror(errno));
+		goto out;
+	}
+	casepath = xasprintf("/proc/%ld/fd/%d", (long)getpid(), casefd);
+	log_note(log, "in the host's network namespace: the board's interface spliced to the lab");
+	if ((back = ns_enter(host_ns, err, errlen)) < 0)
+		goto out;
+	memset(&ifr, 0, sizeof ifr);
+	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", iface);
+	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (sock < 0 || ioctl(sock, SIOCGIFFLAGS, &ifr) != 0) {
+		util_err(err, errlen, "lab network: the board's interface %s: %s", iface,
+			errno == ENODEV ? "no such interface in the host's namespace" : strerror(errno));
+		goto out;
+	}
+	RUN("ip", "link", "add", ln->host_veth, "type", "veth", "peer", "name", casetmp);
+	if (guard_start(ln, log, err, errlen) != 0) {
+		char *const av[] = { "ip", "link", "del", ln->host_veth, NULL };
+		char e2[64];
+		run(log, av, e2, sizeof e2);
+		goto out;
+	}
+	if (!(ifr.ifr_flags & IFF_UP))
+		guard_tell(ln, "down\n");
+	RUN("ip", "link", "set", casetmp, "netns", casepath);
+	{
+		/* The host's stack has nothing to say on the lab (router
+		 * solicitations in the capture). */
+		char *v6 = xasprintf("/proc/sys/net/ipv6/conf/%s/disable_ipv6", ln->host_veth);
+		int r = sysctl_set(v6, "1", 1, err, errlen);
+		free(v6);
+		if (r != 0)
+			goto out;
+	}
+	RUN("ip", "link", "set", ln->host_veth, "up");
+	RUN("ip", "link", "set", (char *)iface, "up");
+	{
+		char *const av[] = { "tc", "qdisc", "add", "dev", (char *)iface, "ingress", NULL };
+		char e2[256];
+		if (run(log, av, e2, sizeof e2) != 0) {
+			util_err(err, errlen, "lab network: %s: no ingress qdisc could be added (%s); if "
+				"one is left from a run that died with its guard, \"tc qdisc del dev %s "
+				"ingress\" removes it", iface, e2, iface);
+			goto out;
+		}
+	}
+	guard_tell(ln, "qdisc\n");
+	RUN("tc", "filter", "add", "dev", (char *)iface, "ingress", "protocol", "all", "u32",
+		"match", "u32", "0", "0", "action", "mirred", "egress", "redirect", "dev",
+		ln->host_veth);
+	RUN("tc", "qdisc", "add", "dev", ln->host_veth, "ingress");
+	RUN("tc", "filter", "add", "dev", ln->host_veth, "ingress", "protocol", "all", "u32",
+		"match", "u32", "0", "0", "action", "mirred", "egress", "redirect", "dev",
+		(char *)iface);
+	ns_back(back);
+	back = -1;
+	log_note(log, "back in the case's network namespace");
+	RUN("ip", "link", "set", casetmp, "name", ln->iface);
+	ret = 0;
+out:
+	ns_back(back);
+	if (sock >= 0)
+		close(sock);
+	if (casefd >= 0)
+		close(casefd);
+	free(casepath);
+	return ret;
+}
+
 /* see labnet.h */
 int
 labnet_open(labnet *ln, const labnet_conf *conf, char *err, size_t errlen)
@@ -162,8 +404,9 @@ labnet_open(labnet *ln, const labnet_conf *conf, char *err, size_t errlen)
 	log = xasprintf("%s/labnet.log", conf->dir);
 	rpath = xasprintf("%s/labnet.nft", conf->dir);
 	snprintf(ln->bridge, sizeof ln->bridge, "%s", conf->bridge ? conf->bridge : "rsbr0");
-	snprintf(ln->iface, sizeof ln->iface, "%s",
-		conf->device_iface ? conf->device_iface : "rstap0");
+	snprintf(ln->iface, sizeof ln->iface, "%s", conf->device_iface ? conf->device_iface
+		: conf->host_iface ? "rsboard0" : "rstap0");
+	ln->guard_fd = -1;
 	snprintf(ln->addr, sizeof ln->addr, "%s", conf->addr ? conf->addr : "10.77.0.1");
 	ln->prefix = 24;
 	if (inet_pton(AF_INET, ln->addr, &ia) != 1) {
@@ -184,8 +427,10 @@ labnet_open(labnet *ln, const labnet_conf *conf, char *err, size_t errlen)
 		"forward_delay", "0");
 	RUN("ip", "addr", "add", cidr, "dev", ln->bridge);
 	RUN("ip", "link", "set", ln->bridge, "up");
-	if (conf->create_tap)
+	if (conf->create_tap && conf->host_iface == NULL)
 		RUN("ip", "tuntap", "add", "dev", ln->iface, "mode", "tap");
+	if (conf->host_iface != NULL && splice_in(ln, conf->host_iface, log, err, errlen) != 0)
+		goto out;
 	RUN("ip", "link", "set", ln->iface, "master", ln->bridge);
 	RUN("ip", "link", "set", ln->iface, "up");
 	/* tproxy: marked packets are delivered locally, whatever their address. */
@@ -198,6 +443,8 @@ labnet_open(labnet *ln, const labnet_conf *conf, char *err, size_t errlen)
 	ln->open = 1;
 	ret = 0;
 out:
+	if (ret != 0)
+		guard_stop(ln);		/* a board's interface back at once */
 	free(log);
 	free(rpath);
 	free(rules);
@@ -452,5 +699,6 @@ labnet_close(labnet *ln)
 	if (ln == NULL)
 		return;
 	labnet_phase_stop(ln, NULL, 0);
+	guard_stop(ln);
 	ln->open = 0;
 }

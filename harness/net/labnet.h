@@ -13,8 +13,11 @@
  *     (conf.addr, default 10.77.0.1/24): router, DHCP, DNS, NTP and update
  *     server are all that one address;
  *   - the interface the device joins by (conf.device_iface): a TAP created
- *     here for QEMU (conf.create_tap), or an interface already moved into
- *     the namespace (a board's host NIC), attached to the bridge;
+ *     here for QEMU (conf.create_tap), an interface already in the
+ *     namespace, or, for a board wired to an interface of the host
+ *     (conf.host_iface), the case's end of a veth pair whose host end and
+ *     the board's interface hand every frame to each other (tc ingress
+ *     redirects, "splicing" them), attached to the bridge;
  *   - the sink: every TCP connection and UDP datagram that arrives on the
  *     bridge for anything but the lab's services (8.8.8.8:53, a public NTP
  *     pool, the host's own addresses, another port of the gateway) is diverted
@@ -32,6 +35,16 @@
  * caller's: it listens on the lab's address, port 443 (labnet_server_addr()).
  * labnet_phase_start() also writes lab.json, the lab evidence of the phase:
  * where the update server is, the host name DNS answers and the faults.
+ *
+ * A board's interface stays in the host's namespace (its addresses and its
+ * place in the host's configuration are untouched; frames arriving on it go
+ * to the lab before the host's stack sees them) and is given back when the
+ * case ends: labnet_close() removes the redirects and the veth pair. A guard
+ * process, in the host's namespace and a session of its own, holds one end
+ * of a socket the case holds the other end of; when the case process dies
+ * without labnet_close() (SIGKILL, a crash) the socket closes and the guard
+ * does the same cleanup, its commands appended to labnet.log. The guard is
+ * outside the harness's process registry, so Ctrl-C does not stop it half-way.
  *
  * Errors: functions return 0, or -1 with "what: why" in err. Nothing here
  * prints or exits. Commands (ip, nft, dnsmasq) run through run/proc.h.
@@ -53,6 +66,11 @@ typedef struct {
 	const char *addr;		/* the lab's IPv4 address; NULL: "10.77.0.1" */
 	const char *device_iface;	/* NULL: "rstap0" */
 	int create_tap;			/* 1: create device_iface as a TAP for QEMU */
+	const char *host_iface;		/* a board's interface in the namespace
+					 * labnet_unshare() left, spliced to the
+					 * bridge (device_iface, default
+					 * "rsboard0", is then the case's end of
+					 * the veth pair); NULL: none */
 	const char *dir;		/* evidence: labnet.log (the commands and their
 					 * output) and labnet.nft (the rules) */
 } labnet_conf;
@@ -118,14 +136,25 @@ typedef struct {
 	labnet_ntp *ntp;
 	labnet_relay *relay;
 	char *capture_path;		/* PHASE/capture.pcap */
+	/* A board's interface spliced in (conf.host_iface). */
+	char host_iface[16], host_veth[16];
+	pid_t guard;			/* gives host_iface back; 0: none */
+	int guard_fd;
 } labnet;
 
 /*
  * Move the calling process into a new network namespace. Returns 0, or -1
  * with a one-line reason (no rights: "the lab network needs root or
- * CAP_NET_ADMIN: unshare(CLONE_NEWNET): Operation not permitted").
+ * CAP_NET_ADMIN: unshare(CLONE_NEWNET): Operation not permitted"). The
+ * namespace it leaves stays reachable through labnet_host_ns().
  */
 int labnet_unshare(char *err, size_t errlen);
+
+/* A descriptor of the network namespace the process was in before
+ * labnet_unshare() (close-on-exec, owned here), or -1 before it. A driver
+ * whose tools reach the board through the host's network (a TCP console,
+ * labgrid-client, a PDU) runs them there (setns(2) on the calling thread). */
+int labnet_host_ns(void);
 
 /* Can this process create a lab network? Tries in a short-lived child, so
  * the caller's namespace is untouched. 1 yes, 0 no with the reason in why. */
@@ -147,7 +176,9 @@ int labnet_phase_start(labnet *ln, const labnet_phase *ph, char *err, size_t err
  */
 int labnet_phase_stop(labnet *ln, char *err, size_t errlen);
 
-/* Stop whatever runs. The network itself goes with the namespace. NULL-safe. */
+/* Stop whatever runs and give a board's interface back (the guard removes
+ * the redirects and the veth pair, within 10 s). The network itself goes with
+ * the namespace. NULL-safe, idempotent. */
 void labnet_close(labnet *ln);
 
 /* The lab's address, where the update server and SNTP responder listen. */

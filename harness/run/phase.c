@@ -403,7 +403,8 @@ case_main(run_case *c, const run_opts *o)
 	if (prep_err == NULL && t->lab) {
 		labnet_conf lc;
 		memset(&lc, 0, sizeof lc);
-		lc.create_tap = 1;
+		lc.create_tap = t->lab_iface == NULL;
+		lc.host_iface = t->lab_iface;	/* a board's interface */
 		lc.dir = c->dir;
 		if (labnet_unshare(laberr, sizeof laberr) != 0
 			|| labnet_open(&lab, &lc, laberr, sizeof laberr) != 0)

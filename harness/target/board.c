@@ -5,17 +5,24 @@
  * its power, deploy and factory reset are commands (uhubctl, a PDU's command
  * line, labgrid-client power). A lock file gives one case at a time a board;
  * a pool of boards of one kind is one description with {board} in its keys.
- * A watchdog process powers the board off if the harness dies. See target.h
- * and targets/README.md.
+ * A watchdog process powers the board off if the harness dies. With
+ * "network", the board's interface on the host joins the case's lab network
+ * (net/labnet.h splices it to the lab's bridge); the case then runs in a
+ * network namespace of its own, and every command and the console run in the
+ * host's namespace, where the lab's tools reach the board. See target.h and
+ * targets/README.md.
  */
 #include "target/target.h"
 #include "target/board_console.h"
 #include "common/json.h"
+#include "net/labnet.h"
 #include "run/proc.h"
 #include "time/simtime.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,11 +45,14 @@ typedef struct {
 	int clock;			/* CLK_* */
 	char *clock_cmd;		/* clock = console:COMMAND */
 	char *lock, *pool, *dir;
+	char *network;			/* the board's interface on the host, or NULL */
 	int pool_size, loopback;
 	int power_timeout, deploy_timeout, lock_timeout;
 	/* The case this process runs (set by prepare, one case per process). */
 	int slot, lock_fd, acquired;
 	char image_sha[65];
+	char net_iface[IFNAMSIZ];	/* network, expanded for the board taken
+					 * (t->lab_iface points here) */
 } board_desc;
 
 struct tgt_power {
@@ -72,6 +82,7 @@ board_free(tgt *t)
 	free(d->console); free(d->power_on); free(d->power_off); free(d->power_cycle);
 	free(d->deploy); free(d->deploy_image); free(d->reset); free(d->clock_cmd);
 	free(d->lock); free(d->pool); free(d->dir); free(d->acquire); free(d->release);
+	free(d->network);
 	free(d);
 	t->priv = NULL;
 }
@@ -113,14 +124,14 @@ expand(const tgt *t, const char *key, const char *value, const board_vars *bv, s
 	char msg[256];
 
 	*argv = NULL;
-	if (tgt_expand_words(value, var_names, bv->v, nnames, argv, &n, msg, sizeof msg) != 0
-		|| n == 0) {
+	int r = tgt_expand_words(value, var_names, bv->v, nnames, argv, &n, msg, sizeof msg);
+	if (r != 0 || n == 0) {
 		for (size_t i = 0; i < n; i++)
 			free((*argv)[i]);
 		free(*argv);
 		*argv = NULL;
 		return util_err(err, errlen, "%s: %s: %s", t->conf_path, key,
-			n ? msg : "an empty command");
+			r != 0 ? msg : "an empty command");
 	}
 	return 0;
 }
@@ -273,25 +284,47 @@ board_load(tgt *t, cfg_section *s, char *err, size_t errlen)
 		d->clock = CLK_CONSOLE;
 		d->clock_cmd = xstrdup(v + 8);
 	} else if (strcmp(v, "ntp") == 0) {
-		util_err(err, errlen, "%s: clock = ntp: not yet: the board's NTP comes from the "
-			"case's lab network, which this build cannot join yet (use console:COMMAND or "
-			"power-on)", t->conf_path);
-		goto out;
+		d->clock = CLK_NTP;
 	} else {
 		util_err(err, errlen, "%s: clock: \"%s\": want none, power-on, console:COMMAND or "
 			"ntp", t->conf_path, v);
 		goto out;
 	}
 	free(v);
-	if ((v = tgt_get(s, "network")) != NULL) {
-		util_err(err, errlen, "%s: network = %s: not yet: joining the board's interface to "
-			"the case's lab network is not in this build; leave network unset and let the "
-			"power-on command connect the board to the server at {server}", t->conf_path, v);
+	v = NULL;
+	/* The lab network: the board's interface on the host, {board} telling
+	 * a pool's apart; DHCP, DNS, NTP, the server and the capture are the
+	 * lab's, as for a QEMU guest on it. */
+	if ((d->network = tgt_get(s, "network")) != NULL) {
+		if (expand(t, "network", d->network, &bv, LOCK_NAMES, &argv, err, errlen) != 0)
+			goto out;
+		if (argv[1] != NULL || strlen(argv[0]) >= IFNAMSIZ || strpbrk(argv[0], "/:") != NULL) {
+			util_err(err, errlen, "%s: network: \"%s\": want the name of the host's "
+				"interface the board is wired to (eth1, enx00e04c680001, up to %d "
+				"characters)", t->conf_path, d->network, IFNAMSIZ - 1);
+			goto out;
+		}
+		argv_free(argv);
+		argv = NULL;
+		t->lab = 1;
+		t->lab_iface = d->net_iface;
+	}
+	if (d->clock == CLK_NTP && d->network == NULL) {
+		util_err(err, errlen, "%s: clock = ntp needs \"network\": the board takes the "
+			"phase's date from the SNTP responder of the case's lab network", t->conf_path);
 		goto out;
 	}
 	v = tgt_get(s, "capture");
-	if (v != NULL && strcmp(v, "loopback") != 0 && strcmp(v, "none") != 0) {
-		util_err(err, errlen, "%s: capture: \"%s\": want loopback or none", t->conf_path, v);
+	if (d->network != NULL) {
+		if (v != NULL && strcmp(v, "bridge") != 0) {
+			util_err(err, errlen, "%s: capture = %s: a board on the lab network is "
+				"captured on the lab's bridge (capture = bridge, the default with "
+				"network)", t->conf_path, v);
+			goto out;
+		}
+	} else if (v != NULL && strcmp(v, "loopback") != 0 && strcmp(v, "none") != 0) {
+		util_err(err, errlen, "%s: capture: \"%s\": want loopback or none (bridge goes "
+			"with network)", t->conf_path, v);
 		goto out;
 	}
 	d->loopback = v != NULL && strcmp(v, "loopback") == 0;
@@ -314,12 +347,53 @@ board_load(tgt *t, cfg_section *s, char *err, size_t errlen)
 			"is powered off)", t->conf_path);
 		goto out;
 	}
-	t->udp = 0;
+	/* Only the lab network carries UDP (SNTP) to a board. */
+	t->udp = t->lab;
 	ret = 0;
 out:
 	argv_free(argv);
 	free(v);
 	return ret;
+}
+
+/*
+ * On the lab network the case process lives in the lab's namespace, but the
+ * board's tools (a TCP console, labgrid-client, a PDU on the lab's LAN) reach
+ * the board through the host's: the driver's work runs there, on the calling
+ * thread only (the lab's own threads stay), and goes back before it returns.
+ * *back: the namespace to go back to, or -1 when nothing was switched.
+ */
+static int
+host_enter(const board_desc *d, int *back, char *err, size_t errlen)
+{
+	int h = labnet_host_ns();
+
+	*back = -1;
+	if (d->network == NULL || h < 0)
+		return 0;
+	*back = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (*back < 0)
+		return util_err(err, errlen, "board: /proc/thread-self/ns/net: %s", strerror(errno));
+	if (setns(h, CLONE_NEWNET) != 0) {
+		util_err(err, errlen, "board: into the host's network namespace: %s",
+			strerror(errno));
+		close(*back);
+		*back = -1;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+host_leave(int back)
+{
+	if (back < 0)
+		return;
+	/* The namespace this thread came from: going back cannot be refused,
+	 * and staying would run the lab's services on the host. */
+	if (setns(back, CLONE_NEWNET) != 0)
+		abort();
+	close(back);
 }
 
 /* The last line of a command's output, for an error message. */
@@ -474,6 +548,16 @@ board_identity(const tgt *t, const char *device)
 	buf_free(&c);
 	buf_puts(&b, ",\"lock\":");
 	json_put_str(&b, lock);
+	if (d->network != NULL) {
+		char *net = expand_one(t, d->network, d->slot < 0 ? 0 : d->slot);
+		buf_puts(&b, ",\"network\":");
+		json_put_str(&b, net);
+		free(net);
+	}
+	{
+		static const char *const clocks[] = { "none", "power-on", "console", "ntp" };
+		buf_printf(&b, ",\"clock\":\"%s\"", clocks[d->clock]);
+	}
 	if (d->deploy_image != NULL) {
 		char *img = tgt_file(t, d->deploy_image, device);
 		buf_puts(&b, ",\"deploy_image\":");
@@ -505,6 +589,12 @@ board_prepare(const tgt *t, const char *device, const char *case_dir, const char
 	if (d->lock_fd < 0 && take_lock(t, d, case_dir, err, errlen) != 0)
 		return -1;
 	d->image_sha[0] = 0;
+	if (d->network != NULL) {
+		/* The interface of the board taken: the lab network joins it. */
+		char *net = expand_one(t, d->network, d->slot);
+		snprintf(d->net_iface, sizeof d->net_iface, "%s", net);
+		free(net);
+	}
 	vars_init(&bv, t, d->slot);
 	bv.v[4] = device;
 	bv.v[5] = case_dir;
@@ -569,12 +659,15 @@ board_finish(const tgt *t, const char *case_dir)
 	board_desc *d = t->priv;
 	board_vars bv;
 	char **argv = NULL, err[256];
+	int back = -1;
 
 	if (d->acquired && d->release != NULL) {
 		char *log = xasprintf("%s/release.log", case_dir);
 		vars_init(&bv, t, d->slot);
-		if (expand(t, "release", d->release, &bv, LOCK_NAMES, &argv, err, sizeof err) == 0)
+		if (expand(t, "release", d->release, &bv, LOCK_NAMES, &argv, err, sizeof err) == 0
+			&& host_enter(d, &back, err, sizeof err) == 0)
 			run_cmd("release", argv, log, d->power_timeout, NULL, err, sizeof err);
+		host_leave(back);
 		argv_free(argv);
 		free(log);
 	}
@@ -738,7 +831,7 @@ power_free(tgt_power *pw)
  * again and is an error with the command's output.
  */
 static int
-board_power_on(const tgt *t, const tgt_boot_args *a, tgt_power **out, char *err,
+power_on_here(const tgt *t, const tgt_boot_args *a, tgt_power **out, char *err,
 	size_t errlen)
 {
 	board_desc *d = t->priv;
@@ -820,11 +913,34 @@ fail:
 	return ret;
 }
 
+/* Power on, from the host's network namespace (host_enter). */
+static int
+board_power_on(const tgt *t, const tgt_boot_args *a, tgt_power **out, char *err,
+	size_t errlen)
+{
+	int back, r;
+
+	*out = NULL;
+	if (host_enter(t->priv, &back, err, errlen) != 0)
+		return -1;
+	r = power_on_here(t, a, out, err, errlen);
+	host_leave(back);
+	return r;
+}
+
 /* The board runs until the harness powers it off: its console says when. */
 static int
 board_wait(tgt_power *pw, int timeout_ms)
 {
+	char err[256];
+	int back;
+
+	if (host_enter(pw->d, &back, err, sizeof err) != 0) {
+		note(pw, "%s", err);
+		return 0;
+	}
 	console_pump(pw, timeout_ms);
+	host_leave(back);
 	return 0;
 }
 
@@ -832,10 +948,14 @@ static void
 board_power_off(tgt_power *pw, tgt_end *end)
 {
 	char msg[256];
+	int back = -1;
 
 	memset(end, 0, sizeof *end);
 	if (pw == NULL)
 		return;
+	/* The watchdog runs power-off; only the console needs the host. */
+	if (host_enter(pw->d, &back, msg, sizeof msg) != 0)
+		note(pw, "%s", msg);
 	console_pump(pw, 100);
 	if (power_off_now(pw, msg, sizeof msg) == 0)
 		snprintf(end->how, sizeof end->how, "powered off by the harness%s",
@@ -843,6 +963,7 @@ board_power_off(tgt_power *pw, tgt_end *end)
 	else
 		snprintf(end->how, sizeof end->how, "power-off failed: %.70s", msg);
 	power_free(pw);
+	host_leave(back);
 }
 
 static void

@@ -49,6 +49,10 @@ struct tgt {
 	int boot_timeout, run_timeout;	/* seconds */
 	int udp;			/* the device reaches UDP services (SNTP) */
 	int lab;			/* it joins the case's lab network (net/labnet.h) */
+	const char *lab_iface;		/* lab: the host's interface the device is wired
+					 * to (a board's), spliced to the lab; set by the
+					 * driver's prepare (storage is the driver's);
+					 * NULL: a TAP created for QEMU */
 	char *build_dir;		/* where images and programs are */
 };
 

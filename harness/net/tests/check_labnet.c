@@ -1,10 +1,16 @@
-/* Unit tests of the lab network's phase options (harness/net/options.c) and
- * of the parsers of what a lab capture holds (harness/capture/dhcp.c, dns.c,
- * ntp.c), on crafted messages. */
+/* Unit tests of the lab network's phase options (harness/net/options.c), of
+ * the parsers of what a lab capture holds (harness/capture/dhcp.c, dns.c,
+ * ntp.c), on crafted messages, and of a board's interface spliced to the lab
+ * and given back. */
 #include <arpa/inet.h>
 #include <check.h>
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "capture/lab.h"
 #include "common/fault.h"
@@ -319,6 +325,86 @@ START_TEST(ntp_time)
 }
 END_TEST
 
+/* Does the test's "host" namespace show this (a shell test)? */
+static int
+host_has(const char *test)
+{
+	return system(test) == 0;
+}
+
+/*
+ * A board's interface of the host (here a TAP in a namespace of this test's
+ * own, playing the host) spliced to a case's lab network: while the case
+ * runs it carries the lab's redirect and is up; labnet_close() gives it back
+ * as it was (down, no redirect, no veth left), and so does the guard when the
+ * case process is killed before it can.
+ */
+START_TEST(board_iface_given_back)
+{
+	char dir[] = "/tmp/check-labnet-XXXXXX";
+	const char *spliced = "tc qdisc show dev rsck0 ingress | grep -q ingress"
+		" && ip -o link show dev rsck0 | grep -q '[<,]UP[,>]'";
+	const char *back = "! tc qdisc show dev rsck0 ingress | grep -q ingress"
+		" && ! ip -o link show dev rsck0 | grep -q '[<,]UP[,>]'"
+		" && ! ip -o link show type veth | grep -q rsb";
+
+	ck_assert(mkdtemp(dir) != NULL);
+	ck_assert_msg(unshare(CLONE_NEWNET) == 0, "unshare: %s", strerror(errno));
+	ck_assert(host_has("ip tuntap add dev rsck0 mode tap"));
+	for (int killed = 0; killed < 2; killed++) {
+		int ready[2], go[2], st, i;
+		char c = 0;
+		pid_t pid;
+
+		ck_assert(pipe(ready) == 0 && pipe(go) == 0);
+		pid = fork();
+		ck_assert(pid >= 0);
+		if (pid == 0) {
+			labnet ln;
+			labnet_conf lc;
+			char err[512];
+			memset(&lc, 0, sizeof lc);
+			lc.dir = dir;
+			lc.host_iface = "rsck0";
+			close(ready[0]);
+			close(go[1]);
+			if (labnet_unshare(err, sizeof err) != 0
+				|| labnet_open(&ln, &lc, err, sizeof err) != 0) {
+				fprintf(stderr, "%s\n", err);
+				_exit(1);
+			}
+			if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 1)
+				_exit(2);
+			labnet_close(&ln);
+			_exit(0);
+		}
+		close(ready[1]);
+		close(go[0]);
+		ck_assert_msg(read(ready[0], &c, 1) == 1, "the lab network did not open (see stderr)");
+		ck_assert_msg(host_has(spliced), "not spliced");
+		if (killed)
+			kill(pid, SIGKILL);
+		else
+			ck_assert(write(go[1], "g", 1) == 1);
+		waitpid(pid, &st, 0);
+		ck_assert(killed ? WIFSIGNALED(st) : WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		/* The guard works on its own after the case died. */
+		for (i = 0; i < 100 && !host_has(back); i++)
+			usleep(50000);
+		ck_assert_msg(host_has(back), "%s: the interface was not given back",
+			killed ? "killed" : "closed");
+		close(ready[0]);
+		close(go[1]);
+	}
+	{
+		char *cmd = xasprintf("grep -q 'the case is gone' %s/labnet.log && rm -rf %s", dir,
+			dir);
+		ck_assert_msg(host_has(cmd), "the guard's commands are not in labnet.log");
+		free(cmd);
+	}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -335,6 +421,7 @@ main(void)
 	tcase_add_test(tc, dhcp_lease);
 	tcase_add_test(tc, dns_answer);
 	tcase_add_test(tc, ntp_time);
+	tcase_add_test(tc, board_iface_given_back);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

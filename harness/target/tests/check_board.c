@@ -132,8 +132,12 @@ static const struct { const char *extra, *want; } refused[] = {
 	{ "console = tcp:127.0.0.1:4000\nbaud = 9600\n", "unknown key \"baud\"" },
 	{ "console = telnet:h:1\n", "want serial:DEVICE[,BAUD], tcp:HOST:PORT" },
 	{ "console = tcp:nohostport\n", "want tcp:HOST:PORT" },
-	{ "console = tcp:h:1\nclock = ntp\n", "clock = ntp: not yet" },
-	{ "console = tcp:h:1\nnetwork = eth1\n", "network = eth1: not yet" },
+	{ "console = tcp:h:1\nclock = ntp\n", "clock = ntp needs \"network\"" },
+	{ "console = tcp:h:1\nnetwork = eth1 eth2\n", "network: \"eth1 eth2\": want the name" },
+	{ "console = tcp:h:1\nnetwork = an-interface-name-too-long\n", "up to 15 characters" },
+	{ "console = tcp:h:1\nnetwork = eth{slot}\n", "unknown placeholder {slot}" },
+	{ "console = tcp:h:1\nnetwork = eth1\ncapture = loopback\n", "captured on the lab's bridge" },
+	{ "console = tcp:h:1\ncapture = bridge\n", "bridge goes with network" },
 	{ "console = tcp:h:1\nclock = sundial\n", "clock: \"sundial\"" },
 	{ "console = tcp:h:1\nclock = power-on\n", "power-on does not use {date}" },
 	{ "console = tcp:h:1\npower-cycle = cycle {plug}\n", "unknown placeholder {plug}" },
@@ -279,6 +283,34 @@ START_TEST(test_serial_pty)
 	t.drv->finish(&t, cs);
 	tgt_free(&t);
 	free(cs); free(extra);
+}
+END_TEST
+
+/* network = IFACE puts the board on the lab network: it carries UDP (SNTP),
+ * the interface of the board a case took is the one the lab joins, and the
+ * identity names it. */
+START_TEST(test_network)
+{
+	tgt t, n;
+	char err[512], *cs = xasprintf("%s/case", top), *id;
+
+	mkdir(cs, 0755);
+	ck_assert_msg(load(&n, "nonet", "console = tcp:h:1\n", err, sizeof err) == 0, "%s", err);
+	ck_assert(!n.lab && !n.udp && n.lab_iface == NULL);
+	tgt_free(&n);
+	ck_assert_msg(load(&t, "net", "console = tcp:h:1\npool = p\npool-size = 2\n"
+		"network = rsbq{board}\nclock = ntp\n", err, sizeof err) == 0, "%s", err);
+	ck_assert(t.lab && t.udp && t.lab_iface != NULL);
+	ck_assert_msg(t.drv->prepare(&t, "dev", cs, cs, err, sizeof err) == 0, "%s", err);
+	id = tgt_identity(&t, "dev");
+	ck_assert_msg((strcmp(t.lab_iface, "rsbq0") == 0 && strstr(id, "\"network\":\"rsbq0\""))
+		|| (strcmp(t.lab_iface, "rsbq1") == 0 && strstr(id, "\"network\":\"rsbq1\"")),
+		"%s %s", t.lab_iface, id);
+	ck_assert_msg(strstr(id, "\"clock\":\"ntp\"") != NULL, "%s", id);
+	t.drv->finish(&t, cs);
+	tgt_free(&t);
+	free(id);
+	free(cs);
 }
 END_TEST
 
@@ -452,6 +484,7 @@ main(void)
 	tcase_add_test(tc, test_command_console_clock);
 	tcase_add_test(tc, test_power_on_fails);
 	tcase_add_test(tc, test_serial_pty);
+	tcase_add_test(tc, test_network);
 	tcase_add_test(tc, test_lock_and_pool);
 	tcase_add_test(tc, test_deploy_identity);
 	tcase_add_test(tc, test_watchdog);
