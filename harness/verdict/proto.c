@@ -300,6 +300,7 @@ with_version(const char *text, long v)
 {
 	buf_t b = {0};
 	const char *p = text, *q;
+	char *out;
 
 	while ((q = strstr(p, "{version}")) != NULL) {
 		buf_append(&b, p, (size_t)(q - p));
@@ -307,7 +308,9 @@ with_version(const char *text, long v)
 		p = q + 9;
 	}
 	buf_puts(&b, p);
-	return xstrdup(buf_cstr(&b));
+	out = xstrdup(buf_cstr(&b));
+	buf_free(&b);
+	return out;
 }
 
 /* The version a check-in names: "version=N" in the query or the body
