@@ -78,6 +78,24 @@ else
 		grep -q '"execution":"closed","finished":"success"' "$ev" ||
 		{ echo "FAIL: no artifact download or feedback in $ev"; exit 1; }
 fi
+# A description the harness cannot use is an error of the case, named, never
+# a guess: files without a version signal, an unknown protocol.
+if [ "$proto" = files ]; then
+	sed -e 's/^\[profile root-x1-files\]/[profile nosignal-files]/' -e '/^version-signal/d' \
+		"$tmp/team/devices/root-x1-files.profile" > "$tmp/team/devices/nosignal-files.profile"
+	sed -e 's/^\[profile root-x1-files\]/[profile ftp-files]/' -e 's/^protocol = files/protocol = ftp/' \
+		"$tmp/team/devices/root-x1-files.profile" > "$tmp/team/devices/ftp-files.profile"
+	sed -i -e "s/^devices = .*/&, nosignal-files, ftp-files/" \
+		-e 's/^expect\.root-x1-files\( *=.*\)$/&\nexpect.nosignal-files\1\nexpect.ftp-files\1/' \
+		"$tmp/team/scenarios/$proto-le-r3-to-r10.scn"
+	"$ROTSIM" run "$proto-le-r3-to-r10" --target native-curl --device nosignal-files \
+		--device ftp-files --no-report --devices "$tmp/team/devices" \
+		--scenarios "$tmp/team/scenarios" --out "$tmp/bad" > "$tmp/bad.log" 2>&1 && exit 1
+	jq -r '.records[] | "\(.device) \(.observed) \(.reason)"' "$tmp/bad/summary.json" > "$tmp/bad.txt"
+	grep -q '^nosignal-files error device nosignal-files: protocol files needs version-signal' \
+		"$tmp/bad.txt" && grep -q '^ftp-files error device ftp-files: protocol "ftp" is not' \
+		"$tmp/bad.txt" || { echo "FAIL: bad descriptions:"; cat "$tmp/bad.txt" "$tmp/bad.log"; exit 1; }
+fi
 # rotsim verdict decides the same again from the files alone.
 "$ROTSIM" verdict "$out" > "$tmp/verdict.log" 2>&1 ||
 	{ echo "FAIL: rotsim verdict disagrees"; cat "$tmp/verdict.log"; exit 1; }
