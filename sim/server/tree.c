@@ -258,6 +258,8 @@ files_request(srv_conn *c, const srv_http_req *r, const unsigned char *body)
 	size_t tlen = strcspn(t, "?");
 	const srv_file *f;
 	char extra[96];
+	size_t n;
+	int text;
 
 	if (s->checkin_path != NULL && strlen(s->checkin_path) == tlen
 		&& strncmp(t, s->checkin_path, tlen) == 0) {
@@ -284,8 +286,12 @@ files_request(srv_conn *c, const srv_http_req *r, const unsigned char *body)
 		return;
 	}
 	snprintf(extra, sizeof extra, "ETag: %s\r\n", f->etag);
-	srv_serve_bytes(c, r, f->data, f->len, f->image, f->image != NULL
-		? "application/octet-stream" : "text/plain", extra);
+	/* Text for the SHA-256 and version files, bytes for the rest. */
+	n = strlen(f->path);
+	text = f->image == NULL && ((n > 7 && strcmp(f->path + n - 7, ".sha256") == 0)
+		|| (n > 8 && strcmp(f->path + n - 8, ".version") == 0));
+	srv_serve_bytes(c, r, f->data, f->len, f->image, text ? "text/plain"
+		: "application/octet-stream", extra);
 }
 
 /* ---- hawkBit DDI ---- */

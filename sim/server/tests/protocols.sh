@@ -39,6 +39,8 @@ get -f -r 1000-1999 "$url/firmware/image-2.bin" -o "$tmp/r" -D "$tmp/h"
 cmp "$tmp/r" <(tail -c +1001 "$img" | head -c 1000)
 grep -qi '^content-range: bytes 1000-1999/300000' "$tmp/h"
 grep -qi '^etag: "[0-9a-f]\{16\}"' "$tmp/h"
+get -fsI "$url/fw/update.swu.sig" | grep -qi '^content-type: application/octet-stream'
+get -fsI "$url/fw/update.swu.sha256" | grep -qi '^content-type: text/plain'
 want 416 -r 300000- "$url/fw/update.swu"
 want 200 -I "$url/fw/update.swu"
 want 405 -X POST "$url/fw/update.swu"
