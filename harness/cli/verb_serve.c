@@ -43,10 +43,13 @@ usage(FILE *f)
 "                    [--events FILE] [--keylog FILE] [--sntp 127.0.0.1:PORT]\n"
 "                    [--timeout S] [--handshake-timeout S] [--idle-timeout S]\n"
 "                    [--request-timeout S] [--lifetime S] [--linger S] [--max-conns N]\n"
+"                    [--protocol rotsim|files|hawkbit] [--image-path PATH]\n"
+"                    [--checkin PATH] [--tenant NAME] [--installed-version N]\n"
+"                    [--poll-sleep S]\n"
 "\n"
 "Serves firmware updates over HTTPS (TLS 1.2 on BearSSL) with the protocol of\n"
 "sim/server/PROTOCOL.md: GET /manifest, GET /firmware/image-N.bin (with Range),\n"
-"POST /report.\n"
+"POST /report; or, with --protocol, a plain file tree or the hawkBit DDI subset.\n"
 "\n"
 "  --listen ADDR        HOST:PORT to listen on (default 127.0.0.1:0; port 0 lets\n"
 "                       the kernel choose). The first line on stdout is\n"
@@ -77,6 +80,18 @@ usage(FILE *f)
 "  --keylog FILE        write NSS key log lines (CLIENT_RANDOM ...) for\n"
 "                       Wireshark, the same way\n"
 "  --sntp ADDR          answer SNTP (UDP) on ADDR with the simulated time\n"
+"  --protocol P         rotsim (default), files (a plain file tree: GET and\n"
+"                       HEAD by path, with Range) or hawkbit (the DDI subset of\n"
+"                       suricatta and rauc-hawkbit-updater); PROTOCOL.md\n"
+"  --image-path PATH    files: where the offered image is served, with\n"
+"                       PATH.sha256, PATH.sig and PATH.version (default\n"
+"                       /firmware/update.bin); hawkbit: the artifact is named\n"
+"                       after its last part\n"
+"  --checkin PATH       files: the check-in URL (GET, POST or PUT; 200)\n"
+"  --tenant NAME        hawkbit: the tenant (default DEFAULT)\n"
+"  --installed-version N  hawkbit: the device's running version; a deployment\n"
+"                       is offered when the firmware is newer (default 0)\n"
+"  --poll-sleep S       hawkbit: config.polling.sleep, seconds (default 10)\n"
 "  --max-conns N        connections served at once (default 1024, or fewer when\n"
 "                       the file descriptor limit, ulimit -n, is lower: stderr\n"
 "                       says so). A value above that limit is an error.\n"
@@ -234,12 +249,19 @@ verb_serve(int argc, char **argv)
 		{ "lifetime", required_argument, NULL, 'L' },
 		{ "linger", required_argument, NULL, 'G' },
 		{ "max-conns", required_argument, NULL, 'M' },
+		{ "protocol", required_argument, NULL, 'P' },
+		{ "image-path", required_argument, NULL, 'i' },
+		{ "checkin", required_argument, NULL, 'C' },
+		{ "tenant", required_argument, NULL, 'A' },
+		{ "installed-version", required_argument, NULL, 'V' },
+		{ "poll-sleep", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *listen_addr = "127.0.0.1:0", *chain = NULL, *key = NULL;
 	const char *fwdir = NULL, *sigkey = NULL, *timestr = NULL, *events = NULL;
-	const char *keylog = NULL, *sntp_addr = NULL;
+	const char *keylog = NULL, *sntp_addr = NULL, *protocol = NULL, *image_path = NULL;
+	const char *checkin = NULL, *tenant = NULL;
 	char **snis = NULL, **faults = NULL, err[512], bound[96], note[256];
 	size_t nsni = 0, nfault = 0, i;
 	int stdio_mode = 0, c, ret = 2, maxc_given = 0;
@@ -312,6 +334,31 @@ verb_serve(int argc, char **argv)
 			}
 			maxc_given = 1;
 			break;
+		case 'P': protocol = optarg; break;
+		case 'i': image_path = optarg; break;
+		case 'C': checkin = optarg; break;
+		case 'A': tenant = optarg; break;
+		case 'V':
+			errno = 0;
+			s.installed_version = strtol(optarg, &end, 10);
+			if (*optarg < '0' || *optarg > '9' || *end != 0 || errno != 0
+				|| s.installed_version > 4294967295L) {
+				fprintf(stderr, "rotsim serve: bad --installed-version \"%s\" "
+					"(0..4294967295)\n", optarg);
+				goto out;
+			}
+			break;
+		case 'W': {
+			unsigned long sl = strtoul(optarg, &end, 10);
+
+			if (*optarg < '0' || *optarg > '9' || *end != 0 || sl > 86400) {
+				fprintf(stderr, "rotsim serve: bad --poll-sleep \"%s\" "
+					"(seconds, 0..86400)\n", optarg);
+				goto out;
+			}
+			s.poll_sleep = (unsigned)sl;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			ret = 0;
@@ -327,6 +374,25 @@ verb_serve(int argc, char **argv)
 	}
 	if (chain == NULL || key == NULL) {
 		fprintf(stderr, "rotsim serve: --chain and --key are required\n");
+		goto out;
+	}
+	if ((image_path != NULL || checkin != NULL || tenant != NULL)
+		&& (protocol == NULL || strcmp(protocol, "rotsim") == 0)) {
+		fprintf(stderr, "rotsim serve: --image-path, --checkin and --tenant need "
+			"--protocol files or hawkbit\n");
+		goto out;
+	}
+	if (checkin != NULL && strcmp(protocol, "files") != 0) {
+		fprintf(stderr, "rotsim serve: --checkin is for --protocol files (hawkBit's "
+			"check-in is the feedback)\n");
+		goto out;
+	}
+	if (srv_set_protocol(&s, protocol, image_path, checkin, tenant, err, sizeof err) != 0) {
+		fprintf(stderr, "rotsim serve: --protocol: %s\n", err);
+		goto out;
+	}
+	if (s.protocol != SRV_PROTO_ROTSIM && fwdir == NULL) {
+		fprintf(stderr, "rotsim serve: --protocol %s needs --firmware\n", protocol);
 		goto out;
 	}
 	s.max_conns = maxc;

@@ -59,6 +59,82 @@ lab_phase_of(const scenario *s, const scn_phase *ph, const char *pdir, labnet_ph
 	return 0;
 }
 /* ---- end lab network ---- */
+/* ---- The update protocol a device speaks (sim/server/PROTOCOL.md) ---- */
+
+/* From the device's description: "protocol" (rotsim, files, hawkbit),
+ * "version-signal" (files: checkin:PATH, request:PATTERN, console:TEXT) and
+ * "image-path" (files, hawkbit: where the image is served). */
+typedef struct {
+	char *protocol, *signal, *image_path;
+	char *checkin;			/* the PATH of a checkin: signal, or NULL */
+} dev_proto;
+
+static void
+dev_proto_free(dev_proto *dp)
+{
+	free(dp->protocol);
+	free(dp->signal);
+	free(dp->image_path);
+	free(dp->checkin);
+	memset(dp, 0, sizeof *dp);
+}
+
+/* Read and check the device's protocol keys. 0, or -1 with err. */
+static int
+dev_proto_read(const char *device, dev_proto *dp, char *err, size_t errlen)
+{
+	memset(dp, 0, sizeof *dp);
+	dp->protocol = dev_profile_value(device, "protocol");
+	dp->signal = dev_profile_value(device, "version-signal");
+	dp->image_path = dev_profile_value(device, "image-path");
+	if (dp->protocol == NULL || dp->protocol[0] == 0) {
+		free(dp->protocol);
+		dp->protocol = xstrdup("rotsim");
+	}
+	if (strcmp(dp->protocol, "rotsim") != 0 && strcmp(dp->protocol, "files") != 0
+		&& strcmp(dp->protocol, "hawkbit") != 0)
+		return util_err(err, errlen, "device %s: protocol \"%s\" is not rotsim, files or "
+			"hawkbit", device, dp->protocol);
+	if (strcmp(dp->protocol, "files") == 0) {
+		const char *sg = dp->signal;
+
+		if (sg == NULL || (strncmp(sg, "checkin:/", 9) != 0
+			&& !(strncmp(sg, "request:", 8) == 0 && sg[8] != 0)
+			&& !(strncmp(sg, "console:", 8) == 0 && sg[8] != 0)))
+			return util_err(err, errlen, "device %s: protocol files needs version-signal "
+				"= checkin:PATH, request:PATTERN or console:TEXT (\"%s\")", device,
+				sg != NULL ? sg : "none");
+		if (strncmp(sg, "checkin:", 8) == 0)
+			dp->checkin = xstrdup(sg + 8);
+	}
+	return 0;
+}
+
+/* The phase's protocol.json, which the verdict reads (verdict/proto.h). */
+static int
+write_protocol_json(const char *pdir, const dev_proto *dp, char *err, size_t errlen)
+{
+	buf_t b = {0};
+	char *path = xasprintf("%s/protocol.json", pdir);
+	int r;
+
+	buf_puts(&b, "{\"protocol\":");
+	json_put_str(&b, dp->protocol);
+	if (strcmp(dp->protocol, "rotsim") != 0) {
+		buf_puts(&b, ",\"image_path\":");
+		json_put_str(&b, dp->image_path != NULL ? dp->image_path : "/firmware/update.bin");
+	}
+	if (dp->signal != NULL && strcmp(dp->protocol, "files") == 0) {
+		buf_puts(&b, ",\"signal\":");
+		json_put_str(&b, dp->signal);
+	}
+	buf_puts(&b, "}\n");
+	r = write_text(path, &b, err, errlen);
+	buf_free(&b);
+	free(path);
+	return r;
+}
+
 /* How long a device whose console said "done" may take to power off or
  * reset by itself before the harness powers it off. */
 #define DONE_GRACE_MS 3000
@@ -138,7 +214,8 @@ append_file(const char *from, const char *to)
 /* The server's arguments for a phase; fault ids become files. */
 static void
 server_argv(const scn_phase *ph, const char *pdir, const char *pkid, const char *fwdir,
-	const char *signing, int sntp, const char *host, char **argv, char **own, size_t *nown)
+	const char *signing, int sntp, const char *host, const dev_proto *dp,
+	long version_before, char **argv, char **own, size_t *nown)
 {
 	size_t n = 0, i;
 	/* host: where to listen (the lab's address on the lab network) */
@@ -169,6 +246,26 @@ server_argv(const scn_phase *ph, const char *pdir, const char *pkid, const char 
 		ARG("--sntp");
 		OWN(host ? xasprintf("%s:123", host) : xstrdup("127.0.0.1:0"));
 	}
+	/* The device's protocol; hawkBit's server knows what the device runs,
+	 * as a real one does from its own records. */
+	if (strcmp(dp->protocol, "rotsim") != 0) {
+		ARG("--protocol");
+		ARG(dp->protocol);
+		if (dp->image_path != NULL) {
+			ARG("--image-path");
+			ARG(dp->image_path);
+		}
+		if (dp->checkin != NULL) {
+			ARG("--checkin");
+			ARG(dp->checkin);
+		}
+		if (strcmp(dp->protocol, "hawkbit") == 0) {
+			ARG("--installed-version");
+			OWN(xasprintf("%ld", version_before > 0 ? version_before : 0));
+			ARG("--poll-sleep");
+			ARG("1");
+		}
+	}
 	/* The scenario's faults name PKI ids; the server's name files of the
 	 * phase's PKI directory. The scenario was checked when it was read, so
 	 * a fault that does not translate is passed as written and the server
@@ -189,7 +286,7 @@ server_argv(const scn_phase *ph, const char *pdir, const char *pkid, const char 
 static int
 run_phase(const run_case *c, const tgt *t, const scn_phase *ph, const char *pdir,
 	const char *pkid, const char *fwdir, const char *signing, long version_before,
-	const char *trust, long image_size)
+	const char *trust, long image_size, const dev_proto *dp)
 {
 	char *argv[64], *own[64], line[256], err[512], exits[256] = "";
 	size_t nown = 0, i;
@@ -217,7 +314,7 @@ run_phase(const run_case *c, const tgt *t, const scn_phase *ph, const char *pdir
 		want_sntp = 0;	/* the lab's own responder (labnet_phase_start) */
 	}
 	server_argv(ph, pdir, pkid, fwdir, signing, want_sntp,
-		t->lab ? labnet_server_addr(&lab) : NULL, argv, own, &nown);
+		t->lab ? labnet_server_addr(&lab) : NULL, dp, version_before, argv, own, &nown);
 	memset(&io, 0, sizeof io);
 	io.stdout_pipe = 1;
 	io.out_fd = &fd;
@@ -415,6 +512,12 @@ case_main(run_case *c, const run_opts *o)
 	buf_free(&nb);
 	buf_free(&hb);
 
+	/* The update protocol the device speaks. */
+	static char proterr[600];
+	dev_proto dp;
+	if (dev_proto_read(c->device, &dp, proterr, sizeof proterr) != 0 && prep_err == NULL)
+		prep_err = proterr;
+
 	char *v = dev_profile_value(c->device, "version");
 	long version = v ? atol(v) : 1;
 	const char *trust = NULL;
@@ -429,13 +532,14 @@ case_main(run_case *c, const run_opts *o)
 		/* Evidence that cannot be written makes the case's exit status 3;
 		 * the phase is then judged an error for want of its records. */
 		if (util_mkdirs(pdir, 0755, err, sizeof err) != 0
-			|| write_phase_json(c, ph, pdir, version, trust, size, 0, err, sizeof err) != 0)
+			|| write_phase_json(c, ph, pdir, version, trust, size, 0, err, sizeof err) != 0
+			|| (prep_err == NULL && write_protocol_json(pdir, &dp, err, sizeof err) != 0))
 			ret = 3;
 		else if (prep_err != NULL || interrupted || !ph->power) {
 			if (write_run_json(pdir, 0, "", prep_err, NULL, 0, err, sizeof err) != 0)
 				ret = 3;
 		} else if (run_phase(c, t, ph, pdir, pkid, fwdir, signing, version, trust,
-			size) != 0)
+			size, &dp) != 0)
 			ret = 3;
 		/* What the device runs next comes from the evidence, by the same
 		 * standard as an update: the whole image sent and the new version
@@ -452,6 +556,7 @@ case_main(run_case *c, const run_opts *o)
 		free(fwdir);
 		free(img);
 	}
+	dev_proto_free(&dp);
 	if (interrupted)
 		ret = 2;
 	labnet_close(&lab);	/* lab network; harmless when never opened */

@@ -357,6 +357,90 @@ decide_accepted(const evidence *ev, verdict_result *r, const wire *w, const serv
 			done[0] ? "; console: " : "", done);
 }
 
+/* A device on the files or hawkbit protocol whose chain checked out. */
+static void
+decide_accepted_proto(const evidence *ev, verdict_result *r, const verdict_proto *vp,
+	const verdict_proto_facts *f, const char *done)
+{
+	long size = ev->plan.image_size, v = r->offered_version;
+	const char *name = verdict_protocol_name(vp->protocol);
+	char got[256];
+	int complete = f->complete_at >= 0;
+
+	r->observed = OUT_CURRENT;
+	ev_set(got, sizeof got, "%llu of %ld bytes of version %ld covered by %d image "
+		"request(s)%s%s", (unsigned long long)f->covered, size, v, f->image_requests,
+		vp->image_path != NULL ? " at " : "", vp->image_path != NULL ? vp->image_path : "");
+	if (v <= r->version_before) {
+		ev_set(r->reason, sizeof r->reason, "validated chain %s; nothing newer offered "
+			"(running %ld, offered %ld; %s protocol)", r->chain_text, r->version_before,
+			v, name);
+		return;
+	}
+	if (vp->protocol == VPROTO_HAWKBIT) {
+		int success = strcmp(f->finished, "success") == 0;
+
+		if (complete && success && f->closed_at > f->complete_at) {
+			r->observed = OUT_UPDATED;
+			ev_set(r->reason, sizeof r->reason, "downloaded the whole artifact (%s) over "
+				"chain %s (%llu bytes of application data on the wire), then sent "
+				"hawkBit feedback closed/success for action %ld", got, r->chain_text,
+				(unsigned long long)r->wire_app_bytes, v);
+		} else if (f->finished[0] != 0 && !success) {
+			ev_set(r->reason, sizeof r->reason, "validated chain %s; hawkBit feedback "
+				"closed/%s for action %ld%s%s%s (%s): not installed", r->chain_text,
+				f->finished, v, f->detail[0] ? " (\"" : "", f->detail,
+				f->detail[0] ? "\")" : "", got);
+		} else if (success) {
+			ev_set(r->reason, sizeof r->reason, "validated chain %s; hawkBit feedback "
+				"closed/success for action %ld, but %s: not counted as updated",
+				r->chain_text, v, complete ? "it came before the artifact was "
+				"complete" : "the artifact was not seen complete");
+			ev_set(r->reason + strlen(r->reason), sizeof r->reason - strlen(r->reason),
+				" (%s)", got);
+		} else {
+			ev_set(r->reason, sizeof r->reason, "validated chain %s but no closed "
+				"hawkBit feedback for action %ld (%d feedback post(s); %s)%s%s",
+				r->chain_text, v, f->feedbacks, got, done[0] ? "; console: " : "",
+				done);
+		}
+		return;
+	}
+	/* files */
+	if (vp->signal == VSIG_NONE) {
+		ev_set(r->reason, sizeof r->reason, "validated chain %s; %s, but the device has "
+			"no version signal (version-signal): an update cannot be proven",
+			r->chain_text, got);
+		return;
+	}
+	if (complete && f->signal_seen && f->signal_version == v
+		&& (vp->signal == VSIG_CONSOLE || (ev->have_run && ev->run.boots >= 2))) {
+		r->observed = OUT_UPDATED;
+		ev_set(r->reason, sizeof r->reason, "downloaded the whole image (%s) over chain "
+			"%s (%llu bytes of application data on the wire), rebooted and gave the "
+			"signal %s: %s", got, r->chain_text, (unsigned long long)r->wire_app_bytes,
+			vp->signal_text, f->signal_detail);
+		return;
+	}
+	if (!complete)
+		ev_set(r->reason, sizeof r->reason, "validated chain %s but the image was not "
+			"seen complete (%s)%s%s%s%s", r->chain_text, got,
+			f->signal_seen ? "; signal seen: " : "", f->signal_seen ? f->signal_detail : "",
+			done[0] ? "; console: " : "", done);
+	else if (!f->signal_seen)
+		ev_set(r->reason, sizeof r->reason, "validated chain %s and the image was "
+			"complete (%s), but no signal %s after it: not counted as updated%s%s",
+			r->chain_text, got, vp->signal_text, done[0] ? "; console: " : "", done);
+	else if (f->signal_version != v)
+		ev_set(r->reason, sizeof r->reason, "validated chain %s and the image was "
+			"complete (%s), but the signal names version %ld, not %ld: %s",
+			r->chain_text, got, f->signal_version, v, f->signal_detail);
+	else
+		ev_set(r->reason, sizeof r->reason, "validated chain %s, the image was complete "
+			"(%s) and the signal was seen (%s), but the device was not booted again: "
+			"not counted as updated", r->chain_text, got, f->signal_detail);
+}
+
 /* The server's events against the wire; "" when they agree. */
 static void
 cross_check(const wire *w, const served *s, buf_t *why)
@@ -409,8 +493,18 @@ add_network_story(const evidence *ev, const verdict_lab *lab, const char *clock,
 void
 verdict_decide_lab(const evidence *ev, const verdict_lab *lab, verdict_result *r)
 {
+	verdict_decide_proto(ev, lab, NULL, r);
+}
+
+/* see verdict.h */
+void
+verdict_decide_proto(const evidence *ev, const verdict_lab *lab, const verdict_proto *vp,
+	verdict_result *r)
+{
 	wire w;
 	served s;
+	verdict_proto_facts pf;
+	int other = vp != NULL && vp->protocol != VPROTO_ROTSIM;
 	char done[256], clock[64];
 	buf_t why = {0};
 	const char *fail_reason;
@@ -434,6 +528,24 @@ verdict_decide_lab(const evidence *ev, const verdict_lab *lab, verdict_result *r
 		ev_set(r->alert, sizeof r->alert, "%s", cap_alert_name(w.alert));
 	chain_ids(ev, s.ok_hs ? s.ok_hs : s.failed_hs, r->chain_text, sizeof r->chain_text);
 	fail_reason = s.failed_hs && s.failed_hs->reason ? s.failed_hs->reason : "no alert";
+	if (other) {
+		/* The protocol's own evidence: the image's coverage, the signal or
+		 * the feedback. It must fit on the wire as rotsim's does. */
+		verdict_proto_facts_of(vp, r->offered_version, ev->plan.image_size, &pf);
+		r->image_bytes_sent = pf.covered;
+		r->reported_version = vp->protocol == VPROTO_HAWKBIT
+			? (strcmp(pf.finished, "success") == 0 ? r->offered_version : -1)
+			: (pf.signal_seen ? pf.signal_version : -1);
+		if (w.problem == NULL && pf.image_bytes > w.app_to_device)
+			buf_printf(&why, "the server logged %llu bytes of the image sent, the wire "
+				"carried only %llu bytes of application data to the device",
+				(unsigned long long)pf.image_bytes,
+				(unsigned long long)w.app_to_device);
+		if (w.problem == NULL && pf.signal_conns > w.request_flows)
+			buf_printf(&why, "%sthe server logged check-ins on %d connection(s), the "
+				"wire shows client requests on %d", why.len ? "; " : "",
+				pf.signal_conns, w.request_flows);
+	}
 
 	/* What happened to the phase itself comes first: an interrupted or
 	 * powered-off phase, or one the harness could not run, has no device
@@ -452,6 +564,9 @@ verdict_decide_lab(const evidence *ev, const verdict_lab *lab, verdict_result *r
 		r->observed = OUT_ERROR;
 		ev_set(r->reason, sizeof r->reason, "evidence incomplete: no server events "
 			"(server-events.jsonl)");
+	} else if (vp != NULL && vp->problem != NULL) {
+		r->observed = OUT_ERROR;
+		ev_set(r->reason, sizeof r->reason, "evidence disagrees: %s", vp->problem);
 	} else if (w.problem == NULL && (cross_check(&w, &s, &why), why.len > 0)) {
 		r->observed = OUT_ERROR;
 		ev_set(r->reason, sizeof r->reason, "evidence disagrees: %s", buf_cstr(&why));
@@ -473,6 +588,8 @@ verdict_decide_lab(const evidence *ev, const verdict_lab *lab, verdict_result *r
 				r->device_error[0] ? ")" : "");
 	} else if (reference(ev, s.ok_hs, r->reference, sizeof r->reference) != 0) {
 		decide_refused(ev, r, &w, &s);
+	} else if (other) {
+		decide_accepted_proto(ev, r, vp, &pf, done);
 	} else {
 		decide_accepted(ev, r, &w, &s, done);
 	}
@@ -517,8 +634,12 @@ verdict_phase(const char *dir, verdict_result *r, char *err, size_t errlen)
 
 		for (i = 0; i < ev.ncaps && n < EV_MAX_CAPTURES; i++)
 			names[n++] = ev.caps[i].name;
+		verdict_proto vp;
+
 		verdict_lab_load(dir, names, n, &lab);
-		verdict_decide_lab(&ev, &lab, r);
+		verdict_proto_load(dir, &vp);
+		verdict_decide_proto(&ev, &lab, &vp, r);
+		verdict_proto_free(&vp);
 		verdict_lab_free(&lab);
 		ret = 0;
 	}

@@ -39,6 +39,7 @@
 #include "evidence/evidence.h"
 #include "scenario/scenario.h"
 #include "verdict/lab.h"
+#include "verdict/proto.h"
 
 /* A verdict is one summary.json record (evidence/evidence.h). */
 typedef ev_record verdict_result;
@@ -60,7 +61,20 @@ void verdict_decide(const evidence *ev, verdict_result *r);
 void verdict_decide_lab(const evidence *ev, const verdict_lab *lab, verdict_result *r);
 
 /*
- * evidence_load() then verdict_decide() on the phase in dir. Returns 0 with r
+ * The same for a device that speaks another update protocol
+ * (verdict/proto.h; NULL or rotsim: rotsim's own). In the files protocol
+ * "updated" needs the offered image covered whole by the bytes the server
+ * sent and the wire carried, then the device's configured signal after a
+ * reboot with the offered version; in hawkbit the artifact covered whole,
+ * then a closed feedback with result success for the action. The reason
+ * says what was seen.
+ */
+void verdict_decide_proto(const evidence *ev, const verdict_lab *lab,
+	const verdict_proto *vp, verdict_result *r);
+
+/*
+ * evidence_load() then verdict_decide() on the phase in dir (with its lab
+ * and protocol evidence). Returns 0 with r
  * filled, or -1 with err when dir is not a phase directory (no readable
  * phase.json).
  */

@@ -169,6 +169,7 @@ srv_conn_free(srv_conn *c)
 	buf_free(&c->in);
 	buf_free(&c->head);
 	buf_free(&c->faults);
+	buf_free(&c->dyn);
 	free(c->report);
 	util_wipe(&c->sc, sizeof c->sc);
 	free(c);

@@ -234,14 +234,25 @@ srv_log_request(srv_conn *c, const char *outcome)
 	if (c->faults.len > 0)
 		buf_append(&b, c->faults.data, c->faults.len);
 	buf_puts(&b, "]");
+	if (c->log_image != NULL) {
+		buf_puts(&b, ",\"image\":");
+		json_put_str(&b, c->log_image->name);
+	}
+	if (c->log_size > 0 || c->log_image != NULL)
+		buf_printf(&b, ",\"offset\":%llu,\"size\":%llu",
+			(unsigned long long)c->log_offset, (unsigned long long)c->log_size);
 	if (c->report != NULL) {
-		buf_puts(&b, ",\"report\":");
+		buf_printf(&b, ",\"%s\":", c->report_key != NULL ? c->report_key : "report");
 		json_put_strn(&b, c->report, c->report_len);
 	}
+	buf_puts(&b, c->feedback);
 	srv_ev_end(s, &b);
 	s->stat_requests++;
 	c->faults.len = 0;
 	free(c->report);
 	c->report = NULL;
+	c->feedback[0] = 0;
+	c->log_image = NULL;
+	c->log_size = 0;
 }
 

@@ -9,8 +9,9 @@
 #include <string.h>
 
 /* Start a response: the head is built here; the body is body[0..len). */
-static void
-respond(srv_conn *c, int status, const char *ctype, const void *body,
+/* see srv_int.h */
+void
+srv_respond(srv_conn *c, int status, const char *ctype, const void *body,
 	uint64_t len, const char *extra)
 {
 	char date[40];
@@ -44,6 +45,8 @@ respond(srv_conn *c, int status, const char *ctype, const void *body,
 	c->stall_until = 0;
 }
 
+#define respond srv_respond
+
 static const char plain[] = "text/plain";
 
 /* see srv_int.h */
@@ -58,32 +61,45 @@ srv_respond_text(srv_conn *c, int status, const char *extra)
 	respond(c, status, plain, t, strlen(t), extra);
 }
 
+/* see srv_int.h */
+void
+srv_serve_bytes(srv_conn *c, const srv_http_req *r, const unsigned char *data,
+	size_t len, const srv_image *img, const char *ctype, const char *extra)
+{
+	uint64_t first = 0, last = len ? len - 1 : 0;
+	int rr = srv_http_range(r, len, &first, &last);
+	char head[320];
+
+	if (rr < 0) {
+		snprintf(head, sizeof head, "Content-Range: bytes */%zu\r\n", len);
+		srv_respond_text(c, 416, head);
+		return;
+	}
+	if (rr > 0) {
+		snprintf(head, sizeof head, "Accept-Ranges: bytes\r\n"
+			"Content-Range: bytes %llu-%llu/%zu\r\n%s", (unsigned long long)first,
+			(unsigned long long)last, len, extra != NULL ? extra : "");
+		respond(c, 206, ctype, data + first, last - first + 1, head);
+	} else {
+		snprintf(head, sizeof head, "Accept-Ranges: bytes\r\n%s",
+			extra != NULL ? extra : "");
+		respond(c, 200, ctype, data, len, head);
+	}
+	c->log_image = img;
+	c->log_offset = first;
+	c->log_size = len;
+	if (img == NULL)
+		return;
+	c->body_image = img;
+	c->body_base = first;
+	srv_faults_image(c, first, last);
+}
+
 /* Serve a firmware image, with Range and the transfer faults. */
 static void
 serve_image(srv_conn *c, const srv_http_req *r, const srv_image *img)
 {
-	uint64_t first = 0, last = img->len ? img->len - 1 : 0;
-	int rr = srv_http_range(r, img->len, &first, &last);
-	char extra[160];
-
-	if (rr < 0) {
-		snprintf(extra, sizeof extra, "Content-Range: bytes */%zu\r\n", img->len);
-		srv_respond_text(c, 416, extra);
-		return;
-	}
-	if (rr > 0) {
-		snprintf(extra, sizeof extra, "Accept-Ranges: bytes\r\n"
-			"Content-Range: bytes %llu-%llu/%zu\r\n", (unsigned long long)first,
-			(unsigned long long)last, img->len);
-		respond(c, 206, "application/octet-stream", img->data + first,
-			last - first + 1, extra);
-	} else {
-		respond(c, 200, "application/octet-stream", img->data, img->len,
-			"Accept-Ranges: bytes\r\n");
-	}
-	c->body_image = img;
-	c->body_base = first;
-	srv_faults_image(c, first, last);
+	srv_serve_bytes(c, r, img->data, img->len, img, "application/octet-stream", NULL);
 }
 
 /* Answer one complete request. */
@@ -101,8 +117,16 @@ handle_request(srv_conn *c, const srv_http_req *r, const unsigned char *body)
 	snprintf(c->range, sizeof c->range, "%s", r->has_range ? r->range : "");
 	c->close_after = !r->keep_alive;
 	tlen = strcspn(t, "?");
+	c->log_image = NULL;
+	c->log_offset = c->log_size = 0;
+	c->report_key = "report";
+	c->feedback[0] = 0;
 	if (srv_faults_request(c, t))
 		return;
+	if (s->protocol != SRV_PROTO_ROTSIM) {
+		srv_tree_request(c, r, body);
+		return;
+	}
 	if (tlen == 9 && strncmp(t, "/manifest", 9) == 0) {
 		if (!get) {
 			srv_respond_text(c, 405, "Allow: GET, HEAD\r\n");

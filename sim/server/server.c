@@ -247,6 +247,8 @@ srv_set_firmware(srv_server *s, const char *dir, const fw_key *key,
 	s->manifest = fw_manifest_sign(&m, key, &s->manifest_len, err, errlen);
 	if (s->manifest == NULL)
 		goto out;
+	if (s->protocol != SRV_PROTO_ROTSIM && srv_tree_build(s, key, err, errlen) != 0)
+		goto out;
 	ret = 0;
 out:
 	closedir(d);
@@ -270,6 +272,7 @@ srv_init(srv_server *s)
 	s->max_conns = 1024;
 	s->evict_grace_ms = 1000;
 	s->next_id = 1;
+	s->poll_sleep = 10;
 	simclock_set(&s->clock, (int64_t)time(NULL));
 }
 
@@ -451,6 +454,19 @@ srv_listen(srv_server *s, const char *addr, char *bound, size_t boundlen,
 		if (s->manifest != NULL && s->offered != NULL)
 			buf_printf(&b, ",\"offered_version\":%lu",
 				(unsigned long)s->offered->version);
+		buf_printf(&b, ",\"protocol\":\"%s\"", srv_protocol_name(s->protocol));
+		if (s->protocol != SRV_PROTO_ROTSIM && s->offered != NULL) {
+			buf_puts(&b, ",\"image_path\":");
+			json_put_str(&b, s->image_path);
+			buf_printf(&b, ",\"image_size\":%zu", s->offered->len);
+		}
+		if (s->checkin_path != NULL && s->protocol == SRV_PROTO_FILES) {
+			buf_puts(&b, ",\"checkin_path\":");
+			json_put_str(&b, s->checkin_path);
+		}
+		if (s->protocol == SRV_PROTO_HAWKBIT)
+			buf_printf(&b, ",\"tenant\":\"%s\",\"installed_version\":%ld",
+				s->tenant, s->installed_version);
 		srv_ev_end(s, &b);
 	}
 	return 0;
@@ -492,6 +508,7 @@ srv_free(srv_server *s)
 		fault_clear(&s->faults[i].f);
 	}
 	free(s->faults);
+	srv_tree_free(s);
 	for (i = 0; i < s->nimages; i++) {
 		free(s->images[i].name);
 		free(s->images[i].data);

@@ -42,8 +42,40 @@ typedef struct {
 	uint32_t version;
 } srv_image;
 
+/* The update protocol the server speaks (PROTOCOL.md). */
+typedef enum {
+	SRV_PROTO_ROTSIM,	/* GET /manifest, /firmware/image-N.bin, POST /report */
+	SRV_PROTO_FILES,	/* a plain file tree: GET/HEAD by path, with Range */
+	SRV_PROTO_HAWKBIT	/* the hawkBit DDI subset */
+} srv_protocol;
+
+/* A file of the served tree (files and hawkbit modes): exactly these paths
+ * answer, nothing is looked up on disk while serving. */
+typedef struct {
+	char *path;		/* "/firmware/update.bin" */
+	const unsigned char *data;
+	size_t len;
+	unsigned char *own;	/* data allocated for this file, or NULL */
+	const srv_image *image;	/* the image these bytes are, or NULL */
+	char etag[24];		/* "\"<16 hex of the SHA-256>\"" */
+} srv_file;
+
 typedef struct {
 	/* Configuration. */
+	srv_protocol protocol;
+	char *image_path;	/* files: where the offered image is served
+				   (default /firmware/update.bin); hawkbit: its
+				   artifact name is the last part */
+	char *checkin_path;	/* files: the check-in URL's path, or NULL */
+	char *tenant;		/* hawkbit: the tenant (default DEFAULT) */
+	long installed_version;	/* hawkbit: the device's running version; a
+				   deployment is pending when the offered one
+				   is newer (default 0) */
+	unsigned poll_sleep;	/* hawkbit: config.polling.sleep, seconds */
+	srv_file *files;	/* files, hawkbit: the served tree */
+	size_t nfiles;
+	unsigned char img_sha1[20], img_md5[16], img_sha256[32];	/* offered */
+	int action_closed;	/* hawkbit: feedback closed the action */
 	srv_cred **creds;	/* creds[0] is the default (--chain/--key) */
 	size_t ncreds;
 	srv_fault *faults;
@@ -120,10 +152,27 @@ int srv_add_fault(srv_server *s, const char *spec, char *err, size_t errlen);
 /*
  * Offer the firmware of dir: every regular file named image-N.bin (N a decimal
  * version) is served under /firmware/; the highest version is offered in a
- * manifest signed with key. Errors: no image-N.bin in dir, unreadable files.
+ * manifest signed with key. In the files protocol the tree also holds the
+ * offered image at image_path with IMAGE_PATH.sha256 (sha256sum's format),
+ * IMAGE_PATH.sig (ECDSA P-256 over SHA-256, DER, signed with key) and
+ * IMAGE_PATH.version (the version, decimal); in hawkbit, the artifact.
+ * Errors: no image-N.bin in dir, unreadable files.
  */
 int srv_set_firmware(srv_server *s, const char *dir, const fw_key *key,
 	char *err, size_t errlen);
+
+/*
+ * Choose the protocol by name ("rotsim", "files", "hawkbit") and its
+ * settings; call before srv_set_firmware(). image_path (files, hawkbit; NULL
+ * for the default) and checkin_path (files; NULL for none) are absolute
+ * paths of printable ASCII without spaces, '?', '%', "//" or a "." or ".."
+ * segment, at most 255 bytes. tenant (hawkbit; NULL: DEFAULT) is 1..64 of
+ * [A-Za-z0-9._-]. Errors name the bad value.
+ */
+int srv_set_protocol(srv_server *s, const char *name, const char *image_path,
+	const char *checkin_path, const char *tenant, char *err, size_t errlen);
+/* The protocol's name ("rotsim", "files", "hawkbit"). */
+const char *srv_protocol_name(srv_protocol p);
 
 /* Set the simulated time at start (seconds since the epoch). */
 void srv_set_time(srv_server *s, int64_t sim_time);

@@ -74,6 +74,7 @@ struct srv_conn {
 	uint64_t body_len, body_off;
 	uint64_t body_base;		/* offset of body[0] in the image */
 	const srv_image *body_image;	/* non-NULL when the body is an image */
+	buf_t dyn;			/* a generated body (hawkbit JSON) */
 	uint64_t cut_at;		/* body offset where the connection is cut */
 	uint64_t stall_at;
 	int64_t stall_ms, stall_until;	/* stall length; end of a running stall */
@@ -84,8 +85,15 @@ struct srv_conn {
 	char range[128];
 	int status;
 	buf_t faults;			/* JSON array items of faults applied */
-	char *report;			/* POST /report body */
+	char *report;			/* a check-in's body (POST /report, the
+					   files check-in, a DDI feedback) */
 	size_t report_len;
+	const char *report_key;		/* its member in the event: "report"
+					   or "feedback_body" */
+	char feedback[160];		/* DDI feedback as parsed: JSON members
+					   (each after a comma), or "" */
+	const srv_image *log_image;	/* the request's body is (part of) it */
+	uint64_t log_offset, log_size;	/* first byte sent, the file's size */
 	unsigned nreq;
 	uint64_t bytes_in, bytes_out;
 };
@@ -133,6 +141,21 @@ void srv_next_request(srv_conn *c);
 int srv_push_response(srv_conn *c, int64_t now);
 /* Answer status with a short text body; extra is more header lines or NULL. */
 void srv_respond_text(srv_conn *c, int status, const char *extra);
+
+/* tree.c: the files and hawkbit protocols. */
+/* Build s->files for the protocol (after the images are read). */
+int srv_tree_build(srv_server *s, const fw_key *key, char *err, size_t errlen);
+void srv_tree_free(srv_server *s);
+/* Answer one request in the files or hawkbit protocol. */
+void srv_tree_request(srv_conn *c, const srv_http_req *r, const unsigned char *body);
+
+/* handler.c, for tree.c */
+void srv_respond(srv_conn *c, int status, const char *ctype, const void *body,
+	uint64_t len, const char *extra);
+/* Serve data[0..len) (an image when img is not NULL: transfer faults apply,
+ * the event names it) with Range. */
+void srv_serve_bytes(srv_conn *c, const srv_http_req *r, const unsigned char *data,
+	size_t len, const srv_image *img, const char *ctype, const char *extra);
 
 /* conn.c */
 srv_conn *srv_conn_new(srv_server *s, int rfd, int wfd, const char *peer);

@@ -24,4 +24,5 @@ $(BUILD)/images/x86_64-curl/%/initramfs.cpio.gz: $(BUILD)/images/x86_64/%/initra
 images: images-curl
 images-curl: $(foreach d,$(CURL_DEVICES),$(BUILD)/images/x86_64-curl/$(d)/initramfs.cpio.gz)
 check check-scripts: images-curl
-SCRIPT_TESTS += targets/curl-client/tests/curl.sh
+SCRIPT_TESTS += targets/curl-client/tests/curl.sh targets/curl-client/tests/files.sh \
+	targets/curl-client/tests/hawkbit.sh

@@ -64,6 +64,11 @@ device=$pname
 factory_version=$(conf version)
 [ -n "$factory_version" ] || factory_version=1
 anchors=$(conf anchors) pins=$(conf pins) insecure=$(conf insecure) clock=$(conf clock)
+# The update protocol (sim/server/PROTOCOL.md): rotsim's, a file tree or hawkBit.
+protocol=$(conf protocol) signal=$(conf version-signal) image_path=$(conf image-path)
+[ -n "$protocol" ] || protocol=rotsim
+[ -n "$image_path" ] || image_path=/firmware/update.bin
+case $protocol in rotsim|files|hawkbit) ;; *) die "unknown protocol \"$protocol\"" ;; esac
 [ -n "$sntp" ] || sntp=$(conf sntp)
 
 # ---- The clock: the RTC as the kernel set it, or NTP when configured. ----
@@ -139,10 +144,11 @@ else
 fi
 base="https://$host:$port"
 
-# fetch PATH OUT [curl options...]: the HTTP status in $code, curl's exit in $rc
+# fetch PATH|URL OUT [curl options...]: the HTTP status in $code, curl's exit in $rc
 fetch() {
 	p=$1 o=$2; shift 2
-	curl "$@" -o "$o" -w '%{http_code}' "$base$p" >"$tmp/code" 2>"$tmp/err"
+	case $p in https://*) u=$p ;; *) u=$base$p ;; esac
+	curl "$@" -o "$o" -w '%{http_code}' "$u" >"$tmp/code" 2>"$tmp/err"
 	rc=$?
 	code=$(cat "$tmp/code")
 }
@@ -170,9 +176,9 @@ tls_exit() {
 }
 done_line() { say "done result=$1 version=$running${2:+ installed=$2}${3:+ reason=$3}"; }
 
-# ---- 1. The manifest. ----
-fetch /manifest "$tmp/manifest" "$@"
-if [ "$rc" -ne 0 ]; then
+# first_failed: the first request of a boot failed (curl exit $rc): a TLS
+# refusal is "rejected", anything else "unreachable". Exits.
+first_failed() {
 	err=$(head -c 300 "$tmp/err" | tr '\n' ' ')
 	if name=$(tls_exit "$rc"); then
 		say "err=$name curl exit $rc: $err"
@@ -182,7 +188,168 @@ if [ "$rc" -ne 0 ]; then
 	say "err=unreachable curl exit $rc: $err"
 	done_line unreachable "" "curl-exit-$rc"
 	exit 4
+}
+
+# get_image PATH|URL SIZE [curl options...]: the image into $tmp/image,
+# resumed with Range after a cut (up to five attempts). 0 when SIZE bytes
+# came, else 1 ($code and $rc say why).
+get_image() {
+	gp=$1 gs=$2; shift 2
+	: > "$tmp/image"
+	tries=0
+	while :; do
+		fetch "$gp" "$tmp/image" -C - "$@"
+		have=$(wc -c < "$tmp/image" | tr -d ' ')
+		if [ "$rc" -eq 0 ] && { [ "$code" = 200 ] || [ "$code" = 206 ]; } &&
+			[ "$have" -ge "$gs" ]; then
+			return 0
+		fi
+		tries=$((tries + 1))
+		say "image: http=$code curl exit $rc, $have of $gs bytes (attempt $tries)"
+		if [ "$tries" -ge 5 ] || [ "$code" = 404 ] || [ "$code" = 416 ]; then
+			return 1
+		fi
+		sleep 1
+	done
+}
+
+# install_slot VERSION: $tmp/image into the other slot, then the state that
+# switches to it.
+install_slot() {
+	if [ "$slot" = A ]; then other=B at=$((mib + slot_size)); else other=A at=$mib; fi
+	dd if="$tmp/image" of="$flash" bs=4096 seek=$((at / 4096)) conv=notrunc 2>/dev/null ||
+		die "writing slot $other failed"
+	{ printf 'update-client-state 1 version %s slot %s\n' "$1" "$other"
+	  head -c 4096 /dev/zero; } | head -c 4096 |
+		dd of="$flash" bs=4096 seek="$state_at" count=1 conv=notrunc 2>/dev/null ||
+		die "writing the state failed"
+	sync
+	say "installed version $1 into slot $other"
+}
+
+# ---- A plain HTTPS file tree: PATH.version, PATH.sha256, PATH.sig, PATH. ----
+# The new version shows after the reboot through the profile's
+# version-signal: checkin:PATH is a GET of PATH?version=N&device=D.
+if [ "$protocol" = files ]; then
+	checkin() {	# checkin STATUS VERSION [curl options...]
+		cs=$1 cv=$2; shift 2
+		case $signal in checkin:/*) ;; *) return 0 ;; esac
+		code=$(curl "$@" -o /dev/null -w '%{http_code}' \
+			"$base${signal#checkin:}?version=$cv&device=$device&status=$cs" 2>"$tmp/err")
+		say "check-in status=$cs version=$cv http=$code"
+	}
+	fetch "$image_path.version" "$tmp/version" "$@"
+	[ "$rc" -eq 0 ] || first_failed
+	if [ "$code" != 200 ]; then
+		done_line unreachable "" "version-http-$code"
+		exit 4
+	fi
+	offered=$(head -n 1 "$tmp/version")
+	case $offered in ''|*[!0-9]*|0*) say "err=version-format \"$offered\""
+		done_line rejected "" version-format; exit 3 ;; esac
+	say "files version=$offered at $image_path"
+	if [ "$offered" -le "$running" ]; then
+		checkin current "$running" "$@"
+		done_line current
+		exit 0
+	fi
+	fetch "$image_path.sha256" "$tmp/sha256" "$@"
+	sha=$(sed -n '1s/^\([0-9a-f]\{64\}\) .*/\1/p' "$tmp/sha256")
+	fetch "$image_path.sig" "$tmp/sig.der" "$@"
+	if [ -z "$sha" ] || [ "$code" != 200 ]; then
+		say "err=image-meta no SHA-256 or signature beside $image_path"
+		done_line rejected "" image-meta
+		exit 3
+	fi
+	# The size is what the server says; the slot must hold it.
+	size=$(curl "$@" -sI -o /dev/null -w '%header{content-length}' "$base$image_path" 2>/dev/null)
+	case $size in ''|*[!0-9]*) size=0 ;; esac
+	if [ "$size" -le 0 ] || [ "$size" -gt "$slot_size" ]; then
+		say "err=image-size $size bytes, slot holds $slot_size"
+		done_line rejected "" image-size
+		exit 3
+	fi
+	if ! get_image "$image_path" "$size" "$@"; then
+		done_line rejected "" download-failed
+		exit 3
+	fi
+	got=$(openssl dgst -sha256 -r "$tmp/image" | cut -d' ' -f1)
+	if [ "$got" != "$sha" ]; then
+		say "err=image-hash sha256 $got, expected $sha"
+		done_line rejected "" image-hash
+		exit 3
+	fi
+	if ! openssl dgst -sha256 -verify "$etc/signing-key.pub.pem" -signature "$tmp/sig.der" \
+		"$tmp/image" >/dev/null 2>&1; then
+		say "err=bad-signature the image's signature does not verify"
+		done_line rejected "" bad-signature
+		exit 3
+	fi
+	install_slot "$offered"
+	done_line updated "$offered"
+	exit 10
 fi
+
+# ---- hawkBit DDI: poll, deploymentBase, artifact, feedback. ----
+if [ "$protocol" = hawkbit ]; then
+	ddi=$base/DEFAULT/controller/v1/$device
+	fetch "$ddi" "$tmp/poll" "$@"
+	[ "$rc" -eq 0 ] || first_failed
+	if [ "$code" != 200 ]; then
+		done_line unreachable "" "poll-http-$code"
+		exit 4
+	fi
+	# The JSON is the server's, on one line: sed is enough for the few
+	# members needed.
+	dep=$(sed -n 's/.*"deploymentBase":{"href":"\([^"]*\)".*/\1/p' "$tmp/poll")
+	if [ -z "$dep" ]; then
+		say "hawkbit: no deployment (running $running)"
+		done_line current
+		exit 0
+	fi
+	fetch "$dep" "$tmp/dep" "$@"
+	aid=$(sed -n 's/^{"id":"\([0-9]\{1,10\}\)".*/\1/p' "$tmp/dep")
+	offered=$(sed -n 's/.*"chunks":\[{[^]]*"version":"\([0-9]\{1,10\}\)".*/\1/p' "$tmp/dep")
+	sha=$(sed -n 's/.*"sha256":"\([0-9a-f]\{64\}\)".*/\1/p' "$tmp/dep")
+	size=$(sed -n 's/.*"size":\([0-9]\{1,12\}\).*/\1/p' "$tmp/dep")
+	art=$(sed -n 's/.*"download":{"href":"\([^"]*\)".*/\1/p' "$tmp/dep")
+	if [ "$code" != 200 ] || [ -z "$aid" ] || [ -z "$offered" ] || [ -z "$sha" ] ||
+		[ -z "$size" ] || [ -z "$art" ]; then
+		say "err=deployment-format http=$code"
+		done_line rejected "" deployment-format
+		exit 3
+	fi
+	say "hawkbit: action $aid version=$offered size=$size"
+	feedback() {	# feedback RESULT DETAIL [curl options...]
+		fr=$1 fd=$2; shift 2
+		printf '{"id":"%s","status":{"execution":"closed","result":{"finished":"%s"},"details":["%s"]}}' \
+			"$aid" "$fr" "$fd" > "$tmp/feedback"
+		code=$(curl "$@" -X POST -H 'Content-Type: application/json' \
+			--data-binary "@$tmp/feedback" -o /dev/null -w '%{http_code}' \
+			"${dep%%\?*}/feedback" 2>"$tmp/err")
+		say "feedback $fr action=$aid http=$code"
+	}
+	if [ "$size" -gt "$slot_size" ] || ! get_image "$art" "$size" "$@"; then
+		feedback failure download-failed "$@"
+		done_line rejected "" download-failed
+		exit 3
+	fi
+	got=$(openssl dgst -sha256 -r "$tmp/image" | cut -d' ' -f1)
+	if [ "$got" != "$sha" ]; then
+		say "err=image-hash sha256 $got, expected $sha"
+		feedback failure image-hash "$@"
+		done_line rejected "" image-hash
+		exit 3
+	fi
+	install_slot "$offered"
+	feedback success "installed version $offered" "$@"
+	done_line updated "$offered"
+	exit 10
+fi
+
+# ---- 1. The manifest. ----
+fetch /manifest "$tmp/manifest" "$@"
+[ "$rc" -eq 0 ] || first_failed
 if [ "$code" != 200 ]; then
 	done_line unreachable "" "manifest-http-$code"
 	exit 4
@@ -242,23 +409,11 @@ fi
 }
 
 # ---- 2. The image, resumed with Range after a cut. ----
-: > "$tmp/image"
-tries=0
-while :; do
-	fetch "$url" "$tmp/image" -C - "$@"
-	have=$(wc -c < "$tmp/image" | tr -d ' ')
-	if [ "$rc" -eq 0 ] && { [ "$code" = 200 ] || [ "$code" = 206 ]; } && [ "$have" -ge "$size" ]; then
-		break
-	fi
-	tries=$((tries + 1))
-	say "image: http=$code curl exit $rc, $have of $size bytes (attempt $tries)"
-	if [ "$tries" -ge 5 ] || [ "$code" = 404 ] || [ "$code" = 416 ]; then
-		report image-rejected "$running" "$offered" "$@"
-		done_line rejected "" download-failed
-		exit 3
-	fi
-	sleep 1
-done
+if ! get_image "$url" "$size" "$@"; then
+	report image-rejected "$running" "$offered" "$@"
+	done_line rejected "" download-failed
+	exit 3
+fi
 got=$(openssl dgst -sha256 -r "$tmp/image" | cut -d' ' -f1)
 if [ "$have" -ne "$size" ] || [ "$got" != "$sha" ]; then
 	say "err=image-hash size $have of $size, sha256 $got"
@@ -268,15 +423,7 @@ if [ "$have" -ne "$size" ] || [ "$got" != "$sha" ]; then
 fi
 
 # ---- 3. Install into the other slot, then switch. ----
-if [ "$slot" = A ]; then other=B at=$((mib + slot_size)); else other=A at=$mib; fi
-dd if="$tmp/image" of="$flash" bs=4096 seek=$((at / 4096)) conv=notrunc 2>/dev/null ||
-	die "writing slot $other failed"
-{ printf 'update-client-state 1 version %s slot %s\n' "$offered" "$other"
-  head -c 4096 /dev/zero; } | head -c 4096 |
-	dd of="$flash" bs=4096 seek="$state_at" count=1 conv=notrunc 2>/dev/null ||
-	die "writing the state failed"
-sync
-say "installed version $offered into slot $other"
+install_slot "$offered"
 # The check-in of the new version comes from the new version, after the reboot.
 report installed "$running" "$offered" "$@"
 done_line updated "$offered"
