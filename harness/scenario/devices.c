@@ -33,6 +33,7 @@ typedef enum { TRUST_UNSET, TRUST_FILES, TRUST_PINS, TRUST_NONE_ } dev_trust;
 typedef struct {
 	char *name, *path;
 	char *like, *target, *image, *signing_key, *version_signal, *client, *tls;
+	char *image_path;		/* files/hawkbit: where the server offers the image */
 	char *protocol, *clock, *sntp, *build_date, *description, *trust_text;
 	unsigned long version;
 	dev_trust trust;
@@ -49,6 +50,7 @@ desc_free(dev_desc *d)
 {
 	free(d->name); free(d->path); free(d->like); free(d->target); free(d->image);
 	free(d->signing_key); free(d->version_signal); free(d->client); free(d->tls);
+	free(d->image_path);
 	free(d->protocol); free(d->clock); free(d->sntp); free(d->build_date);
 	free(d->description); free(d->trust_text);
 	cfg_list_free(d->files, d->nfiles);
@@ -59,7 +61,7 @@ desc_free(dev_desc *d)
 /* The keys of a [device] section, in the order of the guide. */
 static const char *const desc_keys[] = {
 	"like", "target", "image", "trust", "signing-key", "version", "version-signal",
-	"client", "tls", "protocol", "clock", "sntp", "build-date", "description", NULL
+	"client", "tls", "protocol", "image-path", "clock", "sntp", "build-date", "description", NULL
 };
 
 static const char *const protocols[] = { "rotsim", "files", "hawkbit", NULL };
@@ -318,6 +320,15 @@ desc_parse(dev_desc *d, const char *path, const char *name, const char *text, si
 		}
 		d->protocol = xstrdup(e->val);
 	}
+	if ((e = cfg_get(s, "image-path", NULL)) != NULL) {
+		if (e->val[0] != '/' || strstr(e->val, "..") != NULL || strlen(e->val) > 200
+			|| strpbrk(e->val, " \t?#%") != NULL) {
+			ERR_AT(e->line, "image-path \"%.80s\": want an absolute URL path such as "
+				"/firmware/update.swu (no \"..\", query or blanks)", e->val);
+			goto out;
+		}
+		d->image_path = xstrdup(e->val);
+	}
 	if ((e = cfg_get(s, "clock", NULL)) != NULL) {
 		if (!in_list(clocks, e->val)) {
 			ERR_AT(e->line, "clock \"%.80s\": want rtc, sntp or none", e->val);
@@ -484,6 +495,7 @@ desc_value(const dev_desc *d, const char *key)
 		{ "trust", offsetof(dev_desc, trust_text) },
 		{ "signing-key", offsetof(dev_desc, signing_key) },
 		{ "version-signal", offsetof(dev_desc, version_signal) },
+		{ "image-path", offsetof(dev_desc, image_path) },
 		{ "client", offsetof(dev_desc, client) },
 		{ "tls", offsetof(dev_desc, tls) },
 		{ "clock", offsetof(dev_desc, clock) },
