@@ -145,7 +145,9 @@ SCRIPT_TESTS += $(FW_DIR)/tests/update.sh $(FW_DIR)/tests/trust.sh $(FW_DIR)/tes
 # from FW_SIGNING_SEED; the harness derives the private half for rotsim serve
 # with rotsim-mkbundle --signing-seed SEED --key-out FILE).
 FW_PROFILES := $(sort $(basename $(notdir $(wildcard $(FW_DIR)/profiles/*.profile))))
-FW_PKI ?= scenarios/pki/letsencrypt.pki
+# The hierarchies whose anchor sets the profiles name (anchors =): the public
+# CAs' mirror, and a team's own CA (the private-* profiles).
+FW_PKI ?= scenarios/pki/letsencrypt.pki scenarios/pki/private-ca.pki
 FW_SIGNING_SEED ?= rotsim-reference-devices-1
 FW_OUT := $(BUILD)/firmware
 FW_PAYLOAD := $(FW_OUT)/payload
@@ -153,9 +155,12 @@ FW_PAYLOAD := $(FW_OUT)/payload
 $(FW_OUT)/anchors.stamp: $(FW_PKI) $(BUILD)/bin/rotsim
 	@mkdir -p $(@D)
 	set -e; d=$$(mktemp -d); trap 'rm -rf "$$d"' EXIT; \
-	$(BUILD)/bin/rotsim pki $(FW_PKI) --out "$$d/pki" > "$$d/log" 2>&1 || { cat "$$d/log"; exit 1; }; \
 	rm -rf $(FW_OUT)/anchors; mkdir -p $(FW_OUT)/anchors; \
-	cp "$$d"/pki/anchors/*.pem "$$d"/pki/anchors/*.pins $(FW_OUT)/anchors/
+	for p in $(FW_PKI); do \
+		rm -rf "$$d/pki"; \
+		$(BUILD)/bin/rotsim pki $$p --out "$$d/pki" > "$$d/log" 2>&1 || { cat "$$d/log"; exit 1; }; \
+		cp "$$d"/pki/anchors/*.pem "$$d"/pki/anchors/*.pins $(FW_OUT)/anchors/; \
+	done
 	touch $@
 
 $(FW_OUT)/signing-key.pub.pem: $(FW_MKBUNDLE) $(FW_DIR)/module.mk
