@@ -13,4 +13,4 @@ CHECK_SRCS += harness/capture/tests/check_capture.c
 SCRIPT_TESTS += harness/capture/tests/tshark.sh harness/capture/tests/inspect.sh
 FUZZ_SRCS += harness/capture/fuzz/fuzz_tls.c harness/capture/fuzz/fuzz_pcap.c \
 	harness/capture/fuzz/fuzz_dhcp.c harness/capture/fuzz/fuzz_dns.c harness/capture/fuzz/fuzz_ntp.c
-BENCH_SCRIPTS += harness/capture/bench/bench_capture.sh
+BENCH_SCRIPTS += harness/capture/bench/bench_capture.sh harness/capture/bench/bench_native_run.sh

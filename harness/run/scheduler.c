@@ -16,6 +16,7 @@
 #include "version.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
@@ -70,6 +71,150 @@ progress(const run_opts *o, size_t done, size_t total, long long t0, const run_c
 				cases[i].device, cases[i].target);
 	o->obs->progress(o->obs->ctx, done, total, proc_now_ms() - t0, b.len ? buf_cstr(&b) : "");
 	buf_free(&b);
+}
+
+/*
+ * Prepare each scenario of the run (its PKI and firmware bundles) before the
+ * first case, several at once: a cold PKI is seconds of RSA arithmetic per
+ * scenario, and one after another they kept every core but one idle. Each
+ * scenario is prepared in a child process of its own (what it writes is on
+ * disk under OUT, and the cases read it from there, never from this
+ * process's memory), one per CPU at most. The first failure, in scenario
+ * order, is the run's error; no scenario is started after a failure or an
+ * interruption, and those running are stopped. Returns 0 (also when
+ * interrupted: the caller then records the cases as not run), or -1 with err.
+ */
+static int
+prepare_all(const run_case *cases, size_t ncases, const run_opts *o, char *err, size_t errlen)
+{
+	const run_case **todo = NULL;
+	pid_t *pids = NULL;
+	int *fds = NULL;
+	char **why = NULL;
+	size_t n = 0, i, j, next = 0, running = 0, ready = 0;
+	int stopping = 0;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t width = cpus > 0 ? (size_t)cpus : 1;
+	pid_t parent = getpid();
+	int ret = -1;
+
+	for (i = 0; i < ncases; i++) {
+		for (j = 0; j < i && cases[j].scn != cases[i].scn; j++)
+			;
+		if (j == i) {
+			todo = xrealloc(todo, (n + 1) * sizeof *todo);
+			todo[n++] = &cases[i];
+		}
+	}
+	pids = xcalloc(n ? n : 1, sizeof *pids);
+	fds = xcalloc(n ? n : 1, sizeof *fds);
+	why = xcalloc(n ? n : 1, sizeof *why);
+	for (i = 0; i < n; i++)
+		fds[i] = -1;
+	if (width > n)
+		width = n;
+	fflush(stdout);
+	fflush(stderr);
+	for (;;) {
+		int failed = 0;
+		for (i = 0; i < next; i++)
+			failed |= why[i] != NULL;
+		if (!failed)
+			run_note(o, "preparing %zu scenario%s (PKI, firmware), %zu at once: "
+				"%zu ready", n, n == 1 ? "" : "s", width, ready);
+		while (!interrupted && !failed && running < width && next < n) {
+			int pfd[2];
+			if (pipe2(pfd, O_CLOEXEC) != 0) {
+				why[next++] = xasprintf("pipe: %s", strerror(errno));
+				failed = 1;
+				break;
+			}
+			pid_t pid = fork();
+			if (pid == 0) {
+				char e[1024] = "";
+				close(pfd[0]);
+				signal(SIGINT, SIG_DFL);
+				signal(SIGTERM, SIG_DFL);
+				prctl(PR_SET_PDEATHSIG, SIGKILL);
+				if (getppid() != parent)
+					_exit(2);
+				if (prepare_scenario(todo[next]->scn, o, e, sizeof e) == 0)
+					_exit(0);
+				/* At most an error line: the pipe holds it whole. */
+				ssize_t w = write(pfd[1], e, strnlen(e, sizeof e));
+				(void)w;
+				_exit(1);
+			}
+			close(pfd[1]);
+			if (pid < 0) {
+				close(pfd[0]);
+				why[next++] = xasprintf("fork: %s", strerror(errno));
+				failed = 1;
+				break;
+			}
+			pids[next] = pid;
+			fds[next++] = pfd[0];
+			running++;
+		}
+		if (running == 0)
+			break;
+		if ((interrupted || failed) && !stopping) {
+			stopping = 1;
+			for (i = 0; i < next; i++)
+				if (pids[i] > 0)
+					kill(pids[i], SIGTERM);
+		}
+		int st;
+		pid_t w = waitpid(-1, &st, 0);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			util_err(err, errlen, "waitpid: %s", strerror(errno));
+			goto out;
+		}
+		for (i = 0; i < next && pids[i] != w; i++)
+			;
+		if (i == next)
+			continue;	/* not one of ours */
+		pids[i] = 0;
+		running--;
+		if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+			ready++;
+			continue;
+		}
+		char msg[1024];
+		ssize_t r = read(fds[i], msg, sizeof msg - 1);
+		msg[r > 0 ? r : 0] = 0;
+		if (r > 0)
+			why[i] = xstrdup(msg);
+		else if (!stopping && !interrupted) {
+			char st_text[96];
+			why[i] = xasprintf("preparing %s: %s", todo[i]->scn->name,
+				proc_status_text(st, st_text, sizeof st_text));
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (why[i] != NULL) {
+			util_err(err, errlen, "%s", why[i]);
+			goto out;
+		}
+	/* Interrupted: the caller records every case as not run. */
+	ret = 0;
+out:
+	for (i = 0; i < n; i++) {
+		if (pids[i] > 0) {
+			kill(pids[i], SIGKILL);
+			waitpid(pids[i], NULL, 0);
+		}
+		if (fds[i] >= 0)
+			close(fds[i]);
+		free(why[i]);
+	}
+	free(todo);
+	free(pids);
+	free(fds);
+	free(why);
+	return ret;
 }
 
 /* see runner.h */
@@ -141,25 +286,26 @@ run_scenarios(const plan *pl, const run_opts *o, char *err, size_t errlen)
 	/* What cases share. */
 	if (prepare_keys(o, err, errlen) != 0)
 		goto out;
-	for (i = 0; i < ncases && !interrupted; i++) {
-		for (j = 0; j < i && cases[j].scn != cases[i].scn; j++)
-			;
-		if (j < i)
-			continue;
-		run_note(o, "preparing %s (PKI, firmware)", cases[i].scn->name);
-		if (prepare_scenario(cases[i].scn, o, err, errlen) != 0)
-			goto out;
-	}
+	if (prepare_all(cases, ncases, o, err, errlen) != 0)
+		goto out;
 
 	fflush(stdout);
 	fflush(stderr);
 	pid_t parent = getpid();
+	/* SIGCHLD held pending, so that a wait for it cannot miss one that
+	 * arrives between a waitpid() and the wait: a finished case frees its
+	 * slot at once rather than at the next tick of the progress. */
+	sigset_t chld, oldmask;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, &oldmask);
 	while (done < ncases) {
 		while (!interrupted && running < (size_t)(o->jobs > 0 ? o->jobs : 1) && next < ncases) {
 			run_case *c = &cases[next++];
 			util_mkdirs(c->dir, 0755, NULL, 0);
 			pid_t pid = fork();
 			if (pid == 0) {
+				sigprocmask(SIG_SETMASK, &oldmask, NULL);
 				prctl(PR_SET_PDEATHSIG, SIGKILL);
 				if (getppid() != parent)
 					_exit(2);
@@ -191,9 +337,10 @@ run_scenarios(const plan *pl, const run_opts *o, char *err, size_t errlen)
 		int st;
 		pid_t w = waitpid(-1, &st, WNOHANG);
 		if (w == 0) {
-			/* Nothing finished yet: tell the progress now and then. */
+			/* Nothing finished yet: wait for a case to end, and tell the
+			 * progress now and then. A signal (Ctrl-C) ends the wait too. */
 			struct timespec ts = { 0, 250 * 1000000L };
-			nanosleep(&ts, NULL);
+			sigtimedwait(&chld, NULL, &ts);
 			continue;
 		}
 		if (w < 0) {
@@ -213,6 +360,7 @@ run_scenarios(const plan *pl, const run_opts *o, char *err, size_t errlen)
 			phases_done += cases[i].scn->nphases;
 		}
 	}
+	sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	/* Cases that never ran (an interruption) are recorded too; then all in
 	 * plan order. */
 	for (i = 0; i < ncases; i++) {

@@ -15,7 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#endif
 
 typedef struct {
 	char *qemu, *machine, *cpu, *accel, *memory;
@@ -269,6 +273,83 @@ qemu_finish(const tgt *t, const char *case_dir)
 	free(path);
 }
 
+/*
+ * The host's TSC rate in kHz, measured once per process against
+ * CLOCK_MONOTONIC_RAW over about 20 ms (each end read between two clock
+ * readings, the tightest of a few tries), or 0 where there is no TSC. Under
+ * TCG (and KVM) a guest's TSC counts at the host's rate, so a guest told this
+ * rate (tsc_early_khz=) does not calibrate its TSC against emulated timers,
+ * which on a loaded host can go wrong and leave the guest hanging.
+ */
+static long
+host_tsc_khz(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	static long khz = -1;
+	struct { long long ns; unsigned long long tsc; } at[2];
+	int end, k;
+
+	if (khz >= 0)
+		return khz;
+	for (end = 0; end < 2; end++) {
+		long long best = -1;
+		if (end == 1) {
+			struct timespec ts = { 0, 20 * 1000 * 1000 };
+			nanosleep(&ts, NULL);
+		}
+		for (k = 0; k < 5; k++) {
+			struct timespec a, b;
+			unsigned long long c;
+			clock_gettime(CLOCK_MONOTONIC_RAW, &a);
+			c = __rdtsc();
+			clock_gettime(CLOCK_MONOTONIC_RAW, &b);
+			long long na = a.tv_sec * 1000000000LL + a.tv_nsec;
+			long long nb = b.tv_sec * 1000000000LL + b.tv_nsec;
+			if (best < 0 || nb - na < best) {
+				best = nb - na;
+				at[end].ns = na + (nb - na) / 2;
+				at[end].tsc = c;
+			}
+		}
+	}
+	long long dns = at[1].ns - at[0].ns;
+	khz = dns > 0 ? (long)((at[1].tsc - at[0].tsc) * 1000000ULL / (unsigned long long)dns) : 0;
+	return khz;
+#else
+	return 0;
+#endif
+}
+
+/* The kernel command line of a boot: append with {host-tsc-khz} replaced
+ * (host_tsc_khz()). NULL with err when the host has no TSC to tell. */
+static char *
+kernel_cmdline(const tgt *t, const char *append, int lab, char *err, size_t errlen)
+{
+	static const char ph[] = "{host-tsc-khz}";
+	buf_t b = {0};
+	const char *p = append, *q;
+
+	while ((q = strstr(p, ph)) != NULL) {
+		long khz = host_tsc_khz();
+		if (khz <= 0) {
+			buf_free(&b);
+			util_err(err, errlen, "%s: append: {host-tsc-khz}: this host has no TSC "
+				"to measure", t->conf_path);
+			return NULL;
+		}
+		buf_append(&b, p, (size_t)(q - p));
+		buf_printf(&b, "%ld", khz);
+		p = q + sizeof ph - 1;
+	}
+	buf_puts(&b, p);
+	/* On the lab network /init joins by DHCP (init.sh). */
+	if (lab)
+		buf_puts(&b, " rotsim.net=dhcp");
+	char *s = xstrdup(buf_cstr(&b));
+	buf_free(&b);
+	return s;
+}
+
 static int
 qemu_power_on(const tgt *t, const tgt_boot_args *a, tgt_power **out, char *err, size_t errlen)
 {
@@ -323,9 +404,11 @@ qemu_power_on(const tgt *t, const tgt_boot_args *a, tgt_power **out, char *err, 
 			ARG(xasprintf("%s/initrd.img", a->case_dir));
 		}
 		if (d->append != NULL) {
+			char *cl = kernel_cmdline(t, d->append, d->lab, err, errlen);
+			if (cl == NULL)
+				goto out;
 			ARG(xstrdup("-append"));
-			/* On the lab network /init joins by DHCP (init.sh). */
-			ARG(d->lab ? xasprintf("%s rotsim.net=dhcp", d->append) : xstrdup(d->append));
+			ARG(cl);
 		}
 	}
 	ARG(xstrdup("-serial"));

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define CACHE_SUBDIR "pki-v1"
@@ -319,6 +320,104 @@ stored_name(size_t i)
 	return xasprintf("f%zu", i);
 }
 
+/*
+ * Write the files of a cache entry into dir, each whole, at the least cost in
+ * file-system operations (a warm run is mostly those):
+ *  - dir missing: every file is made in a new sibling directory, each with
+ *    O_EXCL (no temporary name: nobody else sees that directory), and the
+ *    directory is renamed into place, so dir appears complete or not at all;
+ *  - dir present: a file that already holds the bytes with the mode (a
+ *    regular file, not a link) is left alone; any other is written as
+ *    pki_write_file() does. Rewriting identical files cost a warm run most of
+ *    its time, renaming over an existing file makes ext4 write it out.
+ * 0, or -1 with err.
+ */
+static int
+put_out(const char *dir, const pki_cache_file *files, size_t nfiles, unsigned char **data,
+	char *err, size_t errlen)
+{
+	struct stat st;
+	char *tmp = NULL;
+	size_t i;
+	int ret = -1, dfd = -1;
+
+	if (dir[0] != 0 && dir[strlen(dir) - 1] != '/' && lstat(dir, &st) != 0 && errno == ENOENT) {
+		char *parent = xstrdup(dir), *slash = strrchr(parent, '/');
+		unsigned tries;
+		int made = -1;
+		/* The parent, as pki_out_dirs() would make it. */
+		if (slash != NULL && slash != parent) {
+			*slash = 0;
+			made = util_mkdirs(parent, 0755, err, errlen);
+		} else
+			made = 0;
+		free(parent);
+		for (tries = 0; made == 0 && tries < 100; tries++) {
+			free(tmp);
+			tmp = xasprintf("%s.new.%ld.%u", dir, (long)getpid(), tries);
+			if (mkdir(tmp, 0755) == 0 || errno != EEXIST)
+				break;
+		}
+		if (made == 0 && (dfd = open(tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW
+			| O_CLOEXEC)) >= 0
+			&& mkdirat(dfd, "chains", 0755) == 0 && mkdirat(dfd, "anchors", 0755) == 0) {
+			for (i = 0; i < nfiles; i++) {
+				int fd = openat(dfd, files[i].name, O_WRONLY | O_CREAT | O_EXCL
+					| O_NOFOLLOW | O_CLOEXEC, files[i].mode);
+				int bad = fd < 0 || fchmod(fd, files[i].mode) != 0
+					|| write_all(fd, data[i], files[i].size) != 0;
+				if (fd >= 0 && close(fd) != 0)
+					bad = 1;
+				if (bad)
+					break;
+			}
+			if (i == nfiles && rename(tmp, dir) == 0)
+				ret = 0;
+		}
+		if (dfd >= 0)
+			close(dfd);
+		if (ret == 0 || tmp == NULL)
+			goto out;
+		/* Someone made dir meanwhile, or the directory could not be
+		 * written: the file-by-file way below says why, if it fails. */
+		if ((dfd = open(tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
+			static const char *const subs[] = { "chains", "anchors" };
+			for (i = 0; i < nfiles; i++)
+				unlinkat(dfd, files[i].name, 0);
+			for (i = 0; i < 2; i++)
+				unlinkat(dfd, subs[i], AT_REMOVEDIR);
+			close(dfd);
+			dfd = -1;
+		}
+		rmdir(tmp);
+	}
+	if (pki_out_dirs(dir, err, errlen) != 0)
+		goto out;
+	for (i = 0; i < nfiles; i++) {
+		char *path = xasprintf("%s/%s", dir, files[i].name);
+		unsigned char *have = NULL;
+		size_t hlen = 0;
+		int same = 0;
+		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode)
+			&& (st.st_mode & 07777) == files[i].mode && (size_t)st.st_size == files[i].size
+			&& read_at(AT_FDCWD, path, files[i].size, &have, &hlen) == 0)
+			same = hlen == files[i].size && memcmp(have, data[i], hlen) == 0;
+		if (have != NULL)
+			util_wipe(have, hlen);
+		free(have);
+		free(path);
+		if (!same && pki_write_file(dir, files[i].name, files[i].mode, data[i],
+			files[i].size, err, errlen) != 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	if (dfd >= 0)
+		close(dfd);
+	free(tmp);
+	return ret;
+}
+
 /* see pki.h */
 int
 pki_cache_get(const char *cache_dir, const char *key, const char *dir,
@@ -354,12 +453,10 @@ pki_cache_get(const char *cache_dir, const char *key, const char *dir,
 			goto out;
 	}
 	ret = -1;
-	if (pki_out_dirs(dir, err, errlen) != 0)
+	if (put_out(dir, files, nfiles, data, err, errlen) != 0)
 		goto out;
-	for (i = 0; i < nfiles; i++)
-		if (pki_write_file(dir, files[i].name, files[i].mode, data[i], files[i].size,
-			err, errlen) != 0)
-			goto out;
+	/* Used: the entry is the last one trimming removes (cache_trim). */
+	futimens(entry, NULL);
 	ret = 1;
 out:
 	if (data != NULL) {
@@ -430,6 +527,119 @@ remove_entry(int root, const char *name)
 }
 
 /* see pki.h */
+uint64_t
+pki_cache_limit(void)
+{
+	const char *v = getenv("ROTSIM_PKI_CACHE_MAX");
+	char *end;
+	unsigned long long n;
+
+	if (v == NULL || *v == 0)
+		return PKI_CACHE_MAX_BYTES;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno != 0 || end == v || *end != 0)
+		return PKI_CACHE_MAX_BYTES;
+	return n;
+}
+
+typedef struct {
+	char name[65];
+	uint64_t bytes;
+	struct timespec used;
+} trim_entry;
+
+static int
+by_use(const void *a, const void *b)
+{
+	const trim_entry *x = a, *y = b;
+
+	if (x->used.tv_sec != y->used.tv_sec)
+		return x->used.tv_sec < y->used.tv_sec ? -1 : 1;
+	if (x->used.tv_nsec != y->used.tv_nsec)
+		return x->used.tv_nsec < y->used.tv_nsec ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/*
+ * Keep the cache under pki_cache_limit() bytes: the entries used least
+ * recently (an entry's directory time is set on each hit) are removed first,
+ * never keep (the entry just made). An entry whose index cannot be read counts
+ * as its index's bound, so it goes early. Leftovers of interrupted writers
+ * (".new.*", ".old.*") older than an hour are removed; younger ones may be a
+ * concurrent run's work.
+ */
+static void
+cache_trim(int root, const char *keep)
+{
+	trim_entry *es = NULL;
+	size_t n = 0, cap = 0, i;
+	uint64_t total = 0, limit = pki_cache_limit();
+	struct timespec now;
+	struct dirent *de;
+	int dfd = dup(root);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+
+	if (d == NULL) {
+		if (dfd >= 0)
+			close(dfd);
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &now);
+	while ((de = readdir(d)) != NULL) {
+		struct stat st;
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (fstatat(root, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			continue;
+		if (de->d_name[0] == '.') {
+			if ((strncmp(de->d_name, ".new.", 5) == 0 || strncmp(de->d_name, ".old.", 5) == 0)
+				&& now.tv_sec - st.st_mtim.tv_sec > 3600)
+				remove_entry(root, de->d_name);
+			continue;
+		}
+		if (strlen(de->d_name) != 64 || strspn(de->d_name, "0123456789abcdef") != 64)
+			continue;	/* not ours */
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			es = xrealloc(es, cap * sizeof *es);
+		}
+		memcpy(es[n].name, de->d_name, 65);
+		es[n].used = st.st_mtim;
+		es[n].bytes = MAX_INDEX;
+		int efd = openat(root, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		unsigned char *index = NULL;
+		size_t ilen = 0, nf = 0, k;
+		pki_cache_file *files = NULL;
+		char perr[128];
+		if (efd >= 0 && read_at(efd, INDEX_NAME, MAX_INDEX, &index, &ilen) == 0
+			&& pki_cache_index_parse((const char *)index, ilen, &files, &nf, perr,
+				sizeof perr) == 0) {
+			es[n].bytes = ilen;
+			for (k = 0; k < nf; k++)
+				es[n].bytes += files[k].size;
+		}
+		pki_cache_files_free(files, nf);
+		free(index);
+		if (efd >= 0)
+			close(efd);
+		total += es[n].bytes;
+		n++;
+	}
+	closedir(d);
+	if (total > limit) {
+		qsort(es, n, sizeof *es, by_use);
+		for (i = 0; i < n && total > limit; i++) {
+			if (strcmp(es[i].name, keep) == 0)
+				continue;
+			remove_entry(root, es[i].name);
+			total -= es[i].bytes;
+		}
+	}
+	free(es);
+}
+
+/* see pki.h */
 int
 pki_cache_put(const pki *p, const char *cache_dir, const char *key,
 	char *err, size_t errlen)
@@ -478,6 +688,7 @@ pki_cache_put(const pki *p, const char *cache_dir, const char *key,
 		}
 		remove_entry(root, old);
 	}
+	cache_trim(root, key);
 	ret = 0;
 out:
 	if (c.dirfd >= 0)

@@ -212,6 +212,9 @@ int pki_write_file(const char *dir, const char *name, mode_t mode,
  * opened with O_NOFOLLOW below the cache directory, and every file is checked
  * against the index before anything is written: a planted link, a truncated or
  * altered file makes the entry a miss, and pki_cache_put() replaces it.
+ * pki_cache_get() writes into a missing dir by renaming a complete directory
+ * into place, and leaves files of an existing dir alone when they already
+ * hold the entry's bytes and mode.
  */
 typedef struct {
 	br_sha256_context h;
@@ -229,9 +232,17 @@ int pki_cache_get(const char *cache_dir, const char *key, const char *dir,
 	char *err, size_t errlen);
 
 /* Keep p's outputs (after pki_build) as the entry key, replacing a bad one.
- * Directories 0700, files 0600. 0, or -1 with err (nothing is published). */
+ * Directories 0700, files 0600. Then the cache is trimmed to
+ * pki_cache_limit() bytes, the entries used least recently going first.
+ * 0, or -1 with err (nothing is published). */
 int pki_cache_put(const pki *p, const char *cache_dir, const char *key,
 	char *err, size_t errlen);
+
+/* The most the output cache holds, in bytes: $ROTSIM_PKI_CACHE_MAX when it is
+ * a number, else PKI_CACHE_MAX_BYTES (a whole run's scenarios take about
+ * 30 MiB per seed). */
+#define PKI_CACHE_MAX_BYTES (256ull << 20)
+uint64_t pki_cache_limit(void);
 
 /* One line of an entry's index. */
 typedef struct {

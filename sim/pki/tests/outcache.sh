@@ -4,7 +4,8 @@
 # other inputs make other entries; a damaged entry (altered or truncated file,
 # planted link, bad index, the entry itself a link) is never used, the run
 # builds again, gives the right files and repairs the entry; a link planted in
-# the output directory is replaced, never written through.
+# the output directory is replaced, never written through; identical files in
+# the output are left alone; the cache stays under its bound.
 set -euo pipefail
 : "${ROTSIM:?}" "${ROTSIM_TOP:?}"
 here=$ROTSIM_TOP/sim/pki/tests
@@ -115,7 +116,52 @@ ln -s "$tmp/target" "$tmp/planted/root.key.pem"
 cmp -s "$tmp/ref/root.key.pem" "$tmp/planted/root.key.pem" || fail "root.key.pem differs"
 [ "$(stat -c %a "$tmp/planted/root.key.pem")" = 600 ] || fail "root.key.pem is not 0600"
 
-# 5. --no-cache neither reads nor writes the cache.
+# 5. A warm run into a directory that holds the files already leaves the
+#    identical ones alone (same inode) and puts back any that differ: an
+#    altered file, a wrong mode, a link in place of a file.
+pki same
+ino() { stat -c %i "$tmp/same/$1"; }
+before_crt=$(ino root.crt.pem)
+before_chain=$(ino chains/leaf.pem)
+echo tampered >> "$tmp/same/root.crt.der"
+chmod 0644 "$tmp/same/root.key.pem"
+rm -f "$tmp/same/anchors/roots.pem"
+ln -s "$tmp/victim" "$tmp/same/anchors/roots.pem"
+"$ROTSIM" pki "$good" --out "$tmp/same" --cache "$tmp/cache" 2>"$tmp/same2.log"
+hit same2 || fail "a warm run into a full directory missed the cache"
+same same
+[ "$(ino root.crt.pem)" = "$before_crt" ] && [ "$(ino chains/leaf.pem)" = "$before_chain" ] \
+	|| fail "an identical file was written again"
+[ "$(stat -c %a "$tmp/same/root.key.pem")" = 600 ] || fail "the key's mode was not put back"
+[ -L "$tmp/same/anchors/roots.pem" ] && fail "the link in the output was kept"
+[ "$(cat "$tmp/victim")" = "not a PEM file" ] || fail "the output was written through a link"
+ls -a "$tmp" | grep -q '\.new\.' && fail "a temporary output directory was left behind"
+
+# 6. The cache is bounded: over ROTSIM_PKI_CACHE_MAX bytes the entries used
+#    least recently go first, never the one just made.
+rm -rf "$tmp/cache"
+pki b1 --seed b1
+pki b2 --seed b2
+one=$(du -sb "$(entry)" | cut -f1)
+[ "$(entries)" -eq 2 ] || fail "bound: $(entries) entries, want 2"
+touch -d '2 days ago' "$tmp/cache/pki-v1"/*
+pki b1 --seed b1	# a hit: b1 is now the one used last
+hit b1 || fail "bound: b1 missed"
+ROTSIM_PKI_CACHE_MAX=$((2 * one + one / 2)) pki b3 --seed b3
+[ "$(entries)" -eq 2 ] || fail "bound: $(entries) entries after trimming, want 2"
+pki b1 --seed b1
+hit b1 || fail "bound: the entry used last was removed"
+ROTSIM_PKI_CACHE_MAX=$((2 * one + one / 2)) pki b3 --seed b3
+hit b3 || fail "bound: the entry just made was removed"
+pki b2 --seed b2
+hit b2 && fail "bound: the entry used least recently was kept"
+ROTSIM_PKI_CACHE_MAX=1 pki b4 --seed b4
+[ "$(entries)" -eq 1 ] || fail "bound of 1 byte: $(entries) entries, want the new one only"
+pki b4 --seed b4
+hit b4 || fail "bound of 1 byte: the entry just made was removed"
+find "$tmp/cache" -type f ! -perm 600 | grep -q . && fail "a cache file is not 0600"
+
+# 7. --no-cache neither reads nor writes the cache.
 rm -rf "$tmp/cache"
 "$ROTSIM" pki "$good" --out "$tmp/nocache" --no-cache -q
 [ ! -e "$tmp/cache" ] || fail "--no-cache wrote a cache"

@@ -18,5 +18,5 @@ $(BEARVERIFY): $(BUILD)/obj/sim/pki/tests/bearverify.o $(BUILD)/lib/librotsim.a
 TEST_TOOLS += $(BEARVERIFY)
 SCRIPT_TESTS += sim/pki/tests/validators.sh sim/pki/tests/fields.sh sim/pki/tests/determinism.sh \
 	sim/pki/tests/zoo.sh
-BENCH_SCRIPTS += sim/pki/bench/bench_pki.sh
+BENCH_SCRIPTS += sim/pki/bench/bench_pki.sh sim/pki/bench/bench_prepare.sh
 DEPS_TEST += gnutls-bin faketime hyperfine openssl
