@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static void
@@ -228,6 +229,57 @@ put_evidence(buf_t *b, const rep_run *r, const rep_rec *x, const rep_facts *f)
 	buf_puts(b, "</ul>");
 }
 
+/* A board case: which board it ran on, from the case's board.json (written
+ * by the board driver before the first phase): the target, the pool's slot,
+ * the console, the network and clock, and the SHA-256 of the image deployed.
+ * Nothing for other drivers, or when the file is missing or unreadable. */
+static void
+put_board(buf_t *b, const rep_run *r, const rep_rec *h)
+{
+	static const struct { const char *key, *label; } f[] = {
+		{ "target", "target" }, { "pool", "pool" }, { "console", "console" },
+		{ "network", "network" }, { "clock", "clock" }, { "deploy_image", "image" },
+		{ "deploy_image_sha256", "image SHA-256" },
+	};
+	const char *slash = strrchr(h->evidence, '/');
+	unsigned char *data = NULL;
+	size_t len = 0, i;
+	char err[128];
+	json *j;
+	int64_t slot;
+
+	if (!h->evidence[0] || slash == NULL)
+		return;
+	char *path = xasprintf("%s/%.*s/board.json", r->dir, (int)(slash - h->evidence),
+		h->evidence);
+	struct stat st;
+	/* A small regular file, as the driver writes it; anything else is
+	 * not read. */
+	if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > 65536
+		|| util_read_file(path, &data, &len, err, sizeof err) != 0) {
+		free(path);
+		return;
+	}
+	free(path);
+	j = json_parse((const char *)data, len, err, sizeof err);
+	free(data);
+	if (j == NULL)
+		return;
+	buf_puts(b, "<p class=\"board note\"><b>Board:</b>");
+	for (i = 0; i < sizeof f / sizeof f[0]; i++) {
+		const char *v = json_get_str(j, f[i].key);
+		if (v == NULL || !*v)
+			continue;
+		buf_printf(b, " %s%s <span class=\"mono\">", i ? "·" : "", f[i].label);
+		rh_esc(b, v);
+		buf_puts(b, "</span>");
+		if (i == 1 && json_get_int(j, "board", &slot) == 0)
+			buf_printf(b, " board %lld", (long long)slot);
+	}
+	buf_puts(b, "</p>\n");
+	json_free(j);
+}
+
 void
 rh_put_case(buf_t *b, const rep_run *r, size_t ci, const rep_facts *f)
 {
@@ -259,6 +311,7 @@ rh_put_case(buf_t *b, const rep_run *r, size_t ci, const rep_facts *f)
 		buf_puts(b, "duration not recorded");
 	}
 	buf_puts(b, "</span><a class=\"top\" href=\"#matrix\">back to the matrix</a></div>\n");
+	put_board(b, r, h);
 	put_timeline(b, r, c);
 	buf_puts(b, "<table><thead><tr><th style=\"width:13%\">Phase</th>"
 		"<th style=\"width:20%\">Expected</th><th style=\"width:14%\">Observed</th>"

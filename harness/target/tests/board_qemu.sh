@@ -125,6 +125,10 @@ jq -e --arg s "$sha" --arg t "rsbq${tag}a" '.driver=="board" and .pool=="lab" an
 [ "$(cat "$out"/cases/*/*/board.json | jq -s '[.[].board] | unique | length')" -eq 2 ] \
 	|| fail "the pool's two boards were not both used"
 "$ROTSIM" verdict "$out" | tail -1 | grep -q '5 records: 5 agree' || fail "verdict disagrees"
+# The report names the board of each case and the hash of the image deployed.
+"$ROTSIM" report "$out" > "$tmp/report.log" 2>&1 || true
+grep -q "<p class=\"board note\"><b>Board:</b> target <span class=\"mono\">lab</span>.*image SHA-256 <span class=\"mono\">$sha</span>" \
+	"$out/report.html" || fail "the report does not name the board and its image: $(cat "$tmp/report.log")"
 no_leftovers "qemu-system.*$out"
 no_leftovers "ser2net.*$out"
 no_leftovers "dnsmasq.*$out"
