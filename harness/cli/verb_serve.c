@@ -45,6 +45,7 @@ usage(FILE *f)
 "                    [--request-timeout S] [--lifetime S] [--linger S] [--max-conns N]\n"
 "                    [--protocol rotsim|files|hawkbit] [--image-path PATH]\n"
 "                    [--checkin PATH] [--tenant NAME] [--installed-version N]\n"
+"                    [--image-file FILE]\n"
 "                    [--poll-sleep S]\n"
 "\n"
 "Serves firmware updates over HTTPS (TLS 1.2 on BearSSL) with the protocol of\n"
@@ -87,6 +88,10 @@ usage(FILE *f)
 "                       PATH.sha256, PATH.sig and PATH.version (default\n"
 "                       /firmware/update.bin); hawkbit: the artifact is named\n"
 "                       after its last part\n"
+"  --image-file FILE    files, hawkbit: serve the offered version as FILE's\n"
+"                       bytes (its bundle, as the device's client takes it):\n"
+"                       at the image path and under its image-N.bin name,\n"
+"                       with .sha256, .sig and .version describing FILE\n"
 "  --checkin PATH       files: the check-in URL (GET, POST or PUT; 200)\n"
 "  --tenant NAME        hawkbit: the tenant (default DEFAULT)\n"
 "  --installed-version N  hawkbit: the device's running version; a deployment\n"
@@ -252,6 +257,7 @@ verb_serve(int argc, char **argv)
 		{ "protocol", required_argument, NULL, 'P' },
 		{ "image-path", required_argument, NULL, 'i' },
 		{ "checkin", required_argument, NULL, 'C' },
+		{ "image-file", required_argument, NULL, 'B' },
 		{ "tenant", required_argument, NULL, 'A' },
 		{ "installed-version", required_argument, NULL, 'V' },
 		{ "poll-sleep", required_argument, NULL, 'W' },
@@ -261,7 +267,7 @@ verb_serve(int argc, char **argv)
 	const char *listen_addr = "127.0.0.1:0", *chain = NULL, *key = NULL;
 	const char *fwdir = NULL, *sigkey = NULL, *timestr = NULL, *events = NULL;
 	const char *keylog = NULL, *sntp_addr = NULL, *protocol = NULL, *image_path = NULL;
-	const char *checkin = NULL, *tenant = NULL;
+	const char *checkin = NULL, *tenant = NULL, *image_file = NULL;
 	char **snis = NULL, **faults = NULL, err[512], bound[96], note[256];
 	size_t nsni = 0, nfault = 0, i;
 	int stdio_mode = 0, c, ret = 2, maxc_given = 0;
@@ -337,6 +343,7 @@ verb_serve(int argc, char **argv)
 		case 'P': protocol = optarg; break;
 		case 'i': image_path = optarg; break;
 		case 'C': checkin = optarg; break;
+		case 'B': image_file = optarg; break;
 		case 'A': tenant = optarg; break;
 		case 'V':
 			errno = 0;
@@ -376,9 +383,9 @@ verb_serve(int argc, char **argv)
 		fprintf(stderr, "rotsim serve: --chain and --key are required\n");
 		goto out;
 	}
-	if ((image_path != NULL || checkin != NULL || tenant != NULL)
+	if ((image_path != NULL || checkin != NULL || tenant != NULL || image_file != NULL)
 		&& (protocol == NULL || strcmp(protocol, "rotsim") == 0)) {
-		fprintf(stderr, "rotsim serve: --image-path, --checkin and --tenant need "
+		fprintf(stderr, "rotsim serve: --image-path, --image-file, --checkin and --tenant need "
 			"--protocol files or hawkbit\n");
 		goto out;
 	}
@@ -391,6 +398,7 @@ verb_serve(int argc, char **argv)
 		fprintf(stderr, "rotsim serve: --protocol: %s\n", err);
 		goto out;
 	}
+	srv_set_image_file(&s, image_file);
 	if (s.protocol != SRV_PROTO_ROTSIM && fwdir == NULL) {
 		fprintf(stderr, "rotsim serve: --protocol %s needs --firmware\n", protocol);
 		goto out;

@@ -66,6 +66,7 @@ lab_phase_of(const scenario *s, const scn_phase *ph, const char *pdir, labnet_ph
  * "image-path" (files, hawkbit: where the image is served). */
 typedef struct {
 	char *protocol, *signal, *image_path;
+	char *bundle;			/* "swu": the image is served as a signed bundle */
 	char *checkin;			/* the PATH of a checkin: signal, or NULL */
 } dev_proto;
 
@@ -75,6 +76,7 @@ dev_proto_free(dev_proto *dp)
 	free(dp->protocol);
 	free(dp->signal);
 	free(dp->image_path);
+	free(dp->bundle);
 	free(dp->checkin);
 	memset(dp, 0, sizeof *dp);
 }
@@ -87,6 +89,7 @@ dev_proto_read(const char *device, dev_proto *dp, char *err, size_t errlen)
 	dp->protocol = dev_profile_value(device, "protocol");
 	dp->signal = dev_profile_value(device, "version-signal");
 	dp->image_path = dev_profile_value(device, "image-path");
+	dp->bundle = dev_profile_value(device, "bundle");
 	if (dp->protocol == NULL || dp->protocol[0] == 0) {
 		free(dp->protocol);
 		dp->protocol = xstrdup("rotsim");
@@ -107,6 +110,10 @@ dev_proto_read(const char *device, dev_proto *dp, char *err, size_t errlen)
 		if (strncmp(sg, "checkin:", 8) == 0)
 			dp->checkin = xstrdup(sg + 8);
 	}
+	if (dp->bundle != NULL && (strcmp(dp->bundle, "swu") != 0
+		|| strcmp(dp->protocol, "rotsim") == 0))
+		return util_err(err, errlen, "device %s: bundle \"%s\" needs protocol files or "
+			"hawkbit and is swu", device, dp->bundle);
 	return 0;
 }
 
@@ -215,7 +222,7 @@ append_file(const char *from, const char *to)
 static void
 server_argv(const scn_phase *ph, const char *pdir, const char *pkid, const char *fwdir,
 	const char *signing, int sntp, const char *host, const dev_proto *dp,
-	long version_before, char **argv, char **own, size_t *nown)
+	const char *bundle, long version_before, char **argv, char **own, size_t *nown)
 {
 	size_t n = 0, i;
 	/* host: where to listen (the lab's address on the lab network) */
@@ -259,6 +266,10 @@ server_argv(const scn_phase *ph, const char *pdir, const char *pkid, const char 
 			ARG("--checkin");
 			ARG(dp->checkin);
 		}
+		if (bundle != NULL) {
+			ARG("--image-file");
+			ARG((char *)bundle);
+		}
 		if (strcmp(dp->protocol, "hawkbit") == 0) {
 			ARG("--installed-version");
 			OWN(xasprintf("%ld", version_before > 0 ? version_before : 0));
@@ -286,7 +297,7 @@ server_argv(const scn_phase *ph, const char *pdir, const char *pkid, const char 
 static int
 run_phase(const run_case *c, const tgt *t, const scn_phase *ph, const char *pdir,
 	const char *pkid, const char *fwdir, const char *signing, long version_before,
-	const char *trust, long image_size, const dev_proto *dp)
+	const char *trust, long image_size, const dev_proto *dp, const char *bundle)
 {
 	char *argv[64], *own[64], line[256], err[512], exits[256] = "";
 	size_t nown = 0, i;
@@ -314,7 +325,8 @@ run_phase(const run_case *c, const tgt *t, const scn_phase *ph, const char *pdir
 		want_sntp = 0;	/* the lab's own responder (labnet_phase_start) */
 	}
 	server_argv(ph, pdir, pkid, fwdir, signing, want_sntp,
-		t->lab ? labnet_server_addr(&lab) : NULL, dp, version_before, argv, own, &nown);
+		t->lab ? labnet_server_addr(&lab) : NULL, dp, bundle, version_before, argv, own,
+		&nown);
 	memset(&io, 0, sizeof io);
 	io.stdout_pipe = 1;
 	io.out_fd = &fd;
@@ -458,6 +470,109 @@ done:
 	return ret;
 }
 
+/* ---- Bundles: the image packed as the device's update client takes it ---- */
+
+/* rotsim-mkswu beside this rotsim (the build's bin/, an installed bin/), else
+ * on PATH. */
+static char *
+mkswu_path(void)
+{
+	char *exe = self_exe(), *slash = strrchr(exe, '/'), *p;
+
+	if (slash != NULL) {
+		*slash = 0;
+		p = xasprintf("%s/rotsim-mkswu", exe);
+		if (access(p, X_OK) == 0) {
+			free(exe);
+			return p;
+		}
+		free(p);
+	}
+	free(exe);
+	return xstrdup("rotsim-mkswu");
+}
+
+/* Run rotsim-mkswu with args (NULL-terminated, after the program), its
+ * output appended to log. 0, or -1 with err. */
+static int
+mkswu(char *const *args, const char *log, char *err, size_t errlen)
+{
+	char *argv[16], st[64];
+	size_t n = 0;
+	proc p;
+	proc_io io;
+	int r = -1;
+
+	argv[n++] = mkswu_path();
+	while (*args != NULL && n < 15)
+		argv[n++] = *args++;
+	argv[n] = NULL;
+	memset(&p, 0, sizeof p);
+	memset(&io, 0, sizeof io);
+	io.stdout_path = io.stderr_path = log;
+	io.append = 1;
+	if (proc_spawn(&p, "mkswu", argv, &io, err, errlen) != 0)
+		goto out;
+	if (proc_wait(&p, 120000) != 1) {
+		proc_stop(&p, 1000);
+		util_err(err, errlen, "%s did not finish within 120 s (see %s)", argv[0], log);
+		goto out;
+	}
+	if (!WIFEXITED(p.status) || WEXITSTATUS(p.status) != 0) {
+		util_err(err, errlen, "%s: %s (see %s)", argv[0],
+			proc_status_text(p.status, st, sizeof st), log);
+		goto out;
+	}
+	r = 0;
+out:
+	free(argv[0]);
+	return r;
+}
+
+/* The device's side of a bundle: bundle-ca.pem, the certificate its client
+ * checks bundles against (made from the run's signing key), and url, where
+ * it fetches the bundle. 0, or -1 with err. */
+static int
+bundle_etc(const run_case *c, const dev_proto *dp, const char *etc, const char *signing,
+	char *err, size_t errlen)
+{
+	char *ca = xasprintf("%s/bundle-ca.pem", etc), *url = xasprintf("%s/url", etc);
+	char *log = xasprintf("%s/bundle.log", c->dir);
+	char *args[] = { "--make-cert", (char *)signing, ca, NULL };
+	buf_t b = {0};
+	int r;
+
+	buf_printf(&b, "https://%s%s\n", update_host(c->scn),
+		dp->image_path != NULL ? dp->image_path : "/firmware/update.bin");
+	r = mkswu(args, log, err, errlen) == 0 && write_text(url, &b, err, errlen) == 0 ? 0 : -1;
+	buf_free(&b);
+	free(ca);
+	free(url);
+	free(log);
+	return r;
+}
+
+/* The phase's bundle, pdir/bundle.swu: the offered image of version v signed
+ * with the run's key. Its path, or NULL with err. */
+static char *
+bundle_make(const run_case *c, const char *pdir, const char *etc, const char *signing,
+	const char *img, unsigned v, char *err, size_t errlen)
+{
+	char *out = xasprintf("%s/bundle.swu", pdir), *ca = xasprintf("%s/bundle-ca.pem", etc);
+	char *log = xasprintf("%s/bundle.log", c->dir), ver[24];
+	char *args[] = { "--key", (char *)signing, "--cert", ca, "--version", ver, "--image",
+		(char *)img, out, NULL };
+
+	snprintf(ver, sizeof ver, "%u", v);
+	if (mkswu(args, log, err, errlen) != 0) {
+		free(out);
+		out = NULL;
+	}
+	free(ca);
+	free(log);
+	return out;
+}
+
 /* see run_int.h */
 int
 case_main(run_case *c, const run_opts *o)
@@ -485,13 +600,20 @@ case_main(run_case *c, const run_opts *o)
 	 * device, whose firmware says its stack on the console. */
 	buf_printf(&nb, "%.*s\n", (int)scn_device_base_len(c->device), c->device);
 	buf_printf(&hb, "%s\n", update_host(c->scn));
+	/* The update protocol the device speaks. */
+	static char proterr[600];
+	dev_proto dp;
 	const char *prep_err = NULL;
-	if (util_mkdirs(etc, 0755, err, sizeof err) != 0
+	if (dev_proto_read(c->device, &dp, proterr, sizeof proterr) != 0)
+		prep_err = proterr;
+	/* A device that takes bundles gets their certificate and URL. */
+	else if (util_mkdirs(etc, 0755, err, sizeof err) != 0
 		|| prof == NULL || dev_write_profile(c->device, profout, err, sizeof err) != 0
 		|| util_copy_tree(pkianchors, anchors, 0, err, sizeof err) != 0
 		|| util_copy_file(pubsrc, pub, 0644, 0, err, sizeof err) != 0
 		|| write_text(devname, &nb, err, sizeof err) != 0
 		|| write_text(hostfile, &hb, err, sizeof err) != 0
+		|| (dp.bundle != NULL && bundle_etc(c, &dp, etc, signing, err, sizeof err) != 0)
 		|| t->drv->prepare(t, c->device, c->dir, etc, err, sizeof err) != 0)
 		prep_err = prof == NULL ? "no profile of this device in the devices directories" : err;
 	/* Lab network: this process (and so all it starts) moves to a network
@@ -512,11 +634,6 @@ case_main(run_case *c, const run_opts *o)
 	buf_free(&nb);
 	buf_free(&hb);
 
-	/* The update protocol the device speaks. */
-	static char proterr[600];
-	dev_proto dp;
-	if (dev_proto_read(c->device, &dp, proterr, sizeof proterr) != 0 && prep_err == NULL)
-		prep_err = proterr;
 
 	char *v = dev_profile_value(c->device, "version");
 	long version = v ? atol(v) : 1;
@@ -528,7 +645,15 @@ case_main(run_case *c, const run_opts *o)
 		char *fwdir = xasprintf("%s/firmware/%s/%s", o->out, c->scn->name, ph->name);
 		char *img = xasprintf("%s/image-%u.bin", fwdir, ph->firmware);
 		struct stat st;
-		long size = stat(img, &st) == 0 ? (long)st.st_size : -1;
+		char *bundle = NULL;
+		/* A device that takes a bundle is offered the phase's image in
+		 * one; the whole bundle is then what must cross the wire. */
+		if (prep_err == NULL && dp.bundle != NULL && ph->power
+			&& util_mkdirs(pdir, 0755, err, sizeof err) == 0
+			&& (bundle = bundle_make(c, pdir, etc, signing, img, ph->firmware, proterr,
+			sizeof proterr)) == NULL)
+			prep_err = proterr;
+		long size = stat(bundle != NULL ? bundle : img, &st) == 0 ? (long)st.st_size : -1;
 		/* Evidence that cannot be written makes the case's exit status 3;
 		 * the phase is then judged an error for want of its records. */
 		if (util_mkdirs(pdir, 0755, err, sizeof err) != 0
@@ -539,7 +664,7 @@ case_main(run_case *c, const run_opts *o)
 			if (write_run_json(pdir, 0, "", prep_err, NULL, 0, err, sizeof err) != 0)
 				ret = 3;
 		} else if (run_phase(c, t, ph, pdir, pkid, fwdir, signing, version, trust,
-			size, &dp) != 0)
+			size, &dp, bundle) != 0)
 			ret = 3;
 		/* What the device runs next comes from the evidence, by the same
 		 * standard as an update: the whole image sent and the new version
@@ -555,6 +680,7 @@ case_main(run_case *c, const run_opts *o)
 		free(pdir);
 		free(fwdir);
 		free(img);
+		free(bundle);
 	}
 	dev_proto_free(&dp);
 	if (interrupted)

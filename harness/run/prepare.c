@@ -54,6 +54,13 @@ device_trust(const scenario *s, const char *pkidir, char *err, size_t errlen)
 				"has the name device %s's trust takes", s->path, set, s->devices[i]);
 		else
 			r = dev_write_trust(s->devices[i], adir, &wrote, err, errlen);
+		/* trust = set:NAME names a set the scenario's PKI must have. */
+		char *a = dev_is_description(s->devices[i]) ? dev_profile_value(s->devices[i],
+			"anchors") : NULL;
+		if (r == 0 && a != NULL && strcmp(a, set) != 0 && pki_find_anchors(&s->pki, a) == NULL)
+			r = util_err(err, errlen, "%s: device %s trusts the anchor set \"%s\", which "
+				"the scenario's PKI does not have", s->path, s->devices[i], a);
+		free(a);
 		free(set);
 	}
 	free(adir);

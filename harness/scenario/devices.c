@@ -26,7 +26,7 @@
 /* How long a chain of like may be before it is taken for a loop. */
 #define LIKE_DEPTH 8
 
-typedef enum { TRUST_UNSET, TRUST_FILES, TRUST_PINS, TRUST_NONE_ } dev_trust;
+typedef enum { TRUST_UNSET, TRUST_FILES, TRUST_PINS, TRUST_NONE_, TRUST_SET } dev_trust;
 
 /* A device description, read. Paths are absolute (or relative to the
  * description's directory as given when that directory cannot be resolved). */
@@ -34,6 +34,8 @@ typedef struct {
 	char *name, *path;
 	char *like, *target, *image, *signing_key, *version_signal, *client, *tls;
 	char *image_path;		/* files/hawkbit: where the server offers the image */
+	char *bundle;			/* files/hawkbit: "swu", what the image is packed as */
+	char *trust_set;		/* TRUST_SET: the scenario PKI's anchor set */
 	char *protocol, *clock, *sntp, *build_date, *description, *trust_text;
 	unsigned long version;
 	dev_trust trust;
@@ -51,6 +53,8 @@ desc_free(dev_desc *d)
 	free(d->name); free(d->path); free(d->like); free(d->target); free(d->image);
 	free(d->signing_key); free(d->version_signal); free(d->client); free(d->tls);
 	free(d->image_path);
+	free(d->bundle);
+	free(d->trust_set);
 	free(d->protocol); free(d->clock); free(d->sntp); free(d->build_date);
 	free(d->description); free(d->trust_text);
 	cfg_list_free(d->files, d->nfiles);
@@ -61,7 +65,7 @@ desc_free(dev_desc *d)
 /* The keys of a [device] section, in the order of the guide. */
 static const char *const desc_keys[] = {
 	"like", "target", "image", "trust", "signing-key", "version", "version-signal",
-	"client", "tls", "protocol", "image-path", "clock", "sntp", "build-date", "description", NULL
+	"client", "tls", "protocol", "image-path", "bundle", "clock", "sntp", "build-date", "description", NULL
 };
 
 static const char *const protocols[] = { "rotsim", "files", "hawkbit", NULL };
@@ -137,6 +141,17 @@ desc_trust(dev_desc *d, const char *path, const char *dir, const cfg_entry *e, c
 		d->trust = TRUST_NONE_;
 		return 0;
 	}
+	/* set:NAME: an anchor set of the scenario's own PKI (pki/SCN/anchors/
+	 * NAME.pem), for a stock description whose anchors are the test CA's. */
+	if (strncmp(e->val, "set:", 4) == 0) {
+		if (!cfg_valid_id(e->val + 4) || strchr(e->val + 4, '@') != NULL
+			|| strstr(e->val + 4, ".device") != NULL)
+			return ERR_AT(e->line, "trust: \"%.80s\" is not the name of an anchor set "
+				"of the scenario's PKI (x1-only, say)", e->val + 4);
+		d->trust = TRUST_SET;
+		d->trust_set = xstrdup(e->val + 4);
+		return 0;
+	}
 	if (strncmp(e->val, "anchors:", 8) == 0) {
 		n = cfg_split(e->val + 8, ',', &items);
 		d->files = xcalloc(n + 1, sizeof *d->files);
@@ -168,7 +183,7 @@ desc_trust(dev_desc *d, const char *path, const char *dir, const cfg_entry *e, c
 		d->trust = TRUST_PINS;
 	} else {
 		return ERR_AT(e->line, "trust \"%.80s\": want anchors:FILE.pem[,FILE.pem], "
-			"pins:SHA256-BASE64[,...] or none", e->val);
+			"pins:SHA256-BASE64[,...], set:NAME or none", e->val);
 	}
 	if (n == 0) {
 		ERR_AT(e->line, "trust: the %s list is empty", d->trust == TRUST_FILES ? "anchors"
@@ -249,7 +264,7 @@ desc_parse(dev_desc *d, const char *path, const char *name, const char *text, si
 		else
 			ERR_AT(e->line, "unknown key \"%s\" (a [device] section knows like, target, "
 				"image, trust, signing-key, version, version-signal, client, tls, "
-				"protocol, clock, sntp, build-date, description)", e->key);
+				"protocol, image-path, bundle, clock, sntp, build-date, description)", e->key);
 		goto out;
 	}
 	if ((e = cfg_get(s, "like", NULL)) != NULL) {
@@ -328,6 +343,19 @@ desc_parse(dev_desc *d, const char *path, const char *name, const char *text, si
 			goto out;
 		}
 		d->image_path = xstrdup(e->val);
+	}
+	if ((e = cfg_get(s, "bundle", NULL)) != NULL) {
+		if (strcmp(e->val, "swu") != 0) {
+			ERR_AT(e->line, "bundle \"%.80s\": want swu (a signed SWUpdate bundle of "
+				"the image)", e->val);
+			goto out;
+		}
+		if (d->protocol == NULL || strcmp(d->protocol, "rotsim") == 0) {
+			ERR_AT(e->line, "bundle: needs protocol = files or hawkbit (the rotsim "
+				"protocol serves the image itself)");
+			goto out;
+		}
+		d->bundle = xstrdup(e->val);
 	}
 	if ((e = cfg_get(s, "clock", NULL)) != NULL) {
 		if (!in_list(clocks, e->val)) {
@@ -496,6 +524,7 @@ desc_value(const dev_desc *d, const char *key)
 		{ "signing-key", offsetof(dev_desc, signing_key) },
 		{ "version-signal", offsetof(dev_desc, version_signal) },
 		{ "image-path", offsetof(dev_desc, image_path) },
+		{ "bundle", offsetof(dev_desc, bundle) },
 		{ "client", offsetof(dev_desc, client) },
 		{ "tls", offsetof(dev_desc, tls) },
 		{ "clock", offsetof(dev_desc, clock) },
@@ -516,6 +545,8 @@ desc_value(const dev_desc *d, const char *key)
 		return xstrdup(d->protocol != NULL ? d->protocol : "rotsim");
 	if (strcmp(key, "anchors") == 0 && d->trust == TRUST_FILES)
 		return dev_trust_set(d->name);
+	if (strcmp(key, "anchors") == 0 && d->trust == TRUST_SET)
+		return xstrdup(d->trust_set);
 	if (strcmp(key, "pins") == 0 && d->trust == TRUST_PINS)
 		return dev_trust_set(d->name);
 	if (strcmp(key, "insecure") == 0 && d->trust == TRUST_NONE_)
@@ -589,6 +620,8 @@ desc_profile(const char *device, buf_t *b, char *err, size_t errlen)
 	set = dev_trust_set(device);
 	if (d.trust == TRUST_FILES)
 		buf_printf(b, "anchors    = %s\n", set);
+	else if (d.trust == TRUST_SET)
+		buf_printf(b, "anchors    = %s\n", d.trust_set);
 	else if (d.trust == TRUST_PINS)
 		buf_printf(b, "pins       = %s\n", set);
 	else
@@ -685,7 +718,7 @@ dev_write_trust(const char *device, const char *dir, int *wrote, char *err, size
 	*wrote = 0;
 	if (r <= 0)
 		return r;
-	if (d.trust == TRUST_NONE_) {
+	if (d.trust == TRUST_NONE_ || d.trust == TRUST_SET) {
 		ret = 0;
 		goto done;
 	}

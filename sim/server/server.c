@@ -238,6 +238,24 @@ srv_set_firmware(srv_server *s, const char *dir, const fw_key *key,
 	for (i = 1; i < s->nimages; i++)
 		if (s->images[i].version > s->offered->version)
 			s->offered = &s->images[i];
+	/* The offered version packed as the device takes it: its bytes, under
+	 * its name, everywhere the image is served and described. */
+	if (s->image_file != NULL && s->protocol != SRV_PROTO_ROTSIM) {
+		srv_image *o = &s->images[s->offered - s->images];
+		unsigned char *data;
+		size_t len;
+
+		if (util_read_file(s->image_file, &data, &len, err, errlen) != 0)
+			goto out;
+		if (len == 0) {
+			free(data);
+			util_err(err, errlen, "%s: empty", s->image_file);
+			goto out;
+		}
+		free(o->data);
+		o->data = data;
+		o->len = len;
+	}
 	memset(&m, 0, sizeof m);
 	m.version = s->offered->version;
 	m.size = s->offered->len;

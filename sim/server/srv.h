@@ -67,6 +67,8 @@ typedef struct {
 				   (default /firmware/update.bin); hawkbit: its
 				   artifact name is the last part */
 	char *checkin_path;	/* files: the check-in URL's path, or NULL */
+	char *image_file;	/* files, hawkbit: the offered version's bytes
+				   come from this file (a bundle of it), or NULL */
 	char *tenant;		/* hawkbit: the tenant (default DEFAULT) */
 	long installed_version;	/* hawkbit: the device's running version; a
 				   deployment is pending when the offered one
@@ -171,6 +173,14 @@ int srv_set_firmware(srv_server *s, const char *dir, const fw_key *key,
  */
 int srv_set_protocol(srv_server *s, const char *name, const char *image_path,
 	const char *checkin_path, const char *tenant, char *err, size_t errlen);
+/*
+ * Files and hawkbit: the offered version is served with the bytes of path
+ * instead of its image-N.bin (the image packed as the device's update client
+ * takes it, a .swu bundle say), under the offered image's name, at the image
+ * path, and described by IMAGE_PATH.sha256, .sig and .version. Call after
+ * srv_set_protocol() and before srv_set_firmware(), which reads the file.
+ */
+void srv_set_image_file(srv_server *s, const char *path);
 /* The protocol's name ("rotsim", "files", "hawkbit"). */
 const char *srv_protocol_name(srv_protocol p);
 

@@ -229,7 +229,16 @@ srv_tree_free(srv_server *s)
 	free(s->image_path);
 	free(s->checkin_path);
 	free(s->tenant);
-	s->image_path = s->checkin_path = s->tenant = NULL;
+	free(s->image_file);
+	s->image_path = s->checkin_path = s->tenant = s->image_file = NULL;
+}
+
+/* see srv.h */
+void
+srv_set_image_file(srv_server *s, const char *path)
+{
+	free(s->image_file);
+	s->image_file = path != NULL ? xstrdup(path) : NULL;
 }
 
 static int

@@ -70,6 +70,21 @@ try proto "$d/proto.device:3: protocol \"mender\": want rotsim, files or hawkbit
 trust    = none
 protocol = mender
 EOF
+try bundle "$d/bundle.device:4: bundle \"zip\": want swu" <<'EOF'
+[device bundle]
+trust    = none
+protocol = files
+bundle   = zip
+EOF
+try bundleproto "$d/bundleproto.device:3: bundle: needs protocol = files or hawkbit" <<'EOF'
+[device bundleproto]
+trust  = none
+bundle = swu
+EOF
+try trustset "$d/trustset.device:2: trust: \"../x1\" is not the name of an anchor set" <<'EOF'
+[device trustset]
+trust = set:../x1
+EOF
 try stack "$d/stack.device:3: tls \"schannel\": want STACK [VARIANT]" <<'EOF'
 [device stack]
 trust = none

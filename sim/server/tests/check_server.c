@@ -121,6 +121,64 @@ START_TEST(test_firmware_dir)
 }
 END_TEST
 
+/* --image-file: the offered version served as another file's bytes, under
+ * its name, at the image path, with .sha256 describing those bytes. */
+START_TEST(test_image_file)
+{
+	char dir[] = "/tmp/check_server.XXXXXX", err[256], hex[65], *img, *bundle, *want;
+	static const char bytes[] = "a bundle of version 2";
+	unsigned char h[32];
+	srv_server s;
+	fw_key k;
+	size_t i;
+	int seen = 0;
+
+	ck_assert(mkdtemp(dir) != NULL);
+	ck_assert(fw_key_generate(&k, err, sizeof err) == 0);
+	img = xasprintf("%s/image-2.bin", dir);
+	bundle = xasprintf("%s/update.swu", dir);
+	ck_assert(util_write_atomic(img, "raw", 3, 0644, err, sizeof err) == 0);
+	srv_init(&s);
+	ck_assert(srv_set_protocol(&s, "files", "/firmware/update.swu", NULL, NULL, err,
+		sizeof err) == 0);
+	srv_set_image_file(&s, bundle);
+	ck_assert_int_eq(srv_set_firmware(&s, dir, &k, err, sizeof err), -1);
+	ck_assert(strstr(err, "update.swu") != NULL);
+	srv_free(&s);
+	ck_assert(util_write_atomic(bundle, bytes, sizeof bytes - 1, 0644, err, sizeof err) == 0);
+	srv_init(&s);
+	ck_assert(srv_set_protocol(&s, "files", "/firmware/update.swu", NULL, NULL, err,
+		sizeof err) == 0);
+	srv_set_image_file(&s, bundle);
+	ck_assert_msg(srv_set_firmware(&s, dir, &k, err, sizeof err) == 0, "%s", err);
+	ck_assert_str_eq(s.offered->name, "image-2.bin");
+	ck_assert_uint_eq(s.offered->len, sizeof bytes - 1);
+	util_sha256(h, (const unsigned char *)bytes, sizeof bytes - 1);
+	want = xasprintf("%s  update.swu\n", util_hex(hex, h, 32));
+	for (i = 0; i < s.nfiles; i++) {
+		const srv_file *f = &s.files[i];
+		if (strcmp(f->path, "/firmware/update.swu") == 0
+			|| strcmp(f->path, "/firmware/image-2.bin") == 0) {
+			ck_assert(f->image == s.offered);
+			ck_assert(f->len == sizeof bytes - 1 && memcmp(f->data, bytes, f->len) == 0);
+			seen++;
+		}
+		if (strcmp(f->path, "/firmware/update.swu.sha256") == 0) {
+			ck_assert(f->len == strlen(want) && memcmp(f->data, want, f->len) == 0);
+			seen++;
+		}
+	}
+	ck_assert_int_eq(seen, 3);
+	srv_free(&s);
+	unlink(img);
+	unlink(bundle);
+	rmdir(dir);
+	free(img);
+	free(bundle);
+	free(want);
+}
+END_TEST
+
 START_TEST(test_no_default_chain)
 {
 	srv_server s;
@@ -224,6 +282,7 @@ main(void)
 	tcase_add_test(tc, test_names);
 	tcase_add_test(tc, test_fault_grammar);
 	tcase_add_test(tc, test_firmware_dir);
+	tcase_add_test(tc, test_image_file);
 	tcase_add_test(tc, test_no_default_chain);
 	tcase_add_test(tc, test_emfile_backoff);
 	suite_add_tcase(s, tc);
