@@ -98,6 +98,28 @@ lab_skip(const scenario *s, const tgt *t)
 	return ok ? NULL : why;
 }
 
+/* A target whose clock comes from the lab's NTP (a board with clock = ntp)
+ * cannot set the RTC a phase gives (rtc = DATE, an offset, none) nor keep a
+ * device without a clock from having one: such a case would be judged on a
+ * clock it never had, so it is skipped with the reason. */
+static const char *
+clock_skip(const scenario *s, const char *dev, const tgt *t)
+{
+	size_t i;
+
+	if (!t->net_clock)
+		return NULL;
+	for (i = 0; i < s->nphases; i++)
+		if (s->phases[i].rtc != RTC_PHASE)
+			return "the scenario sets the device's RTC (rtc =), and this target's clock "
+				"comes from the lab's NTP (clock = ntp)";
+	char *clk = dev_profile_value(dev, "clock");
+	int none = clk != NULL && strcmp(clk, "none") == 0;
+	free(clk);
+	return none ? "the device has no clock (clock = none), and this target's clock comes "
+		"from the lab's NTP (clock = ntp)" : NULL;
+}
+
 int
 plan_build(plan *p, scenario *scns, size_t nscn, const char *const *devices, size_t ndevices,
 	const char *const *stacks, size_t nstacks, const tgt *targets, size_t ntargets,
@@ -177,6 +199,8 @@ plan_build(plan *p, scenario *scns, size_t nscn, const char *const *devices, siz
 					c->skip = udp && !targets[k].udp ? "the device takes its time from "
 						"SNTP (UDP), which this target does not carry"
 						: lab_skip(&scns[i], &targets[k]);
+					if (c->skip == NULL)
+						c->skip = clock_skip(&scns[i], dev, &targets[k]);
 					p->skipped += c->skip != NULL;
 				}
 		}

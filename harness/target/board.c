@@ -285,6 +285,7 @@ board_load(tgt *t, cfg_section *s, char *err, size_t errlen)
 		d->clock_cmd = xstrdup(v + 8);
 	} else if (strcmp(v, "ntp") == 0) {
 		d->clock = CLK_NTP;
+		t->net_clock = 1;
 	} else {
 		util_err(err, errlen, "%s: clock: \"%s\": want none, power-on, console:COMMAND or "
 			"ntp", t->conf_path, v);

@@ -49,6 +49,8 @@ struct tgt {
 	int boot_timeout, run_timeout;	/* seconds */
 	int udp;			/* the device reaches UDP services (SNTP) */
 	int lab;			/* it joins the case's lab network (net/labnet.h) */
+	int net_clock;			/* its clock comes from the lab's NTP, not from an
+					 * RTC the harness sets (a board's clock = ntp) */
 	const char *lab_iface;		/* lab: the host's interface the device is wired
 					 * to (a board's), spliced to the lab; set by the
 					 * driver's prepare (storage is the driver's);

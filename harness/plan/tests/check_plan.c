@@ -149,6 +149,38 @@ START_TEST(test_skip_keeps_index)
 }
 END_TEST
 
+START_TEST(test_network_clock_skips_rtc_scenarios)
+{
+	plan p;
+	char err[256];
+	size_t i;
+	scn_phase ph[2];
+
+	memset(ph, 0, sizeof ph);
+	ph[1].rtc = RTC_OFFSET;		/* the second scenario sets the RTC */
+	scns[1].phases = ph;
+	scns[1].nphases = 2;
+	tgts[1].udp = 1;
+	tgts[1].net_clock = 1;		/* a board whose clock is the lab's NTP */
+	ck_assert_int_eq(plan_build(&p, scns, 2, NULL, 0, NULL, 0, tgts, 2, 1, 1, err, sizeof err), 0);
+	for (i = 0; i < p.n; i++) {
+		int want = p.cases[i].target->net_clock && p.cases[i].scn == &scns[1];
+		ck_assert_msg((p.cases[i].skip != NULL) == want, "case %zu (%s on %s): skip %s", i,
+			p.cases[i].device, p.cases[i].target->name,
+			p.cases[i].skip ? p.cases[i].skip : "none");
+		if (want)
+			ck_assert_ptr_nonnull(strstr(p.cases[i].skip, "clock = ntp"));
+	}
+	ck_assert_uint_eq(p.skipped, scns[1].ndevices);
+	plan_free(&p);
+	/* The phase's own date (no rtc key): nothing is skipped. */
+	ph[1].rtc = RTC_PHASE;
+	ck_assert_int_eq(plan_build(&p, scns, 2, NULL, 0, NULL, 0, tgts, 2, 1, 1, err, sizeof err), 0);
+	ck_assert_uint_eq(p.skipped, 0);
+	plan_free(&p);
+}
+END_TEST
+
 START_TEST(test_device_filter_and_suggestion)
 {
 	plan p;
@@ -251,6 +283,7 @@ main(void)
 	tcase_add_test(tc, test_indices_in_order);
 	tcase_add_test(tc, test_shards_partition_the_plan);
 	tcase_add_test(tc, test_skip_keeps_index);
+	tcase_add_test(tc, test_network_clock_skips_rtc_scenarios);
 	tcase_add_test(tc, test_device_filter_and_suggestion);
 	tcase_add_test(tc, test_stacks);
 	tcase_add_test(tc, test_closest);
