@@ -3,6 +3,7 @@
  */
 #include "verdict/lab.h"
 #include "common/json.h"
+#include "common/util.h"
 #include "time/simtime.h"
 
 #include <arpa/inet.h>
@@ -155,19 +156,6 @@ verdict_lab_add_capture(verdict_lab *lab, const cap_lab_report *rep)
 	}
 }
 
-/* A whole file, NUL-terminated; NULL when it cannot be read. */
-static char *
-slurp(const char *dir, const char *name, size_t *len)
-{
-	char *p = xasprintf("%s/%s", dir, name), err[64];
-	unsigned char *data = NULL;
-
-	if (util_read_file(p, &data, len, err, sizeof err) != 0)
-		data = NULL;
-	free(p);
-	return (char *)data;
-}
-
 /* see lab.h */
 void
 verdict_lab_load(const char *dir, const char *const *captures, size_t ncaptures,
@@ -177,10 +165,10 @@ verdict_lab_load(const char *dir, const char *const *captures, size_t ncaptures,
 	char *j, *s;
 
 	memset(lab, 0, sizeof *lab);
-	j = slurp(dir, "lab.json", &jl);
+	j = util_slurp(dir, "lab.json", &jl);
 	if (j == NULL)
 		return;
-	s = slurp(dir, "sink.jsonl", &sl);
+	s = util_slurp(dir, "sink.jsonl", &sl);
 	verdict_lab_parse(lab, j, jl, s, sl);
 	for (i = 0; i < ncaptures; i++) {
 		cap_lab_report rep;

@@ -199,25 +199,12 @@ verdict_proto_add_boot(verdict_proto *vp, const char *text, size_t len)
 	vp->nboots++;
 }
 
-/* A file's contents, or NULL. */
-static char *
-slurp(const char *dir, const char *name, size_t *len)
-{
-	char *p = xasprintf("%s/%s", dir, name), err[64];
-	unsigned char *data = NULL;
-
-	if (util_read_file(p, &data, len, err, sizeof err) != 0)
-		data = NULL;
-	free(p);
-	return (char *)data;
-}
-
 /* see proto.h */
 void
 verdict_proto_load(const char *dir, verdict_proto *vp)
 {
 	size_t plen = 0, elen = 0, i;
-	char *pj = slurp(dir, "protocol.json", &plen), *ev = slurp(dir, "server-events.jsonl",
+	char *pj = util_slurp(dir, "protocol.json", &plen), *ev = util_slurp(dir, "server-events.jsonl",
 		&elen);
 
 	verdict_proto_parse(vp, pj, plen, ev, elen);
@@ -228,7 +215,7 @@ verdict_proto_load(const char *dir, verdict_proto *vp)
 		size_t len;
 
 		snprintf(name, sizeof name, "console-%zu.log", i);
-		if ((t = slurp(dir, name, &len)) == NULL)
+		if ((t = util_slurp(dir, name, &len)) == NULL)
 			break;
 		verdict_proto_add_boot(vp, t, len);
 		free(t);

@@ -622,3 +622,16 @@ util_copy_tree(const char *from, const char *to, int flags, char *err, size_t er
 	closedir(d);
 	return ret;
 }
+
+/* see util.h */
+char *
+util_slurp(const char *dir, const char *name, size_t *len)
+{
+	char *p = xasprintf("%s/%s", dir, name), err[64];
+	unsigned char *data = NULL;
+
+	if (util_read_file(p, &data, len, err, sizeof err) != 0)
+		data = NULL;
+	free(p);
+	return (char *)data;
+}

@@ -53,6 +53,11 @@ void buf_free(buf_t *b);
 int util_read_file(const char *path, unsigned char **data, size_t *len,
 	char *err, size_t errlen);
 
+/* The file NAME in DIR, whole and NUL-terminated (allocated, its length in
+ * *len), or NULL when it cannot be read: for evidence files a reader treats
+ * as absent when unreadable. */
+char *util_slurp(const char *dir, const char *name, size_t *len);
+
 /* Write a file so that it is never seen half-written: the data goes to a
  * temporary name in the same directory (created with O_EXCL|O_NOFOLLOW and the
  * given mode), is flushed, and is renamed over PATH. Returns 0 or -1 with err. */

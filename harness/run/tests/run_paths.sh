@@ -28,7 +28,10 @@ plan=$(ROTSIM_PATH=$team "$ROTSIM" run team-r3 le-r3-to-r10 --target team-native
 	--target native --dry-run)
 grep -q '^0 team-r3 team-x1@team-native$' <<<"$plan" || fail "team plan: $plan"
 grep -q ' le-r3-to-r10 pin-r3@native$' <<<"$plan" || fail "stock beside team: $plan"
-ROTSIM_PATH=$team "$ROTSIM" list | grep -q '^  team-r3 ' || fail "list does not show team-r3"
+# (The list is read whole: grep -q would end the pipe early and, under
+# pipefail, turn rotsim's SIGPIPE into a failure.)
+list=$(ROTSIM_PATH=$team "$ROTSIM" list)
+grep -q '^  team-r3 ' <<<"$list" || fail "list does not show team-r3"
 # The same through the options.
 "$ROTSIM" run team-r3 --scenarios "$team/scenarios" --devices "$team/devices" \
 	--targets "$team/targets" --target team-native --out "$tmp/run" -q --no-report \

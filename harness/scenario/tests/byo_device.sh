@@ -68,10 +68,12 @@ for want in "le-r3-to-r10 acme-gw@acme-native" "mitm-rogue-root acme-gw@acme-nat
 	"acme-renewal acme-gw@acme-native"; do
 	grep -q " $want\$" <<<"$plan" || fail "plan without $want: $plan"
 done
-"$ROTSIM" show le-r3-to-r10 | grep -q 'acme-gw (like root-x1)' || fail "show: no acme-gw"
-env -u ROTSIM_PATH "$ROTSIM" show le-r3-to-r10 --devices "$team/devices" \
-	| grep -q 'acme-gw (like root-x1)' || fail "show --devices: no acme-gw"
-env -u ROTSIM_PATH "$ROTSIM" show le-r3-to-r10 | grep -q 'acme-gw' && fail "show: acme-gw unasked"
+show=$("$ROTSIM" show le-r3-to-r10)	# whole: grep -q would end the pipe early
+grep -q 'acme-gw (like root-x1)' <<<"$show" || fail "show: no acme-gw"
+show=$(env -u ROTSIM_PATH "$ROTSIM" show le-r3-to-r10 --devices "$team/devices")
+grep -q 'acme-gw (like root-x1)' <<<"$show" || fail "show --devices: no acme-gw"
+show=$(env -u ROTSIM_PATH "$ROTSIM" show le-r3-to-r10)
+grep -q 'acme-gw' <<<"$show" && fail "show: acme-gw unasked"
 
 # The stock scenarios, the device beside root-x1 on the same target.
 "$ROTSIM" run le-r3-to-r10 mitm-rogue-root acme-renewal --device acme-gw --device root-x1 \
