@@ -99,25 +99,37 @@ lab_skip(const scenario *s, const tgt *t)
 }
 
 /* A target whose clock comes from the lab's NTP (a board with clock = ntp)
- * cannot set the RTC a phase gives (rtc = DATE, an offset, none) nor keep a
- * device without a clock from having one: such a case would be judged on a
- * clock it never had, so it is skipped with the reason. */
+ * has no RTC the harness sets. It cannot give a phase's RTC a date or an
+ * offset (rtc = DATE, +N), nor leave a device that relies on its RTC without
+ * one (rtc = none: the board's NTP would set the clock such a device should
+ * not have), nor keep a device without a clock (clock = none) from having
+ * one. Such a case would be judged on a clock it never had, so it is skipped
+ * with the reason. A device that takes its time from SNTP itself (clock =
+ * sntp) is what rtc = none means on such a board. */
 static const char *
 clock_skip(const scenario *s, const char *dev, const tgt *t)
 {
+	const char *why = NULL;
 	size_t i;
 
 	if (!t->net_clock)
 		return NULL;
-	for (i = 0; i < s->nphases; i++)
-		if (s->phases[i].rtc != RTC_PHASE)
-			return "the scenario sets the device's RTC (rtc =), and this target's clock "
-				"comes from the lab's NTP (clock = ntp)";
 	char *clk = dev_profile_value(dev, "clock");
-	int none = clk != NULL && strcmp(clk, "none") == 0;
+	int sntp = clk != NULL && strcmp(clk, "sntp") == 0;
+	if (clk != NULL && strcmp(clk, "none") == 0)
+		why = "the device has no clock (clock = none), and this target's clock comes "
+			"from the lab's NTP (clock = ntp)";
 	free(clk);
-	return none ? "the device has no clock (clock = none), and this target's clock comes "
-		"from the lab's NTP (clock = ntp)" : NULL;
+	for (i = 0; why == NULL && i < s->nphases; i++) {
+		if (s->phases[i].rtc == RTC_ABSOLUTE || s->phases[i].rtc == RTC_OFFSET)
+			why = "the scenario sets the device's RTC (rtc =), and this target's clock "
+				"comes from the lab's NTP (clock = ntp)";
+		else if (s->phases[i].rtc == RTC_NONE && !sntp)
+			why = "the scenario takes the device's RTC away (rtc = none) and the device "
+				"does not ask SNTP itself; this target's clock comes from the lab's NTP "
+				"(clock = ntp)";
+	}
+	return why;
 }
 
 int

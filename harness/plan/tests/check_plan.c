@@ -178,6 +178,23 @@ START_TEST(test_network_clock_skips_rtc_scenarios)
 	ck_assert_int_eq(plan_build(&p, scns, 2, NULL, 0, NULL, 0, tgts, 2, 1, 1, err, sizeof err), 0);
 	ck_assert_uint_eq(p.skipped, 0);
 	plan_free(&p);
+	/* rtc = none: a device that asks SNTP itself (clocky) runs; those that
+	 * rely on their RTC (root-x1, pin-r3) are skipped on that target. */
+	ph[0].rtc = RTC_NONE;
+	scns[0].phases = ph;
+	scns[0].nphases = 1;
+	ph[1].rtc = RTC_PHASE;
+	scns[1].nphases = 0;
+	ck_assert_int_eq(plan_build(&p, scns, 2, NULL, 0, NULL, 0, tgts, 2, 1, 1, err, sizeof err), 0);
+	for (i = 0; i < p.n; i++) {
+		int want = p.cases[i].target->net_clock && p.cases[i].scn == &scns[0]
+			&& strcmp(p.cases[i].device, "clocky") != 0;
+		ck_assert_msg((p.cases[i].skip != NULL) == want, "rtc none: case %zu (%s on %s): %s",
+			i, p.cases[i].device, p.cases[i].target->name,
+			p.cases[i].skip ? p.cases[i].skip : "not skipped");
+	}
+	ck_assert_uint_eq(p.skipped, 2);
+	plan_free(&p);
 }
 END_TEST
 
