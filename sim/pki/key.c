@@ -1,12 +1,23 @@
 /*
  * Deterministic keys and their cache. See key.h.
  *
- * The generators are pinned to BearSSL's portable implementations (i31 for
- * RSA, m31 for EC) so that the random bytes they draw, and so the keys, do not
- * depend on what the CPU or compiler offers.
+ * Every key is a function of (seed, label, type) alone: a SHA-256 HMAC-DRBG
+ * seeded from them draws all the random bytes, so the keys do not depend on
+ * the CPU, the compiler or the library versions.
+ *
+ * EC keys: BearSSL's portable m31 code (br_ec_keygen).
+ * RSA keys: rsa_keygen() below. Each prime is the first probable prime at or
+ * after a start the DRBG draws; which number that is is a fact of arithmetic,
+ * so any correct primality test finds the same one. The test and the big-number
+ * arithmetic are OpenSSL's libcrypto (BN_check_prime): its Montgomery code runs
+ * a 4096-bit key in a fraction of the time BearSSL's 31-bit code takes
+ * (sim/pki/bench/bench_pki.sh), and cold hierarchies are mostly RSA key
+ * generation. BearSSL builds and signs everything else.
  */
 #include "pki/key.h"
 #include "pki/der.h"
+
+#include <openssl/bn.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -123,6 +134,147 @@ rsa_fill_public(pki_key *k)
 	return 0;
 }
 
+/* Small odd primes: a candidate one of them divides is skipped before the
+ * expensive test. */
+static const unsigned short small_primes[] = {
+	3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79,
+	83, 89, 97, 101, 103, 107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167,
+	173, 179, 181, 191, 193, 197, 199, 211, 223, 227, 229, 233, 239, 241, 251, 257,
+	263, 269, 271, 277, 281, 283, 293, 307, 311, 313, 317, 331, 337, 347, 349, 353,
+	359, 367, 373, 379, 383, 389, 397, 401, 409, 419, 421, 431, 433, 439, 443, 449,
+	457, 461, 463, 467, 479, 487, 491, 499, 503, 509, 521, 523, 541, 547, 557, 563,
+	569, 571, 577, 587, 593, 599, 601, 607, 613, 617, 619, 631, 641, 643, 647, 653,
+	659, 661, 673, 677, 683, 691, 701, 709, 719, 727, 733, 739, 743, 751, 757, 761,
+	769, 773, 787, 797, 809, 811, 821, 823, 827, 829, 839, 853, 857, 859, 863, 877,
+	881, 883, 887, 907, 911, 919, 929, 937, 941, 947, 953, 967, 971, 977, 983, 991,
+	997,
+};
+#define N_SMALL (sizeof small_primes / sizeof small_primes[0])
+#define RSA_E 65537u
+
+/* One prime of exactly bits bits (bits a multiple of 8), its two top bits set
+ * (so that the product of two has exactly twice as many), p = 3 mod 4 (as
+ * BearSSL's own generator makes them: its br_rsa_*_compute_pubexp, which the
+ * key's public half is computed with, needs (p - 1) / 2 odd) and p mod e != 1
+ * (so that e is invertible mod p - 1): the first such probable prime at or
+ * after a start drawn from rng, searched upwards in steps of 4. Returns 0, or
+ * -1 on an error of the library. */
+static int
+rsa_prime(br_hmac_drbg_context *rng, unsigned bits, BIGNUM *p, BN_CTX *ctx)
+{
+	unsigned char buf[256];
+	size_t len = bits / 8;
+	unsigned rem[N_SMALL];
+	unsigned long emod;
+
+	for (;;) {
+		unsigned long delta;
+		size_t i;
+
+		br_hmac_drbg_generate(rng, buf, len);
+		buf[0] |= 0xC0;
+		buf[len - 1] |= 3;
+		if (BN_bin2bn(buf, (int)len, p) == NULL)
+			return -1;
+		/* Residues of the start, updated as delta grows: no division
+		 * of the big number per candidate. */
+		for (i = 0; i < N_SMALL; i++) {
+			BN_ULONG r = BN_mod_word(p, small_primes[i]);
+			if (r == (BN_ULONG)-1)
+				return -1;
+			rem[i] = (unsigned)r;
+		}
+		if ((emod = BN_mod_word(p, RSA_E)) == (unsigned long)(BN_ULONG)-1)
+			return -1;
+		/* A 4096-bit key's primes are about 1420 apart on average; a
+		 * start without one in 2^16 steps draws a new start. */
+		for (delta = 0; delta < (1ul << 18); delta += 4) {
+			int r;
+
+			for (i = 0; i < N_SMALL; i++)
+				if ((rem[i] + delta) % small_primes[i] == 0)
+					break;
+			if (i < N_SMALL || (emod + delta) % RSA_E == 1)
+				continue;
+			if (!BN_add_word(p, (BN_ULONG)delta))
+				return -1;
+			if (BN_num_bits(p) != (int)bits)
+				break;
+			if ((r = BN_check_prime(p, ctx, NULL)) < 0)
+				return -1;
+			if (r == 1)
+				return 0;
+			if (!BN_sub_word(p, (BN_ULONG)delta))
+				return -1;
+		}
+	}
+}
+
+/* Writes x into the next len bytes at *buf, big-endian, left-padded with
+ * zeros; returns where they start, or NULL when x does not fit. */
+static unsigned char *
+rsa_put(unsigned char **buf, size_t *left, const BIGNUM *x, size_t len)
+{
+	unsigned char *at = *buf;
+
+	if (len > *left || BN_bn2binpad(x, at, (int)len) != (int)len)
+		return NULL;
+	*buf += len;
+	*left -= len;
+	return at;
+}
+
+/* An RSA key of bits bits, e = 65537, into k->rsa and k->rsa_priv_buf.
+ * Returns 0 or -1. */
+static int
+rsa_keygen(pki_key *k, br_hmac_drbg_context *rng, unsigned bits)
+{
+	BN_CTX *ctx = BN_CTX_new();
+	BIGNUM *p = BN_new(), *q = BN_new(), *n = BN_new(), *e = BN_new(), *t = BN_new();
+	BIGNUM *dp = BN_new(), *dq = BN_new(), *iq = BN_new();
+	unsigned char *buf = k->rsa_priv_buf;
+	size_t left = sizeof k->rsa_priv_buf, plen = (bits / 2 + 7) / 8;
+	int ret = -1;
+
+	if (ctx == NULL || p == NULL || q == NULL || n == NULL || e == NULL || t == NULL
+		|| dp == NULL || dq == NULL || iq == NULL || bits % 16 != 0
+		|| plen > 256 || !BN_set_word(e, RSA_E))
+		goto out;
+	do {
+		if (rsa_prime(rng, bits / 2, p, ctx) != 0 || rsa_prime(rng, bits / 2, q, ctx) != 0)
+			goto out;
+	} while (BN_cmp(p, q) == 0);
+	if (BN_cmp(p, q) < 0)
+		BN_swap(p, q);
+	if (!BN_mul(n, p, q, ctx) || BN_num_bits(n) != (int)bits)
+		goto out;
+	/* dp = e^-1 mod (p - 1), dq = e^-1 mod (q - 1), iq = q^-1 mod p. */
+	if (BN_copy(t, p) == NULL || !BN_sub_word(t, 1) || BN_mod_inverse(dp, e, t, ctx) == NULL
+		|| BN_copy(t, q) == NULL || !BN_sub_word(t, 1)
+		|| BN_mod_inverse(dq, e, t, ctx) == NULL || BN_mod_inverse(iq, q, p, ctx) == NULL)
+		goto out;
+	k->rsa.n_bitlen = bits;
+	if ((k->rsa.p = rsa_put(&buf, &left, p, plen)) == NULL
+		|| (k->rsa.q = rsa_put(&buf, &left, q, plen)) == NULL
+		|| (k->rsa.dp = rsa_put(&buf, &left, dp, plen)) == NULL
+		|| (k->rsa.dq = rsa_put(&buf, &left, dq, plen)) == NULL
+		|| (k->rsa.iq = rsa_put(&buf, &left, iq, plen)) == NULL)
+		goto out;
+	k->rsa.plen = k->rsa.qlen = k->rsa.dplen = k->rsa.dqlen = k->rsa.iqlen = plen;
+	ret = 0;
+out:
+	BN_clear_free(p);
+	BN_clear_free(q);
+	BN_free(n);
+	BN_free(e);
+	BN_clear_free(t);
+	BN_clear_free(dp);
+	BN_clear_free(dq);
+	BN_clear_free(iq);
+	BN_CTX_free(ctx);
+	return ret;
+}
+
 /* see key.h */
 int
 pki_key_generate(pki_key *k, const char *seed, const char *label, pki_key_type type,
@@ -137,10 +289,7 @@ pki_key_generate(pki_key *k, const char *seed, const char *label, pki_key_type t
 	derive_seed(s, seed, label, type);
 	br_hmac_drbg_init(&rng, &br_sha256_vtable, s, sizeof s);
 	if (pki_key_is_rsa(type)) {
-		unsigned char pubtmp[BR_RSA_KBUF_PUB_SIZE(4096)];
-		br_rsa_public_key pk;
-		if (!br_rsa_i31_keygen(&rng.vtable, &k->rsa, k->rsa_priv_buf, &pk, pubtmp,
-			type_bits(type), 65537) || rsa_fill_public(k) != 0) {
+		if (rsa_keygen(k, &rng, type_bits(type)) != 0 || rsa_fill_public(k) != 0) {
 			util_err(err, errlen, "%s: %s key generation failed", label,
 				pki_key_type_name(type));
 			goto out;
@@ -279,7 +428,7 @@ cache_path(const char *cache_dir, const char *seed, const char *label, pki_key_t
 
 	util_sha256(h, seed, strlen(seed));
 	util_hex(hex, h, 8);
-	return xasprintf("%s/keys-v1/%s/%s.%s.p8", cache_dir, hex, label, pki_key_type_name(type));
+	return xasprintf("%s/keys-v2/%s/%s.%s.p8", cache_dir, hex, label, pki_key_type_name(type));
 }
 
 /* see key.h */

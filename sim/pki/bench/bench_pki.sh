@@ -67,7 +67,7 @@ w=$(printf '%s\n' "${warm[@]}" | mean_of)
 k=$(printf '%s\n' "${keys[@]}" | mean_of)
 o=$(printf '%s\n' "${ossl[@]}" | mean_of)
 nc=$(find "$work/out" -maxdepth 1 -name '*.crt.der' | wc -l)
-nk=$(find "$work/cache/keys-v1" -type f | wc -l)
+nk=$(find "$work/cache/keys-v2" -type f | wc -l)
 nok=$(find "$work/ossl" -maxdepth 1 -name '*.key.pem' | wc -l)
 echo "Let's Encrypt mirror ($pki)"
 echo "  rotsim: $nc certificates, $nk keys; openssl: $ncerts certificates, $nok keys; runs: $runs"

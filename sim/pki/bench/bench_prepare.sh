@@ -11,7 +11,7 @@
 # Variants: "before", BENCH_BASELINE (a rotsim built from an earlier tree;
 # left out without it), and "now", ROTSIM. A cold state costs minutes on a
 # loaded machine: BENCH_STATES (default "keys warm") picks the states, and
-# BENCH_KEYS=DIR (a key cache, CACHE/keys-v1) seeds the key cache of "keys"
+# BENCH_KEYS=DIR (a key cache, CACHE/keys-v2) seeds the key cache of "keys"
 # and "warm" instead of a first, untimed run generating them.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -57,10 +57,10 @@ for s in $states; do
 		c=$work/cache-$v
 		case $s in
 		cold) rm -rf "$c" ;;
-		keys) if [ -n "${BENCH_KEYS:-}" ] && [ ! -d "$c/keys-v1" ]; then
-			mkdir -p "$c" && cp -a "$BENCH_KEYS" "$c/keys-v1"
+		keys) if [ -n "${BENCH_KEYS:-}" ] && [ ! -d "$c/keys-v2" ]; then
+			mkdir -p "$c" && cp -a "$BENCH_KEYS" "$c/keys-v2"
 		      fi
-		      [ -d "$c/keys-v1" ] || prep "$bin" "$c" "$work/fill-$v" > /dev/null
+		      [ -d "$c/keys-v2" ] || prep "$bin" "$c" "$work/fill-$v" > /dev/null
 		      rm -rf "$c/pki-v1" "$work/fill-$v" ;;
 		warm) [ -d "$c/pki-v1" ] || prep "$bin" "$c" "$work/fill-$v" > /dev/null
 		      rm -rf "$work/fill-$v" ;;
