@@ -26,16 +26,17 @@ paths_add(paths_kind k, const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
-/* The stock directory of a kind, or NULL. Devices have two: the reference
- * agent's profiles (NAME.profile) and the stock device descriptions
- * (NAME.device), searched in that order (which 0 or 1). */
+/* The stock directory of a kind, or NULL. Devices have two, both of device
+ * descriptions (NAME.device): the reference agent's devices and the other
+ * stock devices, searched in that order (which 0 or 1). Installed, both are
+ * one directory. */
 static char *
 stock_dir(paths_kind k, int which)
 {
 	static const char *const t[] = { "../share/rotsim/targets", "../../targets",
 		"../../../targets", NULL };
-	static const char *const d[] = { "../share/rotsim/profiles",
-		"../../targets/firmware/profiles", "../../../targets/firmware/profiles", NULL };
+	static const char *const d[] = { "../share/rotsim/devices",
+		"../../targets/firmware/devices", "../../../targets/firmware/devices", NULL };
 	static const char *const dd[] = { "../share/rotsim/devices",
 		"../../targets/devices", "../../../targets/devices", NULL };
 	static const char *const s[] = { "../share/rotsim/scenarios", "../../scenarios",
@@ -45,7 +46,7 @@ stock_dir(paths_kind k, int which)
 		return NULL;
 	switch (k) {
 	case PATHS_TARGETS: return util_find_dir("targets", t);
-	case PATHS_DEVICES: return which == 0 ? util_find_dir("targets/firmware/profiles", d)
+	case PATHS_DEVICES: return which == 0 ? util_find_dir("targets/firmware/devices", d)
 		: util_find_dir("targets/devices", dd);
 	default: return util_find_dir("scenarios", s);
 	}

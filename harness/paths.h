@@ -6,13 +6,16 @@
  *      (colon-separated: one variable for a team's whole tree),
  *   3. $ROTSIM_TARGETS, $ROTSIM_PROFILES, $ROTSIM_SCENARIOS (one directory each),
  *   4. the stock directory (./targets, ./scenarios, or the installed or
- *      source-tree copy beside the program); for devices two: the reference
- *      agent's profiles (./targets/firmware/profiles) and the stock device
- *      descriptions (./targets/devices).
+ *      source-tree copy beside the program); for devices two, both of device
+ *      descriptions (NAME.device): the reference agent's devices
+ *      (./targets/firmware/devices) and the other stock devices
+ *      (./targets/devices).
  *
  * A name is looked up in that order, except that devices are looked up in
  * the stock directory first: a stock device keeps its meaning whatever a team
  * adds (a team's device of the same name is refused, not silently shadowed).
+ * An added devices directory may still hold the older form of a device of
+ * the reference agent, a trust profile (NAME.profile, [profile NAME]).
  */
 #ifndef ROTSIM_PATHS_H
 #define ROTSIM_PATHS_H

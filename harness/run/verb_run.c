@@ -57,8 +57,8 @@ run_usage(FILE *f)
 "                   gnutls, gnutls-no-trusted-time-checks, gnutls-strict-order;\n"
 "                   a device on a stack other than bearssl is named\n"
 "                   DEVICE@STACK and meets the scenario's expect.DEVICE@STACK\n"
-"                   lines first. Default: the stack the device's profile names\n"
-"                   (tls = STACK [VARIANT]), else bearssl\n"
+"                   lines first. Default: the stack the device's description\n"
+"                   names (tls = STACK [VARIANT]), else bearssl\n"
 "  -j N             cases at once (default 1)\n"
 "  --shard K/N      run the K-th of N slices of the cases (for CI matrices)\n"
 "  --out DIR        results (default results/DATE-TIME, with results/latest);\n"
@@ -78,7 +78,8 @@ run_usage(FILE *f)
 "  --seed S         PKI key seed (default \"rotsim\")\n"
 "  --scenarios DIR  also look for scenarios (NAME.scn) in DIR (repeatable)\n"
 "  --targets DIR    also look for targets (NAME/target.conf) in DIR\n"
-"  --devices DIR    also look for devices (NAME.profile, NAME.device) in DIR,\n"
+"  --devices DIR    also look for devices (NAME.device; NAME.profile, the\n"
+"                   reference agent's older form) in DIR,\n"
 "                   after the stock ones; a described device there that is\n"
 "                   like a scenario's device runs in that scenario too;\n"
 "                   ROTSIM_PATH=D1:D2 adds D/scenarios, D/targets and\n"
@@ -432,7 +433,7 @@ verb_run(int argc, char **argv)
 		}
 	}
 	if (dev_known_profiles(&devs, &ndevs) != 0) {
-		fprintf(stderr, "rotsim run: no device profiles (targets/firmware/profiles)\n");
+		fprintf(stderr, "rotsim run: no devices (targets/firmware/devices)\n");
 		goto done;
 	}
 	char *shadow = paths_shadowed_device();

@@ -26,7 +26,8 @@
 /* How long a chain of like may be before it is taken for a loop. */
 #define LIKE_DEPTH 8
 
-typedef enum { TRUST_UNSET, TRUST_FILES, TRUST_PINS, TRUST_NONE_, TRUST_SET } dev_trust;
+typedef enum { TRUST_UNSET, TRUST_FILES, TRUST_PINS, TRUST_NONE_, TRUST_SET, TRUST_PIN_SET }
+	dev_trust;
 
 /* A device description, read. Paths are absolute (or relative to the
  * description's directory as given when that directory cannot be resolved). */
@@ -35,8 +36,10 @@ typedef struct {
 	char *like, *target, *image, *signing_key, *version_signal, *client, *tls;
 	char *image_path;		/* files/hawkbit: where the server offers the image */
 	char *bundle;			/* files/hawkbit: "swu", what the image is packed as */
-	char *trust_set;		/* TRUST_SET: the scenario PKI's anchor set */
+	char *trust_set;		/* TRUST_SET, TRUST_PIN_SET: the scenario PKI's anchor
+				 * set or pin list */
 	char *protocol, *clock, *sntp, *build_date, *description, *trust_text;
+	char *heading;		/* the comment lines above [device NAME], or NULL */
 	unsigned long version;
 	dev_trust trust;
 	char **files;		/* TRUST_FILES: the anchor files */
@@ -56,7 +59,7 @@ desc_free(dev_desc *d)
 	free(d->bundle);
 	free(d->trust_set);
 	free(d->protocol); free(d->clock); free(d->sntp); free(d->build_date);
-	free(d->description); free(d->trust_text);
+	free(d->description); free(d->trust_text); free(d->heading);
 	cfg_list_free(d->files, d->nfiles);
 	cfg_list_free(d->pins, d->npins);
 	memset(d, 0, sizeof *d);
@@ -128,7 +131,8 @@ dir_of(const char *path)
 	return r;
 }
 
-/* trust = anchors:FILE[,FILE] | pins:SHA256-B64[,...] | none */
+/* trust = anchors:FILE[,FILE] | pins:SHA256-B64[,...] | set:NAME | pin-set:NAME
+ * | none */
 static int
 desc_trust(dev_desc *d, const char *path, const char *dir, const cfg_entry *e, char *err,
 	size_t errlen)
@@ -142,14 +146,19 @@ desc_trust(dev_desc *d, const char *path, const char *dir, const cfg_entry *e, c
 		return 0;
 	}
 	/* set:NAME: an anchor set of the scenario's own PKI (pki/SCN/anchors/
-	 * NAME.pem), for a stock description whose anchors are the test CA's. */
-	if (strncmp(e->val, "set:", 4) == 0) {
-		if (!cfg_valid_id(e->val + 4) || strchr(e->val + 4, '@') != NULL
-			|| strstr(e->val + 4, ".device") != NULL)
-			return ERR_AT(e->line, "trust: \"%.80s\" is not the name of an anchor set "
-				"of the scenario's PKI (x1-only, say)", e->val + 4);
-		d->trust = TRUST_SET;
-		d->trust_set = xstrdup(e->val + 4);
+	 * NAME.pem), for a stock description whose anchors are the test CA's;
+	 * pin-set:NAME the same for a pin list (NAME.pins): the trust the
+	 * reference agent's stock devices carry, made per PKI. */
+	if (strncmp(e->val, "set:", 4) == 0 || strncmp(e->val, "pin-set:", 8) == 0) {
+		int pins = e->val[0] == 'p';
+		const char *name = e->val + (pins ? 8 : 4);
+		if (!cfg_valid_id(name) || strchr(name, '@') != NULL
+			|| strstr(name, ".device") != NULL)
+			return ERR_AT(e->line, "trust: \"%.80s\" is not the name of %s of the "
+				"scenario's PKI (%s, say)", name, pins ? "a pin list" : "an anchor set",
+				pins ? "leaf-r3-pin" : "x1-only");
+		d->trust = pins ? TRUST_PIN_SET : TRUST_SET;
+		d->trust_set = xstrdup(name);
 		return 0;
 	}
 	if (strncmp(e->val, "anchors:", 8) == 0) {
@@ -183,7 +192,7 @@ desc_trust(dev_desc *d, const char *path, const char *dir, const cfg_entry *e, c
 		d->trust = TRUST_PINS;
 	} else {
 		return ERR_AT(e->line, "trust \"%.80s\": want anchors:FILE.pem[,FILE.pem], "
-			"pins:SHA256-BASE64[,...], set:NAME or none", e->val);
+			"pins:SHA256-BASE64[,...], set:NAME, pin-set:NAME or none", e->val);
 	}
 	if (n == 0) {
 		ERR_AT(e->line, "trust: the %s list is empty", d->trust == TRUST_FILES ? "anchors"
@@ -194,6 +203,60 @@ desc_trust(dev_desc *d, const char *path, const char *dir, const cfg_entry *e, c
 out:
 	cfg_list_free(items, n);
 	return ret;
+}
+
+/* The comment lines (and blank lines) a description opens with, allocated,
+ * or NULL when it opens with something else: the reference agent's profile
+ * of the description keeps them (desc_profile), so that the device's own
+ * configuration explains it as its description does. */
+static char *
+desc_heading(const char *text, size_t len)
+{
+	size_t off = 0, end = 0;
+	int comment = 0;
+
+	while (off < len) {
+		size_t n = 0, i = 0;
+		while (off + n < len && text[off + n] != '\n')
+			n++;
+		while (i < n && (text[off + i] == ' ' || text[off + i] == '\t'))
+			i++;
+		if (i < n && text[off + i] != '#')
+			break;
+		comment |= i < n;
+		off += n + (off + n < len);
+		end = off;
+	}
+	if (!comment || memchr(text, 0, end) != NULL)
+		return NULL;
+	return xstrndup(text, end);
+}
+
+/* sntp = HOST[:PORT], as the reference agent resolves it: a host name or
+ * address and a port from 1 to 65535. */
+static int
+valid_sntp(const char *v)
+{
+	const char *colon = strrchr(v, ':'), *p;
+	size_t hl = colon != NULL ? (size_t)(colon - v) : strlen(v);
+
+	if (hl == 0 || hl > 253)
+		return 0;
+	for (p = v; p < v + hl; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
+			|| (*p >= '0' && *p <= '9') || *p == '.' || *p == '-'))
+			return 0;
+	if (colon != NULL) {
+		char *end;
+		unsigned long port;
+		if (colon[1] < '1' || colon[1] > '9')
+			return 0;
+		errno = 0;
+		port = strtoul(colon + 1, &end, 10);
+		if (*end != 0 || errno != 0 || port > 65535)
+			return 0;
+	}
+	return 1;
 }
 
 /* Read a description from text into d (see dev_desc_check_text). */
@@ -214,6 +277,12 @@ desc_parse(dev_desc *d, const char *path, const char *name, const char *text, si
 		return -1;
 	for (i = 0; i < doc.n; i++) {
 		cfg_section *sec = &doc.secs[i];
+		if (strcmp(sec->kind, "profile") == 0) {
+			ERR_AT(sec->line, "[profile]: a trust profile, the older form: a "
+				"description says [device NAME] and trust = set:SET for anchors = "
+				"SET, pin-set:SET for pins = SET, none for insecure = yes");
+			goto out;
+		}
 		if (strcmp(sec->kind, "device") != 0) {
 			ERR_AT(sec->line, "[%s]: a device description holds one [device NAME] "
 				"section", sec->kind);
@@ -243,6 +312,7 @@ desc_parse(dev_desc *d, const char *path, const char *name, const char *text, si
 	d->name = xstrdup(s->name);
 	d->path = xstrdup(path);
 	d->line = s->line;
+	d->heading = desc_heading(text, len);
 	dir = dir_of(path);
 	/* Every key once; then an unknown key is refused with the closest. */
 	for (i = 0; desc_keys[i] != NULL; i++) {
@@ -364,8 +434,19 @@ desc_parse(dev_desc *d, const char *path, const char *name, const char *text, si
 		}
 		d->clock = xstrdup(e->val);
 	}
-	if ((e = cfg_get(s, "sntp", NULL)) != NULL)
+	if ((e = cfg_get(s, "sntp", NULL)) != NULL) {
+		if (!valid_sntp(e->val)) {
+			ERR_AT(e->line, "sntp \"%.80s\": want HOST[:PORT] (a name or an address, "
+				"a port from 1 to 65535)", e->val);
+			goto out;
+		}
+		if (d->clock == NULL || strcmp(d->clock, "sntp") != 0) {
+			ERR_AT(e->line, "sntp: only for clock = sntp (the server the device asks "
+				"for the time)");
+			goto out;
+		}
 		d->sntp = xstrdup(e->val);
+	}
 	if ((e = cfg_get(s, "build-date", NULL)) != NULL) {
 		int64_t t;
 		char msg[256];
@@ -542,13 +623,15 @@ desc_value(const dev_desc *d, const char *key)
 	if (strcmp(key, "version") == 0)
 		return xasprintf("%lu", d->version);
 	if (strcmp(key, "protocol") == 0)
-		return xstrdup(d->protocol != NULL ? d->protocol : "rotsim");
+		return d->protocol != NULL ? xstrdup(d->protocol) : NULL;
 	if (strcmp(key, "anchors") == 0 && d->trust == TRUST_FILES)
 		return dev_trust_set(d->name);
 	if (strcmp(key, "anchors") == 0 && d->trust == TRUST_SET)
 		return xstrdup(d->trust_set);
 	if (strcmp(key, "pins") == 0 && d->trust == TRUST_PINS)
 		return dev_trust_set(d->name);
+	if (strcmp(key, "pins") == 0 && d->trust == TRUST_PIN_SET)
+		return xstrdup(d->trust_set);
 	if (strcmp(key, "insecure") == 0 && d->trust == TRUST_NONE_)
 		return xstrdup("yes");
 	return NULL;
@@ -606,38 +689,57 @@ is_tls_line(const char *line, size_t len)
 	return i < len && line[i] == '=';
 }
 
+/*
+ * The reference agent's profile of a description (targets/firmware/README.md,
+ * "Trust profiles"), for the device on stack (NULL or SCN_STACK_DEFAULT: no
+ * tls line but the description's own). The description's opening comments
+ * come first, then [profile NAME] and its keys in a fixed order, so that a
+ * stock device's profile is the same bytes from build to build.
+ */
+static void
+desc_profile_text(const dev_desc *d, const char *stack, buf_t *b)
+{
+	char tls[128], *set = dev_trust_set(d->name);
+
+	if (d->heading != NULL)
+		buf_puts(b, d->heading);
+	else
+		buf_printf(b, "# The reference agent's profile of the device description "
+			"%s.device.\n", d->name);
+	buf_printf(b, "[profile %s]\n", d->name);
+	if (d->trust == TRUST_FILES)
+		buf_printf(b, "anchors    = %s\n", set);
+	else if (d->trust == TRUST_SET)
+		buf_printf(b, "anchors    = %s\n", d->trust_set);
+	else if (d->trust == TRUST_PINS)
+		buf_printf(b, "pins       = %s\n", set);
+	else if (d->trust == TRUST_PIN_SET)
+		buf_printf(b, "pins       = %s\n", d->trust_set);
+	else
+		buf_puts(b, "insecure   = yes\n");
+	free(set);
+	if (d->clock != NULL)
+		buf_printf(b, "clock      = %s\n", d->clock);
+	if (d->sntp != NULL)
+		buf_printf(b, "sntp       = %s\n", d->sntp);
+	if (d->build_date != NULL)
+		buf_printf(b, "build-date = %s\n", d->build_date);
+	buf_printf(b, "version    = %lu\n", d->version);
+	if (stack != NULL && strcmp(stack, SCN_STACK_DEFAULT) != 0) {
+		scn_stack_tls(stack, tls, sizeof tls);
+		buf_printf(b, "tls        = %s\n", tls);
+	}
+}
+
 /* The reference agent's profile of a description, for a device on a stack. */
 static int
 desc_profile(const char *device, buf_t *b, char *err, size_t errlen)
 {
 	dev_desc d;
-	char tls[128], *set;
 
 	if (desc_of(device, &d, err, errlen) != 1)
 		return -1;
-	buf_printf(b, "# The reference agent's profile of the device description %s.device.\n"
-		"[profile %s]\n", d.name, d.name);
-	set = dev_trust_set(device);
-	if (d.trust == TRUST_FILES)
-		buf_printf(b, "anchors    = %s\n", set);
-	else if (d.trust == TRUST_SET)
-		buf_printf(b, "anchors    = %s\n", d.trust_set);
-	else if (d.trust == TRUST_PINS)
-		buf_printf(b, "pins       = %s\n", set);
-	else
-		buf_puts(b, "insecure   = yes\n");
-	free(set);
-	if (d.clock != NULL)
-		buf_printf(b, "clock      = %s\n", d.clock);
-	if (d.sntp != NULL)
-		buf_printf(b, "sntp       = %s\n", d.sntp);
-	if (d.build_date != NULL)
-		buf_printf(b, "build-date = %s\n", d.build_date);
-	buf_printf(b, "version    = %lu\n", d.version);
-	if (strcmp(scn_device_stack(device), SCN_STACK_DEFAULT) != 0) {
-		scn_stack_tls(scn_device_stack(device), tls, sizeof tls);
-		buf_printf(b, "tls        = %s\n", tls);
-	}
+	desc_profile_text(&d, scn_device_stack(device), b);
 	desc_free(&d);
 	return 0;
 }
@@ -707,6 +809,86 @@ out:
 
 /* see devices.h */
 int
+dev_agent_profile_text(const char *path, const char *name, const char *text, size_t len,
+	char **out, size_t *outlen, char *err, size_t errlen)
+{
+	/* What an image of the reference agent cannot honour: it boots the
+	 * agent, carries the anchor sets and pin lists of the stock PKIs and
+	 * the key of the build's signing seed, and speaks rotsim's protocol. */
+	static const char *const not_here[] = { "image", "signing-key", "version-signal",
+		"image-path", "bundle", NULL };
+	dev_desc d;
+	cfg_doc doc;
+	cfg_entry *e;
+	buf_t b = {0};
+	size_t i;
+	int ret = -1;
+
+	*out = NULL;
+	*outlen = 0;
+	if (desc_parse(&d, path, name, text, len, err, errlen) != 0)
+		return -1;
+	/* It read as a description: the same text reads as sections again. */
+	if (cfg_parse(&doc, path, text, len, err, errlen) != 0) {
+		desc_free(&d);
+		return -1;
+	}
+	for (i = 0; not_here[i] != NULL; i++)
+		if ((e = cfg_get(&doc.secs[0], not_here[i], NULL)) != NULL) {
+			ERR_AT(e->line, "%s: a device of the reference agent's images cannot say "
+				"it (they boot the agent, signed with the build's key, over rotsim's "
+				"protocol)", e->key);
+			goto out;
+		}
+	if (d.protocol != NULL && strcmp(d.protocol, "rotsim") != 0) {
+		e = cfg_get(&doc.secs[0], "protocol", NULL);
+		ERR_AT(e != NULL ? e->line : d.line, "protocol: the reference agent speaks rotsim's "
+			"protocol only");
+		goto out;
+	}
+	if (d.trust == TRUST_FILES || d.trust == TRUST_PINS) {
+		ERR_AT(d.trust_line, "trust: an image of the reference agent carries the anchor "
+			"sets and pin lists of the stock PKIs: want set:NAME, pin-set:NAME or none");
+		goto out;
+	}
+	desc_profile_text(&d, NULL, &b);
+	*outlen = b.len;
+	*out = xstrndup(b.data != NULL ? (const char *)b.data : "", b.len);
+	ret = 0;
+out:
+	buf_free(&b);
+	cfg_free(&doc);
+	desc_free(&d);
+	return ret;
+}
+
+/* see devices.h */
+int
+dev_write_agent_profile(const char *path, const char *out, char *err, size_t errlen)
+{
+	unsigned char *text = NULL;
+	char *copy, *base, *profile = NULL;
+	size_t len, plen;
+	int ret = -1;
+
+	if (!is_device_file(path))
+		return util_err(err, errlen, "%s:1: not a device description (NAME.device)", path);
+	if (util_read_file(path, &text, &len, err, errlen) != 0)
+		return -1;
+	copy = xstrdup(path);
+	base = basename(copy);
+	base[strlen(base) - 7] = 0;
+	if (dev_agent_profile_text(path, base, (const char *)text, len, &profile, &plen, err,
+		errlen) == 0)
+		ret = util_write_atomic(out, profile, plen, 0644, err, errlen);
+	free(profile);
+	free(copy);
+	free(text);
+	return ret;
+}
+
+/* see devices.h */
+int
 dev_write_trust(const char *device, const char *dir, int *wrote, char *err, size_t errlen)
 {
 	dev_desc d;
@@ -718,7 +900,8 @@ dev_write_trust(const char *device, const char *dir, int *wrote, char *err, size
 	*wrote = 0;
 	if (r <= 0)
 		return r;
-	if (d.trust == TRUST_NONE_ || d.trust == TRUST_SET) {
+	if (d.trust == TRUST_NONE_ || d.trust == TRUST_SET
+		|| d.trust == TRUST_PIN_SET) {
 		ret = 0;
 		goto done;
 	}

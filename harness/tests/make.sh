@@ -13,7 +13,8 @@ build=${ROTSIM_BUILD#"$ROTSIM_TOP"/}
 make --no-print-directory BUILD="$build" install PREFIX="$tmp/prefix" > "$tmp/log" 2>&1 \
 	|| { cat "$tmp/log"; fail "make install"; }
 for f in bin/rotsim bin/rotsim-agent share/rotsim/scenarios/le-r3-to-r10.scn \
-	share/rotsim/profiles/root-x1.profile share/rotsim/targets/native/target.conf; do
+	share/rotsim/devices/root-x1.device share/rotsim/devices/swupdate-x1.device \
+	share/rotsim/targets/native/target.conf; do
 	[ -e "$tmp/prefix/$f" ] || fail "install did not put $f"
 done
 # From a directory with no scenarios of its own, the installed copy is used.

@@ -51,13 +51,18 @@ devices=${AGREEMENT_DEVICES:-root-x1 roots-x1-x2 legacy-dst pin-r3}
 host=updates.rotsim.test
 
 die() { echo "openssl_agreement.sh: $*" >&2; exit 2; }
+# The anchor set a stock device of the reference agent trusts (trust = set:NAME).
+anchors_of() {
+	awk -F' *= *' '$1 == "trust" && $2 ~ /^set:/ { print substr($2, 5) }' \
+		"$top/targets/firmware/devices/$1.device"
+}
 [ -x "$rotsim" ] || die "no rotsim at $rotsim (set ROTSIM)"
 command -v openssl >/dev/null || die "no openssl"
 for d in $devices; do
-	a=$(awk -F' *= *' '$1 == "anchors" { print $2 }' "$top/targets/firmware/profiles/$d.profile")
-	[ -n "$a" ] || die "$d.profile names no anchor set: not an anchor-validating device"
-	c=$(awk -F' *= *' '$1 == "clock" { print $2 }' "$top/targets/firmware/profiles/$d.profile")
-	[ "${c:-rtc}" = rtc ] || die "$d.profile: clock = $c (this test models RTC devices only)"
+	a=$(anchors_of "$d")
+	[ -n "$a" ] || die "$d.device names no anchor set: not an anchor-validating device"
+	c=$(awk -F' *= *' '$1 == "clock" { print $2 }' "$top/targets/firmware/devices/$d.device")
+	[ "${c:-rtc}" = rtc ] || die "$d.device: clock = $c (this test models RTC devices only)"
 done
 
 tmp=$(mktemp -d)
@@ -94,7 +99,7 @@ check_scenario() {
 	for device in $devices; do
 	grep -qE "^devices:(.*,)? +$device(,|\$)" <<<"$show" || continue
 	[ -d "$pkid" ] || build_pki "$scn" "$pkid" || { echo "FAIL $name: cannot build its PKI"; return 1; }
-	factory=$(awk -F' *= *' '$1 == "anchors" { print $2 }' "$top/targets/firmware/profiles/$device.profile")
+	factory=$(anchors_of "$device")
 	trust=$factory
 
 	# One record per phase: name|server|faults(;)|rtc|trust-offered|outcome|reason

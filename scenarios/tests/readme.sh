@@ -24,11 +24,11 @@ die() { echo "readme.sh: $*" >&2; exit 2; }
 [ -x "$rotsim" ] || die "no rotsim at $rotsim (set ROTSIM)"
 [ -r "$readme" ] || die "no $readme"
 
-# The profiles, as the README's columns must name them.
+# The reference agent's stock devices, as the README's columns must name them.
 profiles=()
-for f in "$top"/targets/firmware/profiles/*.profile; do
+for f in "$top"/targets/firmware/devices/*.device; do
 	p=${f##*/}
-	profiles+=("${p%.profile}")
+	profiles+=("${p%.device}")
 done
 
 # The cells of one scenario, from `rotsim show`: "name|cell|cell|..." in the

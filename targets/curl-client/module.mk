@@ -12,7 +12,7 @@ DEPS_RUN += curl openssl faketime
 # overlay appended (a second gzip member: the kernel unpacks both, the later
 # files win), in images/x86_64-curl/DEVICE/ for the qemu-x86_64-curl target.
 CURL_OVERLAY := $(BUILD)/images/x86_64/overlay-curl.cpio.gz
-CURL_DEVICES := $(basename $(notdir $(wildcard targets/firmware/profiles/*.profile)))
+CURL_DEVICES := $(basename $(notdir $(wildcard targets/firmware/devices/*.device)))
 $(CURL_OVERLAY): targets/curl-client/mkoverlay.sh targets/curl-client/update-client.sh \
 		targets/qemu-x86_64/mkcpio.sh
 	targets/curl-client/mkoverlay.sh $@ targets/curl-client/update-client.sh

@@ -120,4 +120,4 @@ $(foreach s,$(FW_STACKS),$(eval $(FW_OUT)/aarch64/rotsim-agent-$(s): $(FW_A64_ST
 
 .PHONY: firmware-aarch64
 firmware-aarch64: $(FW_STATIC_A64) $(FW_A64_STACK_AGENTS)
-$(foreach p,$(FW_PROFILES),$(eval QEMU_AGENT.aarch64.$(p) := $(FW_STATIC_A64)))
+$(foreach p,$(FW_DEVICES),$(eval QEMU_AGENT.aarch64.$(p) := $(FW_STATIC_A64)))

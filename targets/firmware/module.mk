@@ -41,6 +41,9 @@ FW_SIM_SRCS := sim/fw/fw.c sim/time/sntp.c sim/time/simclock.c sim/time/simtime.
 	sim/common/trust.c
 FW_AGENT := $(BUILD)/bin/rotsim-agent
 FW_MKBUNDLE := $(BUILD)/bin/rotsim-mkbundle
+# The build's reader of the stock device descriptions (devices/*.device),
+# the harness's own: it writes the agent's profile of each.
+FW_MKPROFILE := $(BUILD)/bin/rotsim-mkprofile
 FW_STATIC := $(BUILD)/firmware/x86_64/rotsim-agent
 # The build date a device without a clock falls back to, unless its profile
 # says otherwise: fixed, so that images are reproducible.
@@ -57,7 +60,7 @@ $(FW_DEVLIB): $(FW_DEVLIB_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 FW_LIB := $(FW_DEVLIB) $(BUILD)/lib/librotsim.a
--include $(FW_AGENT_OBJS:.o=.d) $(BUILD)/obj/$(FW_DIR)/mkbundle.d \
+-include $(FW_AGENT_OBJS:.o=.d) $(BUILD)/obj/$(FW_DIR)/mkbundle.d $(BUILD)/obj/$(FW_DIR)/mkprofile.d \
 	$(patsubst %,$(BUILD)/obj/$(FW_DIR)/tls_%.d,bearssl $(FW_STACKS))
 $(BUILD)/obj/$(FW_DIR)/agent.o $(BUILD)/obj/$(FW_DIR)/agent_boot.o: \
 	CPPFLAGS += -DAGENT_BUILD_DATE='"$(FW_BUILD_DATE)"'
@@ -76,6 +79,10 @@ $(BUILD)/bin/rotsim-agent-%: $(FW_AGENT_OBJS) $(BUILD)/obj/$(FW_DIR)/tls_%.o $(F
 	$(CC) $(LDFLAGS) -o $@ $^ $(FW_TLS_LIBS.$*) $(LDLIBS)
 
 $(FW_MKBUNDLE): $(BUILD)/obj/$(FW_DIR)/mkbundle.o $(FW_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(FW_MKPROFILE): $(BUILD)/obj/$(FW_DIR)/mkprofile.o $(BUILD)/lib/librotsim.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -134,19 +141,25 @@ CHECK_EXTRA_LIBS.check_firmware_flash := $(FW_DEVLIB)
 FUZZ_SRCS += $(FW_DIR)/fuzz/fuzz_bundle.c
 SCRIPT_TESTS += $(FW_DIR)/tests/update.sh $(FW_DIR)/tests/trust.sh $(FW_DIR)/tests/faults.sh \
 	$(FW_DIR)/tests/ota-trust.sh $(FW_DIR)/tests/clock.sh $(FW_DIR)/tests/qemu.sh \
-	$(FW_DIR)/tests/stacks.sh $(FW_DIR)/tests/stacks-scn.sh $(FW_DIR)/tests/stacks-tools.sh
+	$(FW_DIR)/tests/stacks.sh $(FW_DIR)/tests/stacks-scn.sh $(FW_DIR)/tests/stacks-tools.sh \
+	$(FW_DIR)/tests/devices.sh
 
 # ---- Device images for the QEMU targets (targets/qemu-x86_64/qemu.mk) ----
-# One device per trust profile, named after it. Its payload (/etc/rotsim/ in
-# the guest) holds: device (the name), profile, anchors/ (every anchor set and
+# One device per stock device description of the reference agent
+# (devices/NAME.device), named after it. Its payload (/etc/rotsim/ in the
+# guest) holds: device (the name), profile (the agent's profile of the
+# description: $(FW_OUT)/profiles/NAME.profile, which the firmware tests give
+# the host agent too), anchors/ (every anchor set and
 # pin list of FW_PKI, made by rotsim pki in a private temporary directory, so
 # that no CA private key is left in the build directory) and
 # signing-key.pub.pem (the public half of the firmware-signing key derived
 # from FW_SIGNING_SEED; the harness derives the private half for rotsim serve
 # with rotsim-mkbundle --signing-seed SEED --key-out FILE).
-FW_PROFILES := $(sort $(basename $(notdir $(wildcard $(FW_DIR)/profiles/*.profile))))
-# The hierarchies whose anchor sets the profiles name (anchors =): the public
-# CAs' mirror, and a team's own CA (the private-* profiles).
+FW_DEVICES := $(sort $(basename $(notdir $(wildcard $(FW_DIR)/devices/*.device))))
+FW_AGENT_PROFILES := $(FW_DEVICES:%=$(BUILD)/firmware/profiles/%.profile)
+# The hierarchies whose anchor sets and pin lists the descriptions name
+# (trust = set:NAME, pin-set:NAME): the public CAs' mirror, and a team's own
+# CA (the private-* devices).
 FW_PKI ?= scenarios/pki/letsencrypt.pki scenarios/pki/private-ca.pki
 FW_SIGNING_SEED ?= rotsim-reference-devices-1
 FW_OUT := $(BUILD)/firmware
@@ -168,7 +181,15 @@ $(FW_OUT)/signing-key.pub.pem: $(FW_MKBUNDLE) $(FW_DIR)/module.mk
 	$(FW_MKBUNDLE) --signing-seed '$(FW_SIGNING_SEED)' --pub-out $@
 	printf '%s\n' '$(FW_SIGNING_SEED)' > $(FW_OUT)/signing-seed
 
-# $(call fw_device,PROFILE). The payload directory is a target too, touched with
+# A profile follows its description and the code that writes it, not every
+# change of the library the tool links (which would rebuild every image).
+$(FW_OUT)/profiles/%.profile: $(FW_DIR)/devices/%.device harness/scenario/devices.c \
+		| $(FW_MKPROFILE)
+	@mkdir -p $(@D)
+	$(FW_MKPROFILE) $< $@
+firmware: $(FW_AGENT_PROFILES)
+
+# $(call fw_device,DEVICE). The payload directory is a target too, touched with
 # its stamp so that it never looks older than the stamp (make -q stays true).
 define fw_device
 QEMU_DEVICES += $(1)
@@ -176,14 +197,14 @@ QEMU_AGENT.x86_64.$(1) := $(FW_STATIC)
 QEMU_PAYLOAD.$(1) := $(FW_PAYLOAD)/$(1)
 QEMU_PAYLOAD_DEPS.$(1) := $(FW_PAYLOAD)/$(1).stamp
 $(FW_PAYLOAD)/$(1): $(FW_PAYLOAD)/$(1).stamp ;
-$(FW_PAYLOAD)/$(1).stamp: $(FW_DIR)/profiles/$(1).profile $(FW_OUT)/anchors.stamp \
+$(FW_PAYLOAD)/$(1).stamp: $(FW_OUT)/profiles/$(1).profile $(FW_OUT)/anchors.stamp \
 		$(FW_OUT)/signing-key.pub.pem
 	rm -rf $(FW_PAYLOAD)/$(1)
 	mkdir -p $(FW_PAYLOAD)/$(1)/anchors
 	printf '%s\n' '$(1)' > $(FW_PAYLOAD)/$(1)/device
-	cp $(FW_DIR)/profiles/$(1).profile $(FW_PAYLOAD)/$(1)/profile
+	cp $(FW_OUT)/profiles/$(1).profile $(FW_PAYLOAD)/$(1)/profile
 	cp $(FW_OUT)/anchors/* $(FW_PAYLOAD)/$(1)/anchors/
 	cp $(FW_OUT)/signing-key.pub.pem $(FW_PAYLOAD)/$(1)/signing-key.pub.pem
 	touch $$@ $(FW_PAYLOAD)/$(1)
 endef
-$(foreach p,$(FW_PROFILES),$(eval $(call fw_device,$(p))))
+$(foreach p,$(FW_DEVICES),$(eval $(call fw_device,$(p))))

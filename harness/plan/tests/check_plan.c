@@ -30,19 +30,20 @@ setup(void)
 	tgts[0].udp = 1;
 	tgts[1].name = "tcp-only";
 	tgts[1].udp = 0;
-	/* One profile that takes its time from SNTP: its cases need UDP. */
+	/* One device that takes its time from SNTP: its cases need UDP. */
 	ck_assert_ptr_nonnull(mkdtemp(profdir));
-	char *p = xasprintf("%s/clocky.profile", profdir);
+	char *p = xasprintf("%s/clocky.device", profdir);
 	FILE *f = fopen(p, "w");
 	ck_assert_ptr_nonnull(f);
-	fputs("[profile clocky]\nclock = sntp\n", f);
+	fputs("[device clocky]\ntrust = none\nclock = sntp\n", f);
 	fclose(f);
 	free(p);
-	/* One whose profile names its TLS stack, and one that names none. */
-	p = xasprintf("%s/stacky.profile", profdir);
+	/* One whose description names its TLS stack, and one whose profile (the
+	 * older form, read as it is) names one that does not exist. */
+	p = xasprintf("%s/stacky.device", profdir);
 	f = fopen(p, "w");
 	ck_assert_ptr_nonnull(f);
-	fputs("[profile stacky]\ntls = openssl partial-chain\n", f);
+	fputs("[device stacky]\ntrust = set:x1-only\ntls = openssl partial-chain\n", f);
 	fclose(f);
 	free(p);
 	p = xasprintf("%s/badstack.profile", profdir);
@@ -57,9 +58,10 @@ setup(void)
 static void
 teardown(void)
 {
-	static const char *const files[] = { "clocky", "stacky", "badstack" };
+	static const char *const files[] = { "clocky.device", "stacky.device",
+		"badstack.profile" };
 	for (size_t i = 0; i < 3; i++) {
-		char *p = xasprintf("%s/%s.profile", profdir, files[i]);
+		char *p = xasprintf("%s/%s", profdir, files[i]);
 		unlink(p);
 		free(p);
 	}

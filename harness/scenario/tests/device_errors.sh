@@ -85,6 +85,26 @@ try trustset "$d/trustset.device:2: trust: \"../x1\" is not the name of an ancho
 [device trustset]
 trust = set:../x1
 EOF
+try pinset "$d/pinset.device:2: trust: \"a/b\" is not the name of a pin list" <<'EOF'
+[device pinset]
+trust = pin-set:a/b
+EOF
+try sntp "$d/sntp.device:4: sntp \"time.example:0\": want HOST[:PORT]" <<'EOF'
+[device sntp]
+trust = set:x1-only
+clock = sntp
+sntp  = time.example:0
+EOF
+try sntpclock "$d/sntpclock.device:3: sntp: only for clock = sntp" <<'EOF'
+[device sntpclock]
+trust = set:x1-only
+sntp  = time.example:123
+EOF
+try builddate "$d/builddate.device:3: build-date: " <<'EOF'
+[device builddate]
+trust      = none
+build-date = 2024-13-45
+EOF
 try stack "$d/stack.device:3: tls \"schannel\": want STACK [VARIANT]" <<'EOF'
 [device stack]
 trust = none
@@ -132,7 +152,7 @@ grep -q "a.device:2: like: b leads back to a (a loop)" "$tmp/err" || fail "loop:
 # The same name twice in one directory.
 rm -f "$d"/*
 printf '[device same]\ntrust = none\n' > "$d/same.device"
-cp "$ROTSIM_TOP/targets/firmware/profiles/root-x1.profile" "$d/same.profile"
+printf '[profile same]\nanchors = x1-only\n' > "$d/same.profile"
 "$ROTSIM" run le-r3-to-r10 --devices "$d" --target native --dry-run 2>"$tmp/err" \
 	&& fail "same.device beside same.profile is accepted"
 grep -q "same.profile: device same is defined twice in its directory" "$tmp/err" \
@@ -157,7 +177,19 @@ clock          = rtc
 build-date     = 2024-01-15
 description    = every key
 EOF
-plan=$("$ROTSIM" run le-r3-to-r10 --devices "$d" --device good --dry-run) \
-	|| fail "a good description is refused"
-grep -q ' le-r3-to-r10 good@native$' <<<"$plan" || fail "plan: $plan"
+# And one in the form of the reference agent's stock devices: trust by the
+# name of the PKI's pin list, time from SNTP at a fixed server.
+cat > "$d/pinned.device" <<'EOF'
+# A device that pins the leaf's key and asks a fixed server for the time.
+[device pinned]
+like       = pin-leaf
+trust      = pin-set:leaf-r3-pin
+clock      = sntp
+sntp       = 192.0.2.1:123
+build-date = 2023-06-01
+EOF
+plan=$("$ROTSIM" run le-r3-to-r10 baltimore-to-digicert-g2 --devices "$d" --device good \
+	--device pinned --dry-run) || fail "a good description is refused"
+grep -q ' le-r3-to-r10 good@native$' <<<"$plan" \
+	&& grep -q ' baltimore-to-digicert-g2 pinned@native$' <<<"$plan" || fail "plan: $plan"
 echo "device errors: ok"

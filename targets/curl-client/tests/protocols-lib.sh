@@ -20,7 +20,7 @@ ln -s "$top/scenarios/pki" "$tmp/team/scenarios/pki"
 list=
 for d in "${devs[@]}"; do
 	f=$tmp/team/devices/$d-$proto.profile
-	sed "s/^\[profile $d\]/[profile $d-$proto]/" "$top/targets/firmware/profiles/$d.profile" > "$f"
+	sed "s/^\[profile $d\]/[profile $d-$proto]/" "$ROTSIM_BUILD/firmware/profiles/$d.profile" > "$f"
 	grep -q "^\[profile $d-$proto\]" "$f" || { echo "FAIL: no [profile $d] in $d.profile"; exit 1; }
 	printf 'protocol = %s\n' "$proto" >> "$f"
 	[ "$proto" != files ] || printf 'version-signal = checkin:/checkin\n' >> "$f"

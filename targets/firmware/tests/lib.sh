@@ -10,7 +10,9 @@ set -euo pipefail
 : "${ROTSIM_TOP:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)}"
 AGENT=${ROTSIM_AGENT:-$ROTSIM_BUILD/bin/rotsim-agent}
 MKBUNDLE=$ROTSIM_BUILD/bin/rotsim-mkbundle
-PROFILES=$ROTSIM_TOP/targets/firmware/profiles
+# The agent's profiles of the stock devices (devices/*.device), as the build
+# writes them for the images.
+PROFILES=$ROTSIM_BUILD/firmware/profiles
 tmp=$(mktemp -d)
 chmod 0700 "$tmp"
 server_pids=()

@@ -21,7 +21,9 @@ set -euo pipefail
 : "${ROTSIM:?ROTSIM must name the rotsim binary}"
 : "${ROTSIM_BUILD:=$(dirname "$(dirname "$ROTSIM")")}"
 ROTSIM_TOP=$(cd "$(dirname "$0")/../../.." && pwd)
-PROFILES=$ROTSIM_TOP/targets/firmware/profiles
+# The agent's profiles of the stock devices (devices/*.device), as the build
+# writes them for the images.
+PROFILES=$ROTSIM_BUILD/firmware/profiles
 TESTS=$ROTSIM_TOP/targets/firmware/tests
 . "$TESTS/stacks-common.sh"
 need() { command -v "$1" >/dev/null || { echo "FAIL: $1 is not installed"; exit 1; }; }

@@ -51,7 +51,7 @@ for s in $STACKS; do
 	mkdir -p "$b/root-x1" "$tmp/etc-$s/etc/rotsim"
 	ln -s "$img/vmlinuz" "$b/vmlinuz"
 	ln -s "$img/root-x1/flash.img" "$b/root-x1/flash.img"
-	{ cat "$ROTSIM_TOP/targets/firmware/profiles/root-x1.profile"; echo "tls        = $s"; } \
+	{ cat "$ROTSIM_BUILD/firmware/profiles/root-x1.profile"; echo "tls        = $s"; } \
 		> "$tmp/etc-$s/etc/rotsim/profile"
 	chmod 0755 "$tmp/etc-$s/etc" "$tmp/etc-$s/etc/rotsim"
 	chmod 0644 "$tmp/etc-$s/etc/rotsim/profile"
