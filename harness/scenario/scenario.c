@@ -172,7 +172,7 @@ parse_header(scenario *s, const char *path, cfg_section *sec, const char *const 
 		if (!cfg_valid_id(s->devices[i]))
 			return ERR_AT(e->line, "devices: \"%s\" is not a valid name", s->devices[i]);
 		if (!known(known_devices, s->devices[i]))
-			return ERR_AT(e->line, "devices: no device profile \"%s\"", s->devices[i]);
+			return ERR_AT(e->line, "devices: no device \"%s\"", s->devices[i]);
 		for (j = 0; j < i; j++)
 			if (strcmp(s->devices[i], s->devices[j]) == 0)
 				return ERR_AT(e->line, "devices: \"%s\" listed twice", s->devices[i]);
