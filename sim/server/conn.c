@@ -41,9 +41,11 @@
 /*
  * Pick the credential for the client's SNI name (exact, case-insensitive
  * match; the default otherwise), install BearSSL's single-key policy for it in
- * the server context and let that policy choose the suite. The engine reads the
- * policy pointer afresh for the key exchange and the signature, so they go to
- * the installed policy.
+ * the server context and let that policy choose the suite, the hash and the
+ * chain. The engine reads the policy pointer afresh for the key exchange and
+ * the signature: with libcrypto doing the private-key operations (srv_pk_impl),
+ * the pointer comes back to this policy, whose do_sign signs on libcrypto;
+ * with BearSSL alone it stays on BearSSL's policy.
  */
 static int
 sni_choose(const br_ssl_server_policy_class **pctx,
@@ -54,6 +56,7 @@ sni_choose(const br_ssl_server_policy_class **pctx,
 	const char *name = br_ssl_engine_get_server_name(&sc->eng);
 	const srv_cred *c = p->srv->creds[0];
 	size_t i;
+	int r;
 
 	for (i = 1; name != NULL && name[0] != 0 && i < p->srv->ncreds; i++) {
 		if (strcasecmp(p->srv->creds[i]->name, name) == 0) {
@@ -74,22 +77,38 @@ sni_choose(const br_ssl_server_policy_class **pctx,
 			BR_KEYTYPE_EC, br_ec_get_default(),
 			br_ecdsa_sign_asn1_get_default());
 	}
-	return (*sc->policy_vtable)->choose(sc->policy_vtable, cc, choices);
+	r = (*sc->policy_vtable)->choose(sc->policy_vtable, cc, choices);
+	if (p->srv->pk == SRV_PK_LIBCRYPTO)
+		sc->policy_vtable = pctx;
+	return r;
 }
 
-/* Never called: sni_choose() replaces the policy before the key exchange. */
+/* A static RSA key exchange (TLS_RSA_* suites, for old clients): BearSSL's
+ * policy decrypts, with its constant-time padding check. */
 static uint32_t
 sni_do_keyx(const br_ssl_server_policy_class **pctx, unsigned char *data,
 	size_t *len)
 {
-	return 0;
+	sni_policy *p = (sni_policy *)(void *)pctx;
+	br_ssl_server_context *sc = &p->conn->sc;
+	const br_ssl_server_policy_class **single = &sc->chain_handler.vtable;
+
+	return (*single)->do_keyx(single, data, len);
 }
 
+/* The ServerKeyExchange signature, on libcrypto. */
 static size_t
 sni_do_sign(const br_ssl_server_policy_class **pctx, unsigned algo_id,
 	unsigned char *data, size_t hv_len, size_t len)
 {
-	return 0;
+	sni_policy *p = (sni_policy *)(void *)pctx;
+	size_t n;
+
+	if (p->conn->cred == NULL)
+		return 0;
+	n = srv_pk_sign(p->conn->cred, algo_id, data, hv_len, len);
+	p->conn->pk_signed = n > 0;
+	return n;
 }
 
 static const br_ssl_server_policy_class sni_policy_vtable = {
@@ -122,6 +141,8 @@ srv_conn_new(srv_server *s, int rfd, int wfd, const char *peer)
 	suites = srv_suites(&nsuites);
 	br_ssl_engine_set_suites(eng, suites, nsuites);
 	br_ssl_engine_add_flags(eng, BR_OPT_NO_RENEGOTIATION);
+	if (s->pk == SRV_PK_LIBCRYPTO)
+		br_ssl_engine_set_ec(eng, &srv_pk_ec);
 	c->policy.vtable = &sni_policy_vtable;
 	c->policy.srv = s;
 	c->policy.conn = c;
