@@ -183,6 +183,10 @@ size_t srv_pk_sign(const srv_cred *c, unsigned algo_id, unsigned char *data,
 extern const br_ec_impl srv_pk_ec;
 
 /* conn.c */
+/* Set up sc as br_ssl_server_init_full_rsa(sc, NULL, 0, NULL) does, with the
+ * symmetric implementations it chose once (no key, no policy, its suites not
+ * set: the caller sets its own). */
+void srv_engine_init(br_ssl_server_context *sc);
 srv_conn *srv_conn_new(srv_server *s, int rfd, int wfd, const char *peer);
 /* Log the end of the connection, close its descriptors, release it. */
 void srv_conn_free(srv_conn *c);

@@ -271,6 +271,37 @@ START_TEST(test_emfile_backoff)
 }
 END_TEST
 
+/* A connection's engine is set up as BearSSL's full server profile sets one
+ * up, to the byte, but for the suites and the policy, which the server sets
+ * itself: they are set the same way here before the contexts are compared. */
+START_TEST(test_engine_init)
+{
+	static br_ssl_server_context full, ours;
+	size_t i;
+
+	memset(&full, 0xA5, sizeof full);
+	memset(&ours, 0x5A, sizeof ours);
+	br_ssl_server_init_full_rsa(&full, NULL, 0, NULL);
+	srv_engine_init(&ours);
+	ck_assert_uint_gt(full.eng.suites_num, 10);
+	br_ssl_engine_set_suites(&ours.eng, full.eng.suites_buf, full.eng.suites_num);
+	br_ssl_server_set_single_rsa(&ours, NULL, 0, NULL, BR_KEYTYPE_KEYX | BR_KEYTYPE_SIGN,
+		br_rsa_private_get_default(), br_rsa_pkcs1_sign_get_default());
+	ck_assert_ptr_eq(full.policy_vtable, &full.chain_handler.vtable);
+	ck_assert_ptr_eq(ours.policy_vtable, &ours.chain_handler.vtable);
+	full.policy_vtable = ours.policy_vtable = NULL;
+	for (i = 0; i < sizeof full; i++)
+		if (((unsigned char *)&full)[i] != ((unsigned char *)&ours)[i])
+			break;
+	ck_assert_msg(i == sizeof full, "the contexts differ at byte %zu of %zu", i,
+		sizeof full);
+	/* And the test can tell: another AES implementation differs. */
+	br_ssl_engine_set_aes_ctr(&ours.eng, full.eng.iaes_ctr == &br_aes_ct_ctr_vtable
+		? &br_aes_big_ctr_vtable : &br_aes_ct_ctr_vtable);
+	ck_assert_int_ne(memcmp(&full, &ours, sizeof full), 0);
+}
+END_TEST
+
 /* ---- the private-key operations on libcrypto (pk.c) ---- */
 
 /* A deterministic random source for the tests. */
@@ -530,6 +561,7 @@ main(void)
 	tcase_add_test(tc, test_image_file);
 	tcase_add_test(tc, test_no_default_chain);
 	tcase_add_test(tc, test_emfile_backoff);
+	tcase_add_test(tc, test_engine_init);
 	tcase_add_test(tc, test_pk_ec);
 	tcase_add_test(tc, test_pk_sign);
 	tcase_add_test(tc, test_pk_choice);
