@@ -500,8 +500,7 @@ srv_listen(srv_server *s, const char *addr, char *bound, size_t boundlen,
 		if (s->manifest != NULL && s->offered != NULL)
 			buf_printf(&b, ",\"offered_version\":%lu",
 				(unsigned long)s->offered->version);
-		buf_printf(&b, ",\"protocol\":\"%s\",\"pk\":\"%s\"",
-			srv_protocol_name(s->protocol), srv_pk_name(s->pk));
+		buf_printf(&b, ",\"protocol\":\"%s\"", srv_protocol_name(s->protocol));
 		if (s->protocol != SRV_PROTO_ROTSIM && s->offered != NULL) {
 			buf_puts(&b, ",\"image_path\":");
 			json_put_str(&b, s->image_path);
@@ -514,6 +513,7 @@ srv_listen(srv_server *s, const char *addr, char *bound, size_t boundlen,
 		if (s->protocol == SRV_PROTO_HAWKBIT)
 			buf_printf(&b, ",\"tenant\":\"%s\",\"installed_version\":%ld",
 				s->tenant, s->installed_version);
+		buf_printf(&b, ",\"pk\":\"%s\"", srv_pk_name(s->pk));
 		srv_ev_end(s, &b);
 	}
 	return 0;

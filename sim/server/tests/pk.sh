@@ -14,13 +14,14 @@
 
 make_firmware "$tmp/fw" 1000
 
-# hs CA ARGS...: one handshake with s_client; prints the line the test keeps.
+# hs CA ARGS...: one handshake with s_client; prints the line the test keeps
+# (a failure is told on stderr: the caller keeps stdout).
 hs() {
 	local ca=$1 out; shift
 	out=$(openssl s_client -connect "127.0.0.1:$port" -servername "$host" -CAfile "$ca" \
 		-verify_return_error "$@" </dev/null 2>&1) || {
-		echo "FAIL: s_client $*:"; echo "$out" | tail -5; return 1; }
-	echo "$out" | grep -q '^Verification: OK' || { echo "FAIL: not verified: $*"; return 1; }
+		{ echo "FAIL: s_client $*:"; echo "$out" | tail -15; } >&2; return 1; }
+	echo "$out" | grep -q '^Verification: OK' || { echo "FAIL: not verified: $*" >&2; return 1; }
 	echo "$(echo "$out" | grep -E '^New, ' | head -1); $(echo "$out" | grep -E '^Server Temp Key: ')"
 }
 
