@@ -2,7 +2,7 @@ LIB_SRCS += sim/server/http.c sim/server/server.c sim/server/conn.c sim/server/h
 	sim/server/faults.c sim/server/events.c sim/server/tree.c sim/server/ddi.c \
 	sim/server/pk.c
 CHECK_SRCS += sim/server/tests/check_http.c sim/server/tests/check_server.c
-FUZZ_SRCS += sim/server/fuzz/fuzz_http.c sim/server/fuzz/fuzz_ddi.c
+FUZZ_SRCS += sim/server/fuzz/fuzz_http.c sim/server/fuzz/fuzz_ddi.c sim/server/fuzz/fuzz_pk.c
 SCRIPT_TESTS += sim/server/tests/clients.sh sim/server/tests/chain-faults.sh \
 	sim/server/tests/transfer.sh sim/server/tests/robust.sh sim/server/tests/load.sh \
 	sim/server/tests/hostile.sh sim/server/tests/evidence-files.sh \

@@ -24,6 +24,7 @@
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/obj_mac.h>
@@ -272,6 +273,67 @@ x25519_key(const unsigned char *k, size_t klen)
 	return EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, k, klen);
 }
 
+/*
+ * libcrypto computes the public half of an X25519 key whenever it makes one
+ * from a private key, which is a third of the ECDHE work if the key is made
+ * twice, for the ServerKeyExchange (mulgen) and again for the shared secret
+ * (mul). So the keys mulgen makes wait here for their mul, at most
+ * X25519_KEPT of them (one per handshake in that state), each taken out and
+ * freed by its mul; an older one is freed when a newer one needs its place,
+ * and srv_pk_forget frees them all (libcrypto clears a key it frees).
+ */
+#define X25519_KEPT 16
+static struct {
+	unsigned char k[32];
+	EVP_PKEY *key;
+} x25519_kept[X25519_KEPT];
+static size_t x25519_next;
+
+static void
+x25519_keep(const unsigned char *k, EVP_PKEY *key)
+{
+	size_t i = x25519_next++ % X25519_KEPT;
+
+	EVP_PKEY_free(x25519_kept[i].key);
+	memcpy(x25519_kept[i].k, k, 32);
+	x25519_kept[i].key = key;
+}
+
+/* The key kept for k (the caller frees it), or NULL. */
+static EVP_PKEY *
+x25519_take(const unsigned char *k, size_t klen)
+{
+	size_t i;
+	EVP_PKEY *key;
+
+	if (klen != 32)
+		return NULL;
+	for (i = 0; i < X25519_KEPT; i++) {
+		if (x25519_kept[i].key != NULL
+			&& CRYPTO_memcmp(x25519_kept[i].k, k, 32) == 0)
+		{
+			key = x25519_kept[i].key;
+			x25519_kept[i].key = NULL;
+			util_wipe(x25519_kept[i].k, 32);
+			return key;
+		}
+	}
+	return NULL;
+}
+
+/* see srv_int.h */
+void
+srv_pk_forget(void)
+{
+	size_t i;
+
+	for (i = 0; i < X25519_KEPT; i++) {
+		EVP_PKEY_free(x25519_kept[i].key);
+		x25519_kept[i].key = NULL;
+		util_wipe(x25519_kept[i].k, 32);
+	}
+}
+
 static uint32_t
 x25519_mul(unsigned char *G, size_t Glen, const unsigned char *k, size_t klen)
 {
@@ -282,7 +344,7 @@ x25519_mul(unsigned char *G, size_t Glen, const unsigned char *k, size_t klen)
 
 	if (Glen != 32)
 		return 0;
-	if ((key = x25519_key(k, klen)) == NULL
+	if (((key = x25519_take(k, klen)) == NULL && (key = x25519_key(k, klen)) == NULL)
 		|| (peer = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, G, 32)) == NULL
 		|| (ctx = EVP_PKEY_CTX_new(key, NULL)) == NULL
 		|| EVP_PKEY_derive_init(ctx) != 1
@@ -305,9 +367,11 @@ x25519_mulgen(unsigned char *R, const unsigned char *k, size_t klen)
 
 	if ((key = x25519_key(k, klen)) == NULL)
 		return 0;
-	if (EVP_PKEY_get_raw_public_key(key, R, &olen) != 1 || olen != 32)
-		olen = 0;
-	EVP_PKEY_free(key);
+	if (EVP_PKEY_get_raw_public_key(key, R, &olen) != 1 || olen != 32) {
+		EVP_PKEY_free(key);
+		return 0;
+	}
+	x25519_keep(k, key);
 	return olen;
 }
 

@@ -569,6 +569,7 @@ srv_free(srv_server *s)
 	}
 	free(s->images);
 	free(s->manifest);
+	srv_pk_forget();
 	memset(s, 0, sizeof *s);
 	s->lfd = -1;
 	s->extra_fd = -1;

@@ -181,6 +181,8 @@ size_t srv_pk_sign(const srv_cred *c, unsigned algo_id, unsigned char *data,
 /* An EC implementation for ECDHE: the curves of br_ec_all_m31 (P-256, P-384,
  * P-521, Curve25519), their mul and mulgen on libcrypto, muladd BearSSL's. */
 extern const br_ec_impl srv_pk_ec;
+/* Free the X25519 keys srv_pk_ec keeps from mulgen for their mul. */
+void srv_pk_forget(void);
 
 /* conn.c */
 /* Set up sc as br_ssl_server_init_full_rsa(sc, NULL, 0, NULL) does, with the
