@@ -41,9 +41,11 @@
 /*
  * Pick the credential for the client's SNI name (exact, case-insensitive
  * match; the default otherwise), install BearSSL's single-key policy for it in
- * the server context and let that policy choose the suite. The engine reads the
- * policy pointer afresh for the key exchange and the signature, so they go to
- * the installed policy.
+ * the server context and let that policy choose the suite, the hash and the
+ * chain. The engine reads the policy pointer afresh for the key exchange and
+ * the signature: with libcrypto doing the private-key operations (srv_pk_impl),
+ * the pointer comes back to this policy, whose do_sign signs on libcrypto;
+ * with BearSSL alone it stays on BearSSL's policy.
  */
 static int
 sni_choose(const br_ssl_server_policy_class **pctx,
@@ -54,6 +56,7 @@ sni_choose(const br_ssl_server_policy_class **pctx,
 	const char *name = br_ssl_engine_get_server_name(&sc->eng);
 	const srv_cred *c = p->srv->creds[0];
 	size_t i;
+	int r;
 
 	for (i = 1; name != NULL && name[0] != 0 && i < p->srv->ncreds; i++) {
 		if (strcasecmp(p->srv->creds[i]->name, name) == 0) {
@@ -74,22 +77,38 @@ sni_choose(const br_ssl_server_policy_class **pctx,
 			BR_KEYTYPE_EC, br_ec_get_default(),
 			br_ecdsa_sign_asn1_get_default());
 	}
-	return (*sc->policy_vtable)->choose(sc->policy_vtable, cc, choices);
+	r = (*sc->policy_vtable)->choose(sc->policy_vtable, cc, choices);
+	if (p->srv->pk == SRV_PK_LIBCRYPTO)
+		sc->policy_vtable = pctx;
+	return r;
 }
 
-/* Never called: sni_choose() replaces the policy before the key exchange. */
+/* A static RSA key exchange (TLS_RSA_* suites, for old clients): BearSSL's
+ * policy decrypts, with its constant-time padding check. */
 static uint32_t
 sni_do_keyx(const br_ssl_server_policy_class **pctx, unsigned char *data,
 	size_t *len)
 {
-	return 0;
+	sni_policy *p = (sni_policy *)(void *)pctx;
+	br_ssl_server_context *sc = &p->conn->sc;
+	const br_ssl_server_policy_class **single = &sc->chain_handler.vtable;
+
+	return (*single)->do_keyx(single, data, len);
 }
 
+/* The ServerKeyExchange signature, on libcrypto. */
 static size_t
 sni_do_sign(const br_ssl_server_policy_class **pctx, unsigned algo_id,
 	unsigned char *data, size_t hv_len, size_t len)
 {
-	return 0;
+	sni_policy *p = (sni_policy *)(void *)pctx;
+	size_t n;
+
+	if (p->conn->cred == NULL)
+		return 0;
+	n = srv_pk_sign(p->conn->cred, algo_id, data, hv_len, len);
+	p->conn->pk_signed = n > 0;
+	return n;
 }
 
 static const br_ssl_server_policy_class sni_policy_vtable = {
@@ -97,6 +116,62 @@ static const br_ssl_server_policy_class sni_policy_vtable = {
 };
 
 /* ---- connections ---- */
+
+/*
+ * BearSSL's full server profile (br_ssl_server_init_full_rsa) asks the CPU
+ * which AES, GHASH, ChaCha20 and Poly1305 code it may use (cpuid) every time
+ * it sets up a context. In a virtual machine each question traps to the
+ * hypervisor, and the set-up of a connection cost about 25 us, a few percent
+ * of a handshake. The answers never change: they are read once from a
+ * context set up the full way, and each connection is then set up with the
+ * same calls and those implementations (check_server holds the two set-ups
+ * to the same bytes).
+ */
+static const br_ssl_engine_context *
+full_profile(void)
+{
+	static br_ssl_server_context full;
+	static int ready;
+
+	if (!ready) {
+		br_ssl_server_init_full_rsa(&full, NULL, 0, NULL);
+		ready = 1;
+	}
+	return &full.eng;
+}
+
+/* see srv_int.h */
+void
+srv_engine_init(br_ssl_server_context *sc)
+{
+	static const br_hash_class *const hashes[] = {
+		&br_md5_vtable, &br_sha1_vtable, &br_sha224_vtable,
+		&br_sha256_vtable, &br_sha384_vtable, &br_sha512_vtable
+	};
+	const br_ssl_engine_context *f = full_profile();
+	br_ssl_engine_context *eng = &sc->eng;
+	int id;
+
+	br_ssl_server_zero(sc);
+	br_ssl_engine_set_versions(eng, BR_TLS10, BR_TLS12);
+	for (id = br_md5_ID; id <= br_sha512_ID; id++)
+		br_ssl_engine_set_hash(eng, id, hashes[id - br_md5_ID]);
+	br_ssl_engine_set_prf10(eng, &br_tls10_prf);
+	br_ssl_engine_set_prf_sha256(eng, &br_tls12_sha256_prf);
+	br_ssl_engine_set_prf_sha384(eng, &br_tls12_sha384_prf);
+	br_ssl_engine_set_aes_cbc(eng, f->iaes_cbcenc, f->iaes_cbcdec);
+	br_ssl_engine_set_cbc(eng, f->icbc_in, f->icbc_out);
+	br_ssl_engine_set_aes_ctr(eng, f->iaes_ctr);
+	br_ssl_engine_set_ghash(eng, f->ighash);
+	br_ssl_engine_set_gcm(eng, f->igcm_in, f->igcm_out);
+	br_ssl_engine_set_aes_ctrcbc(eng, f->iaes_ctrcbc);
+	br_ssl_engine_set_ccm(eng, f->iccm_in, f->iccm_out);
+	br_ssl_engine_set_des_cbc(eng, f->ides_cbcenc, f->ides_cbcdec);
+	br_ssl_engine_set_chacha20(eng, f->ichacha);
+	br_ssl_engine_set_poly1305(eng, f->ipoly);
+	br_ssl_engine_set_chapol(eng, f->ichapol_in, f->ichapol_out);
+	br_ssl_engine_set_ec(eng, f->iec);
+}
 
 /* see srv_int.h */
 srv_conn *
@@ -118,10 +193,12 @@ srv_conn_new(srv_server *s, int rfd, int wfd, const char *peer)
 	c->ready = 1;
 	/* The full server profile (all hashes, PRFs, ciphers, ECDHE), then our
 	 * suite list for RSA and EC keys alike, and the SNI policy. */
-	br_ssl_server_init_full_rsa(&c->sc, NULL, 0, NULL);
+	srv_engine_init(&c->sc);
 	suites = srv_suites(&nsuites);
 	br_ssl_engine_set_suites(eng, suites, nsuites);
 	br_ssl_engine_add_flags(eng, BR_OPT_NO_RENEGOTIATION);
+	if (s->pk == SRV_PK_LIBCRYPTO)
+		br_ssl_engine_set_ec(eng, &srv_pk_ec);
 	c->policy.vtable = &sni_policy_vtable;
 	c->policy.srv = s;
 	c->policy.conn = c;

@@ -147,6 +147,38 @@ json_chain(buf_t *b, const srv_cred *c)
 	buf_puts(b, "]");
 }
 
+/*
+ * Who did the private-key operations of c's finished handshake, counted on
+ * the server: "libcrypto" when libcrypto did them all, else "bearssl". The
+ * suites the server offers are ECDHE (0xC0xx, 0xCCxx: an ECDHE key pair and
+ * shared secret on the engine's EC implementation, and a signature) or static
+ * RSA (a decryption, BearSSL's).
+ */
+static const char *
+count_pk(srv_conn *c)
+{
+	srv_server *s = c->srv;
+	br_ssl_engine_context *eng = &c->sc.eng;
+	unsigned hi = eng->session.cipher_suite >> 8;
+	int ec_lc, sign_lc;
+
+	if (hi != 0xC0 && hi != 0xCC) {
+		s->stat_keyx_bearssl++;
+		return "bearssl";
+	}
+	ec_lc = br_ssl_engine_get_ec(eng) == &srv_pk_ec;
+	sign_lc = c->pk_signed;
+	if (ec_lc)
+		s->stat_ecdhe_libcrypto++;
+	else
+		s->stat_ecdhe_bearssl++;
+	if (sign_lc)
+		s->stat_sign_libcrypto++;
+	else
+		s->stat_sign_bearssl++;
+	return ec_lc && sign_lc ? "libcrypto" : "bearssl";
+}
+
 /* see srv_int.h */
 void
 srv_log_handshake(srv_conn *c, int ok)
@@ -176,6 +208,7 @@ srv_log_handshake(srv_conn *c, int ok)
 		buf_printf(&b, ",\"cipher\":");
 		json_put_str(&b, cs);
 		buf_printf(&b, ",\"cipher_id\":%u", (unsigned)eng->session.cipher_suite);
+		buf_printf(&b, ",\"pk\":\"%s\"", count_pk(c));
 	} else {
 		int e = br_ssl_engine_last_error(eng);
 

@@ -37,6 +37,7 @@ cred_free(srv_cred *c)
 		util_wipe(c->skey, sizeof *c->skey);
 		free(c->skey);
 	}
+	srv_pk_free(c);
 	free(c->name);
 	free(c);
 }
@@ -104,6 +105,8 @@ srv_read_key(srv_cred *c, const char *path, char *err, size_t errlen)
 		goto out;
 	}
 	c->key_type = br_skey_decoder_key_type(c->skey);
+	if (srv_pk_load(c, path, objs[i].data, objs[i].len, err, errlen) != 0)
+		goto out;
 	ret = 0;
 out:
 	for (i = 0; objs != NULL && i < (size_t)nobj; i++)
@@ -375,11 +378,36 @@ srv_open_keylog(srv_server *s, const char *path, char *err, size_t errlen)
 }
 
 /* see srv.h */
+const char *
+srv_pk_name(srv_pk_impl pk)
+{
+	return pk == SRV_PK_BEARSSL ? "bearssl" : "libcrypto";
+}
+
+/* see srv.h */
+int
+srv_set_pk(srv_server *s, const char *name, char *err, size_t errlen)
+{
+	if (strcmp(name, "libcrypto") == 0)
+		s->pk = SRV_PK_LIBCRYPTO;
+	else if (strcmp(name, "bearssl") == 0)
+		s->pk = SRV_PK_BEARSSL;
+	else
+		return util_err(err, errlen, "unknown private-key implementation \"%s\" "
+			"(libcrypto or bearssl)", name);
+	return 0;
+}
+
+/* see srv.h */
 int
 srv_prepare(srv_server *s, char *err, size_t errlen)
 {
+	const char *pk = getenv("ROTSIM_SERVE_PK");
 	size_t i, j;
 
+	if (pk != NULL && pk[0] != 0 && srv_set_pk(s, pk, err, errlen) != 0)
+		return util_err(err, errlen, "ROTSIM_SERVE_PK: unknown private-key "
+			"implementation \"%s\" (libcrypto or bearssl)", pk);
 	if (s->ncreds == 0 || s->creds[0]->name != NULL)
 		return util_err(err, errlen, "no default chain (--chain and --key)");
 	for (i = 0; i < s->ncreds; i++) {
@@ -485,6 +513,7 @@ srv_listen(srv_server *s, const char *addr, char *bound, size_t boundlen,
 		if (s->protocol == SRV_PROTO_HAWKBIT)
 			buf_printf(&b, ",\"tenant\":\"%s\",\"installed_version\":%ld",
 				s->tenant, s->installed_version);
+		buf_printf(&b, ",\"pk\":\"%s\"", srv_pk_name(s->pk));
 		srv_ev_end(s, &b);
 	}
 	return 0;
@@ -512,6 +541,13 @@ srv_free(srv_server *s)
 			(unsigned long long)s->stat_requests, s->peak_conns,
 			(unsigned long long)s->stat_accept_errors,
 			(unsigned long long)s->stat_evictions);
+		buf_printf(&b, ",\"pk_ops\":{\"ecdhe_libcrypto\":%llu,\"ecdhe_bearssl\":%llu,"
+			"\"sign_libcrypto\":%llu,\"sign_bearssl\":%llu,\"keyx_bearssl\":%llu}",
+			(unsigned long long)s->stat_ecdhe_libcrypto,
+			(unsigned long long)s->stat_ecdhe_bearssl,
+			(unsigned long long)s->stat_sign_libcrypto,
+			(unsigned long long)s->stat_sign_bearssl,
+			(unsigned long long)s->stat_keyx_bearssl);
 		srv_ev_end(s, &b);
 		fclose(s->events);
 	}
@@ -533,6 +569,7 @@ srv_free(srv_server *s)
 	}
 	free(s->images);
 	free(s->manifest);
+	srv_pk_forget();
 	memset(s, 0, sizeof *s);
 	s->lfd = -1;
 	s->extra_fd = -1;

@@ -60,9 +60,17 @@ typedef struct {
 	char etag[24];		/* "\"<16 hex of the SHA-256>\"" */
 } srv_file;
 
+/* Who does the private-key operations of a handshake (the ECDHE key pair and
+ * shared secret, the ServerKeyExchange signature). */
+typedef enum {
+	SRV_PK_LIBCRYPTO,	/* libcrypto (the default: the fastest) */
+	SRV_PK_BEARSSL		/* BearSSL alone (br_ec_all_m31, RSA i62/i31) */
+} srv_pk_impl;
+
 typedef struct {
 	/* Configuration. */
 	srv_protocol protocol;
+	srv_pk_impl pk;		/* srv_set_pk */
 	char *image_path;	/* files: where the offered image is served
 				   (default /firmware/update.bin); hawkbit: its
 				   artifact name is the last part */
@@ -124,6 +132,12 @@ typedef struct {
 	int64_t accept_backoff_ms;
 	uint64_t stat_accept_errors;
 	uint64_t stat_evictions;	/* connections evicted for newcomers */
+	/* Handshakes by who did their private-key operations: an ECDHE
+	 * handshake counts once in ecdhe_* and once in sign_*; a static RSA
+	 * one (TLS_RSA_*, whose decryption is BearSSL's) in keyx_bearssl. */
+	uint64_t stat_ecdhe_libcrypto, stat_ecdhe_bearssl;
+	uint64_t stat_sign_libcrypto, stat_sign_bearssl;
+	uint64_t stat_keyx_bearssl;
 } srv_server;
 
 /* Set defaults: no credentials, real time, 1024 connections, eviction grace
@@ -193,8 +207,18 @@ void srv_set_time(srv_server *s, int64_t sim_time);
 int srv_open_events(srv_server *s, const char *path, char *err, size_t errlen);
 int srv_open_keylog(srv_server *s, const char *path, char *err, size_t errlen);
 
+/*
+ * Choose who does the private-key operations by name: "libcrypto" (the
+ * default) or "bearssl". Errors name the value.
+ */
+int srv_set_pk(srv_server *s, const char *name, char *err, size_t errlen);
+/* The name of a srv_pk_impl ("libcrypto", "bearssl"). */
+const char *srv_pk_name(srv_pk_impl pk);
+
 /* Apply the chain faults and check the configuration (a default credential
- * exists). Call once, after configuring and before serving. */
+ * exists). Call once, after configuring and before serving. The environment
+ * variable ROTSIM_SERVE_PK, when set and not empty, is passed to srv_set_pk
+ * here (benchmarks compare the two). */
 int srv_prepare(srv_server *s, char *err, size_t errlen);
 
 /*

@@ -6,6 +6,7 @@
  *   handler.c  HTTP: requests in, responses out
  *   faults.c   faults: added from their spec, applied where they act
  *   events.c   the event log and the names it uses
+ *   pk.c       the private-key operations on libcrypto
  *
  * Nothing outside sim/server includes this file.
  */
@@ -28,6 +29,10 @@ struct srv_cred {
 	unsigned char (*hashes)[32];	/* SHA-256 of each certificate, in order */
 	br_skey_decoder_context *skey;
 	int key_type;			/* BR_KEYTYPE_RSA or BR_KEYTYPE_EC */
+	/* The same key in libcrypto, and a context ready to sign with it
+	 * (pk.c); both freed by srv_pk_free. */
+	struct evp_pkey_st *pkey;
+	struct evp_pkey_ctx_st *sign_ctx;
 };
 
 /* The policy that picks a credential by SNI. It is the first member of the
@@ -47,6 +52,7 @@ struct srv_conn {
 	int rfd, wfd;
 	char peer[64];
 	const srv_cred *cred;		/* chosen during the handshake */
+	int pk_signed;			/* libcrypto signed the key exchange */
 	int hs_done;
 	int peer_eof;			/* read() returned 0 */
 	int io_error;			/* errno of a failed read/write */
@@ -157,7 +163,32 @@ void srv_respond(srv_conn *c, int status, const char *ctype, const void *body,
 void srv_serve_bytes(srv_conn *c, const srv_http_req *r, const unsigned char *data,
 	size_t len, const srv_image *img, const char *ctype, const char *extra);
 
+/* pk.c: the private-key operations on libcrypto. */
+/* Decode der (the PKCS#8, PKCS#1 or SEC1 key c->skey was decoded from, read
+ * from path) into c->pkey, replacing a key there, and check that it is the
+ * key BearSSL decoded. Errors name path. */
+int srv_pk_load(srv_cred *c, const char *path, const unsigned char *der, size_t len,
+	char *err, size_t errlen);
+/* Release c->pkey and its context (NULL-safe members). */
+void srv_pk_free(srv_cred *c);
+/* Sign for a ServerKeyExchange as br_ssl_server_policy_class.do_sign does:
+ * algo_id is 0xFF00 + a TLS hash identifier (0: MD5+SHA-1, RSA only) and
+ * data[0..hv_len) the hash value; the signature (RSA PKCS#1 v1.5, or ECDSA
+ * in ASN.1 DER) is written over data, at most len bytes. Returns its length,
+ * 0 on error (nothing falls back to BearSSL). */
+size_t srv_pk_sign(const srv_cred *c, unsigned algo_id, unsigned char *data,
+	size_t hv_len, size_t len);
+/* An EC implementation for ECDHE: the curves of br_ec_all_m31 (P-256, P-384,
+ * P-521, Curve25519), their mul and mulgen on libcrypto, muladd BearSSL's. */
+extern const br_ec_impl srv_pk_ec;
+/* Free the X25519 keys srv_pk_ec keeps from mulgen for their mul. */
+void srv_pk_forget(void);
+
 /* conn.c */
+/* Set up sc as br_ssl_server_init_full_rsa(sc, NULL, 0, NULL) does, with the
+ * symmetric implementations it chose once (no key, no policy, its suites not
+ * set: the caller sets its own). */
+void srv_engine_init(br_ssl_server_context *sc);
 srv_conn *srv_conn_new(srv_server *s, int rfd, int wfd, const char *peer);
 /* Log the end of the connection, close its descriptors, release it. */
 void srv_conn_free(srv_conn *c);
