@@ -4,6 +4,12 @@ CHECK_SRCS += sim/pki/tests/check_der.c sim/pki/tests/check_pki.c
 SCRIPT_TESTS += sim/pki/tests/pki_cli.sh sim/pki/tests/outcache.sh
 FUZZ_SRCS += sim/pki/fuzz/fuzz_pki.c sim/pki/fuzz/fuzz_der.c sim/pki/fuzz/fuzz_cache_index.c
 -include sim/pki/tests/tests.mk
+# libcrypto: the big-number arithmetic of RSA key generation (key.c), the
+# fastest Debian offers; BearSSL builds and signs every certificate.
+LDLIBS += -lcrypto
+DEPS_BUILD += libssl-dev
+DEPS_RUN += libssl3
+DEPS_REPORT += libssl3
 
 # The output cache's entries are named by a hash that includes the code which
 # writes the files: a hash of the sources that decide their bytes, so a
