@@ -118,6 +118,10 @@ usage(FILE *f)
 "Faults (SPEC is NAME[=VALUE][,OPTION=VALUE]...):\n"
 "%s"
 "\n"
+"Private-key operations (the ServerKeyExchange signature, ECDHE) run on\n"
+"OpenSSL's libcrypto; BearSSL stays the TLS engine. ROTSIM_SERVE_PK=bearssl in\n"
+"the environment runs them on BearSSL instead (the listen event names which).\n"
+"\n"
 "Runs until SIGTERM or SIGINT, then closes connections, flushes the logs and\n"
 "exits 0. Exit 2 on a usage or start-up error.\n", buf_cstr(&faults));
 	buf_free(&faults);
