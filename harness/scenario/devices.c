@@ -634,6 +634,10 @@ desc_profile(const char *device, buf_t *b, char *err, size_t errlen)
 	if (d.build_date != NULL)
 		buf_printf(b, "build-date = %s\n", d.build_date);
 	buf_printf(b, "version    = %lu\n", d.version);
+	/* The update protocol, for a client that speaks more than one (as a
+	 * profile says it, targets/curl-client/README.md). */
+	if (d.protocol != NULL && strcmp(d.protocol, "rotsim") != 0)
+		buf_printf(b, "protocol   = %s\n", d.protocol);
 	if (strcmp(scn_device_stack(device), SCN_STACK_DEFAULT) != 0) {
 		scn_stack_tls(scn_device_stack(device), tls, sizeof tls);
 		buf_printf(b, "tls        = %s\n", tls);
