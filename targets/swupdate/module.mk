@@ -49,6 +49,7 @@ $(SWU_FLASH): $(BUILD)/images/x86_64/%/flash.img: $(QEMU_DIR)/mkflash.sh
 images: images-swupdate
 images-swupdate: $(SWU_IMAGE) $(SWU_FLASH)
 check check-scripts: images-swupdate
-SCRIPT_TESTS += targets/swupdate/tests/swupdate.sh targets/swupdate/tests/swurun.sh
+SCRIPT_TESTS += targets/swupdate/tests/swupdate.sh targets/swupdate/tests/swurun.sh \
+	targets/swupdate/tests/swuhawkbit.sh
 DEPS_BUILD += dpkg binutils cpio
 DEPS_TEST += openssl cpio socat qemu-system-x86
