@@ -279,6 +279,11 @@ like_of_scenario(const scenario *s, const char *name, size_t len)
 	int depth, found = 0;
 	size_t j;
 
+	/* Only a name that can be a device's is looked up. */
+	if (!cfg_valid_id(cur)) {
+		free(cur);
+		return 0;
+	}
 	for (depth = 0; cur != NULL && !found && depth <= SCN_LIKE_DEPTH; depth++) {
 		next = dev_like(cur);
 		free(cur);
