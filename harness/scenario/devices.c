@@ -725,6 +725,10 @@ desc_profile_text(const dev_desc *d, const char *stack, buf_t *b)
 	if (d->build_date != NULL)
 		buf_printf(b, "build-date = %s\n", d->build_date);
 	buf_printf(b, "version    = %lu\n", d->version);
+	/* The update protocol, for a client that speaks more than one (as a
+	 * profile says it, targets/curl-client/README.md). */
+	if (d->protocol != NULL && strcmp(d->protocol, "rotsim") != 0)
+		buf_printf(b, "protocol   = %s\n", d->protocol);
 	if (stack != NULL && strcmp(stack, SCN_STACK_DEFAULT) != 0) {
 		scn_stack_tls(stack, tls, sizeof tls);
 		buf_printf(b, "tls        = %s\n", tls);

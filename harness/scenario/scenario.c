@@ -267,6 +267,34 @@ expect_own(const scn_phase *ph, const char *device)
 	return NULL;
 }
 
+/* Whether the device named by the first len bytes of name is a description
+ * like one of the scenario's devices (directly or along a chain of like):
+ * the scenario may then give it expect.NAME lines of its own, which win over
+ * those of the device it is like (scn_expect_for), without making it one of
+ * its devices. */
+static int
+like_of_scenario(const scenario *s, const char *name, size_t len)
+{
+	char *cur = xstrndup(name, len), *next;
+	int depth, found = 0;
+	size_t j;
+
+	/* Only a name that can be a device's is looked up. */
+	if (!cfg_valid_id(cur)) {
+		free(cur);
+		return 0;
+	}
+	for (depth = 0; cur != NULL && !found && depth <= SCN_LIKE_DEPTH; depth++) {
+		next = dev_like(cur);
+		free(cur);
+		cur = next;
+		for (j = 0; cur != NULL && j < s->ndevices && !found; j++)
+			found = strcmp(s->devices[j], cur) == 0;
+	}
+	free(cur);
+	return found;
+}
+
 static int
 parse_expect(const char *path, cfg_entry *e, const char *device, scn_phase *ph,
 	char *err, size_t errlen)
@@ -507,7 +535,7 @@ parse_phase(scenario *s, const char *path, cfg_section *sec, char *err, size_t e
 		for (j = 0; j < s->ndevices; j++)
 			if (strlen(s->devices[j]) == dlen && strncmp(s->devices[j], dev, dlen) == 0)
 				break;
-		if (j == s->ndevices)
+		if (j == s->ndevices && !like_of_scenario(s, dev, dlen))
 			return ERR_AT(e->line, "%s: \"%.*s\" is not a device of this scenario "
 				"(devices = ...)", e->key, (int)dlen, dev);
 		if (at != NULL && (scn_stack_find(at + 1) == NULL

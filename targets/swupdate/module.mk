@@ -38,16 +38,18 @@ $(SWU_MKSWU): targets/swupdate/mkswu.sh
 	@mkdir -p $(@D)
 	install -m 0755 $< $@
 TEST_TOOLS += $(SWU_MKSWU)
-# The factory flash of the stock description swupdate-x1
-# (targets/devices/swupdate-x1.device): the target's flash is per device.
-SWU_FLASH := $(BUILD)/images/x86_64/swupdate-x1/flash.img
-$(SWU_FLASH): $(QEMU_DIR)/mkflash.sh
+# The factory flashes of the stock descriptions swupdate-x1 and
+# swupdate-hawkbit-x1 (targets/devices/): the target's flash is per device.
+SWU_FLASH := $(BUILD)/images/x86_64/swupdate-x1/flash.img \
+	$(BUILD)/images/x86_64/swupdate-hawkbit-x1/flash.img
+$(SWU_FLASH): $(BUILD)/images/x86_64/%/flash.img: $(QEMU_DIR)/mkflash.sh
 	@mkdir -p $(@D)
-	$(QEMU_DIR)/mkflash.sh $@ swupdate-x1
+	$(QEMU_DIR)/mkflash.sh $@ $*
 .PHONY: images-swupdate
 images: images-swupdate
 images-swupdate: $(SWU_IMAGE) $(SWU_FLASH)
 check check-scripts: images-swupdate
-SCRIPT_TESTS += targets/swupdate/tests/swupdate.sh targets/swupdate/tests/swurun.sh
+SCRIPT_TESTS += targets/swupdate/tests/swupdate.sh targets/swupdate/tests/swurun.sh \
+	targets/swupdate/tests/swuhawkbit.sh
 DEPS_BUILD += dpkg binutils cpio
 DEPS_TEST += openssl cpio socat qemu-system-x86
