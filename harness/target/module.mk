@@ -1,6 +1,6 @@
 # targets: target descriptions and their drivers (qemu, native, board), one
 # file per driver behind harness/target/target.h.
-LIB_SRCS += harness/target/target.c harness/target/qmp.c harness/target/qemu.c \
+LIB_SRCS += harness/target/target.c harness/target/qmp.c harness/target/snapshot.c harness/target/qemu.c \
 	harness/target/native.c harness/target/board.c \
 	harness/target/board_console.c
 # ser2net: the board tests reach their QEMU board's serial port only through it.
