@@ -1183,7 +1183,8 @@ qemu_power_off(tgt_power *pw, tgt_end *end)
 	if (pw->booted_ms < 0 && pw->booted != NULL && file_contains(pw->cons, pw->booted))
 		pw->booted_ms = proc_now_ms() - pw->t0;	/* at the latest */
 	buf_t b = {0};
-	buf_printf(&b, "{%s,\"booted_ms\":%lld}\n", buf_cstr(&pw->info), pw->booted_ms);
+	buf_printf(&b, "{%s,\"booted_ms\":%lld,\"ran_ms\":%lld}\n", buf_cstr(&pw->info),
+		pw->booted_ms, proc_now_ms() - pw->t0);
 	util_write_atomic(pw->rec, b.data, b.len, 0644, err, sizeof err);
 	buf_free(&b);
 	buf_free(&pw->info);
