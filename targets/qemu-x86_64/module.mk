@@ -30,3 +30,5 @@ bench: images
 # Boot times with the target settings of this tree next to the settings they
 # replaced, measured in the same run (python3 is in DEPS_PKGS).
 BENCH_SCRIPTS += targets/qemu-x86_64/bench/boot-settings.sh
+# A powered phase cold-booted next to the same phase resumed (README.md, "Resume").
+BENCH_SCRIPTS += targets/qemu-x86_64/bench/resume.sh
