@@ -47,6 +47,7 @@ typedef struct {
 	int snap_ready;
 	char snap_why[300];
 	buf_t snap_config;
+	buf_t snap_overlay;		/* the stack overlay, for the message */
 } qemu_desc;
 
 /* The date a machine is saved at (-rtc base=): the power-on message sets
@@ -54,7 +55,7 @@ typedef struct {
 #define SNAP_SAVE_RTC 946684800LL
 /* The format of a saved machine: part of its key, raised whenever what the
  * harness gives QEMU or the guest around the power-on point changes. */
-#define SNAP_FORMAT "rotsim-snapshot 1"
+#define SNAP_FORMAT "rotsim-snapshot 2"
 /* What a machine with a power-on point adds to the kernel's command line:
  * init.sh's switch, and freed memory zeroed (a saved machine holds only
  * the pages in use: about 40% less to save and load). */
@@ -93,6 +94,7 @@ qemu_free(tgt *t)
 	free(d->guest_server);
 	free(d->snap_dir);
 	buf_free(&d->snap_config);
+	buf_free(&d->snap_overlay);
 	free(d);
 	t->priv = NULL;
 }
@@ -275,6 +277,11 @@ qemu_prepare(const tgt *t, const char *device, const char *case_dir, const char 
 		 * /etc/rotsim and an /etc/hosts naming the update server. It is
 		 * removed when the case ends (its recipe and hash are the evidence). */
 		buf_append(&b, img, len);
+		/* The saved machine of this image is made of the image's archive
+		 * alone: a device on any TLS stack resumes it, its overlay and
+		 * configuration come with the power-on message. */
+		snap_prepare(t, d, device, &b);
+		buf_free(&d->snap_overlay);
 		/* A device on another TLS stack: the stack's agent (and what it
 		 * needs) over the image's, at the same path. Archives are joined
 		 * on 4-byte boundaries; the kernel skips the zeros between. */
@@ -293,6 +300,7 @@ qemu_prepare(const tgt *t, const char *device, const char *case_dir, const char 
 			while (b.len % 4)
 				buf_putc(&b, 0);
 			buf_append(&b, ov, ovlen);
+			buf_append(&d->snap_overlay, ov, ovlen);
 			free(ov);
 		}
 		/* The case's configuration: appended to the initrd of a cold boot,
@@ -310,9 +318,6 @@ qemu_prepare(const tgt *t, const char *device, const char *case_dir, const char 
 			free(hosts);
 			cpio_end(&cfg);
 		}
-		/* The saved machine of this image (b: its initrd without the
-		 * case's configuration), made now if the cache has none. */
-		snap_prepare(t, d, device, &b);
 		buf_free(&d->snap_config);
 		buf_append(&d->snap_config, cfg.data, cfg.len);
 		if (cfg.len > 0) {
@@ -826,7 +831,9 @@ snap_prepare(const tgt *t, qemu_desc *d, const char *device, const buf_t *initrd
 	nf = qemu_boot_files(t, device, labels, paths, 8);
 	int bad = 0;
 	for (i = 0; i < nf; i++) {
-		if (!bad && snap_material_file(&m, labels[i], paths[i], err, sizeof err) != 0)
+		/* Not the stack overlay: the message brings it. */
+		if (!bad && strcmp(labels[i], "stack-overlay") != 0
+			&& snap_material_file(&m, labels[i], paths[i], err, sizeof err) != 0)
 			bad = 1;
 		free(labels[i]);
 		free(paths[i]);
@@ -909,7 +916,8 @@ power_on_message(const qemu_desc *d, const tgt_boot_args *a, buf_t *b)
 	if (got == sizeof seed)
 		buf_printf(b, "seed=%s\n", util_hex(hex, seed, sizeof seed));
 	util_wipe(seed, sizeof seed);
-	buf_printf(b, "config=%zu\nend\n", d->snap_config.len);
+	buf_printf(b, "overlay=%zu\nconfig=%zu\nend\n", d->snap_overlay.len, d->snap_config.len);
+	buf_append(b, d->snap_overlay.data, d->snap_overlay.len);
 	buf_append(b, d->snap_config.data, d->snap_config.len);
 }
 

@@ -65,9 +65,11 @@ load_modules() {	# $1: early or late
 load_modules early
 
 # The power-on point. The message: the line "rotsim-power-on 1", then
-# NAME=VALUE lines up to "end" (date=EPOCH or none, seed=HEX, config=BYTES),
-# then BYTES of a cpio archive (newc) unpacked over / (/etc/rotsim, /etc/hosts:
-# what a cold boot's initramfs gets appended).
+# NAME=VALUE lines up to "end" (date=EPOCH or none, seed=HEX, overlay=BYTES,
+# config=BYTES), then the overlay's bytes (a cpio archive, gzip'd or not: the
+# agent of another TLS stack) and the configuration's (a cpio archive: the
+# case's /etc/rotsim and /etc/hosts), unpacked over / in that order: what a
+# cold boot's initrd gets appended.
 power_on() {
 	port=
 	i=0
@@ -91,16 +93,22 @@ power_on() {
 		echo "rotsim: event init error=power-on-message"
 		poweroff -f
 	fi
-	p_date=none p_seed='' p_config=0
+	p_date=none p_seed='' p_overlay=0 p_config=0
 	while read -r l <&3 && [ "$l" != end ]; do
 		case "$l" in
 		date=*) p_date=${l#date=} ;;
 		seed=*) p_seed=${l#seed=} ;;
+		overlay=*) p_overlay=${l#overlay=} ;;
 		config=*) p_config=${l#config=} ;;
 		esac
 	done
-	head -c "$p_config" <&3 > /tmp/power-on.cpio
+	# One read of both parts: head reads ahead through stdio, so a second
+	# head on the port would miss what the first one buffered.
+	head -c $((p_overlay + p_config)) <&3 > /tmp/power-on.data
 	exec 3<&-
+	head -c "$p_overlay" /tmp/power-on.data > /tmp/power-on.overlay
+	tail -c +$((p_overlay + 1)) /tmp/power-on.data > /tmp/power-on.cpio
+	rm -f /tmp/power-on.data
 	# The random state is the saved one: new bytes in, reseeded now.
 	reseed=no
 	[ -n "$p_seed" ] && rotsim-seed "$p_seed" && reseed=yes
@@ -109,10 +117,18 @@ power_on() {
 	if [ "$p_date" != none ] && [ -e /dev/rtc0 ]; then
 		date -u -s "@$p_date" >/dev/null && hwclock -w -u -f /dev/rtc0
 	fi
+	ov=$(wc -c < /tmp/power-on.overlay)
+	if [ "$ov" -gt 0 ]; then
+		if [ "$(head -c 2 /tmp/power-on.overlay | od -An -tx1 | tr -d ' ')" = 1f8b ]; then
+			zcat /tmp/power-on.overlay
+		else
+			cat /tmp/power-on.overlay
+		fi | (cd / && cpio -i -d -u 2>/dev/null)
+	fi
 	got=$(wc -c < /tmp/power-on.cpio)
 	[ "$got" -eq 0 ] || (cd / && cpio -i -d -u < /tmp/power-on.cpio 2>/dev/null)
-	rm -f /tmp/power-on.cpio
-	echo "rotsim: event power-on config=$got/$p_config reseed=$reseed"
+	rm -f /tmp/power-on.cpio /tmp/power-on.overlay
+	echo "rotsim: event power-on config=$got/$p_config overlay=$ov/$p_overlay reseed=$reseed"
 	load_modules late
 }
 [ "$snapshot" = no ] || power_on

@@ -88,7 +88,7 @@ for c in root-x1 pin-r3; do
 		for b in "$k"/boot-*.json; do
 			jq -e '.boot == "cold"' "$b" >/dev/null || fail "$c $p: $(cat "$b")"
 		done
-		n=$(grep -c '^rotsim: event power-on config=\([0-9]*\)/\1 reseed=yes' "$r/console.log")
+		n=$(grep -c '^rotsim: event power-on config=\([0-9]*\)/\1 overlay=\([0-9]*\)/\2 reseed=yes' "$r/console.log")
 		[ "$n" -eq "$(ls "$r"/boot-*.json | wc -l)" ] || fail "$c $p: $n power-on lines"
 		! grep -q 'power-on' "$k/console.log" || fail "$c $p: a cold boot waited for power-on"
 	done
