@@ -110,10 +110,26 @@ ln -s "$ROTSIM_BUILD/images/x86_64/vmlinuz" "$b/vmlinuz"
 ln -s "$ROTSIM_BUILD/images/x86_64/root-x1/flash.img" "$b/root-x1/flash.img"
 { cat "$ROTSIM_BUILD/images/x86_64/root-x1/initramfs.cpio.gz"; printf '\0\0\0\0'; } \
 	> "$b/root-x1/initramfs.cpio.gz"
-"$ROTSIM" run le-r3-to-r10 --target qemu-x86_64 --device root-x1 --build "$tmp/build" \
-	--out "$tmp/changed" --no-report > "$tmp/changed.log" 2>&1 ||
+# One phase, one boot: the device is current.
+mkdir "$tmp/scn"
+cat > "$tmp/scn/resume-changed.scn" <<SCN
+[scenario resume-changed]
+summary = One boot of a device that is current, from a changed image.
+event   = none: a test of the saved machines' key
+source  = targets/qemu-x86_64/tests/resume.sh
+pki     = $ROTSIM_TOP/scenarios/pki/letsencrypt.pki
+devices = root-x1
+
+[phase boot]
+date     = 2024-05-01
+chain    = leaf-r3
+firmware = 1
+expect   = current
+SCN
+"$ROTSIM" run resume-changed --scenarios "$tmp/scn" --target qemu-x86_64 --device root-x1 \
+	--build "$tmp/build" --out "$tmp/changed" --no-report > "$tmp/changed.log" 2>&1 ||
 	{ cat "$tmp/changed.log"; fail "changed image: exit $?"; }
-new=$(jq -r .snapshot "$tmp/changed/cases/le-r3-to-r10/root-x1@qemu-x86_64/01-before/boot-0.json")
+new=$(jq -r .snapshot "$tmp/changed/cases/resume-changed/root-x1@qemu-x86_64/01-boot/boot-0.json")
 [ "$new" != null ] && [ "$new" != "$old" ] || fail "the changed image resumed from $new (old $old)"
 [ -f "$ROTSIM_SNAPSHOTS/$new.snap" ] && [ "$(ls "$ROTSIM_SNAPSHOTS"/*.snap | wc -l)" -eq 3 ] ||
 	fail "no new saved machine for the changed image"
