@@ -95,7 +95,7 @@ line="resumed/cold:"
 for f in booted ran phase; do
 	a=$(field "$f" "$tmp/resumed" | stats | cut -d' ' -f1)
 	b=$(field "$f" "$tmp/cold" | stats | cut -d' ' -f1)
-	line="$line $f=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }')"
+	line="$line $f=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
 done
 echo "$line"
 echo "ms from the start of QEMU (phase: the whole phase); median (min-max) of $n phases per"
