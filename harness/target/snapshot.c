@@ -135,13 +135,47 @@ by_age(const void *a, const void *b)
 	return x->mtime < y->mtime ? 1 : x->mtime > y->mtime ? -1 : strcmp(x->key, y->key);
 }
 
+/* Remove what a save killed midway left (.tmp-KEY-XXXXXX, over an hour
+ * old): its files, then the directory. */
+static void
+prune_tmp(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	time_t now = time(NULL);
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		struct stat st;
+		if (strncmp(de->d_name, ".tmp-", 5) != 0)
+			continue;
+		char *t = xasprintf("%s/%s", dir, de->d_name);
+		if (lstat(t, &st) == 0 && S_ISDIR(st.st_mode) && st.st_mtime < now - 3600) {
+			static const char *const files[] = { "initrd.img", "flash.img",
+				"console.log", "qemu.log", "machine.snap" };
+			for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+				char *f = xasprintf("%s/%s", t, files[i]);
+				unlink(f);
+				free(f);
+			}
+			rmdir(t);
+		}
+		free(t);
+	}
+	closedir(d);
+}
+
 /* see snapshot.h */
 void
 snap_prune(const char *dir, const char *keep)
 {
 	char **names, err[256];
-	long n = util_list_dir(dir, ".snap", &names, err, sizeof err), i, kept = 0;
+	long n, i, kept = 0;
 	snap_ent *e;
+
+	prune_tmp(dir);
+	n = util_list_dir(dir, ".snap", &names, err, sizeof err);
 
 	if (n <= SNAP_MAX) {
 		for (i = 0; i < n; i++)

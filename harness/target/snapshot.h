@@ -45,7 +45,7 @@ int snap_lock(const char *dir, const char *key, char *err, size_t errlen);
 int snap_open(const char *dir, const char *key);
 
 /* Remove the least recently used saved machines beyond SNAP_MAX, never
- * keep's. */
+ * keep's, and what saves killed midway left over an hour ago. */
 void snap_prune(const char *dir, const char *keep);
 
 /* Accept one connection on a listening socket within timeout_ms; the

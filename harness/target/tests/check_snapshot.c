@@ -135,7 +135,20 @@ START_TEST(test_prune)
 		struct timespec ts[2] = { { 1000 + i, 0 }, { 1000 + i, 0 } };
 		ck_assert_int_eq(utimensat(AT_FDCWD, name, ts, 0), 0);
 	}
+	/* What a killed save left: removed once over an hour old. */
+	char *old = xasprintf("%s/.tmp-k9-AAAAAA", top), *young = xasprintf("%s/.tmp-k8-BBBBBB", top);
+	char *f = xasprintf("%s/machine.snap", old);
+	ck_assert_int_eq(mkdir(old, 0700), 0);
+	ck_assert_int_eq(mkdir(young, 0700), 0);
+	put(f, "QEVM");
+	struct timespec past[2] = { { 1000, 0 }, { 1000, 0 } };
+	ck_assert_int_eq(utimensat(AT_FDCWD, old, past, 0), 0);
 	snap_prune(top, "k1");
+	ck_assert_int_ne(access(old, F_OK), 0);
+	ck_assert_int_eq(access(young, F_OK), 0);
+	free(old);
+	free(young);
+	free(f);
 	for (i = 0; i < SNAP_MAX + 3; i++) {
 		snprintf(name, sizeof name, "%s/k%d.snap", top, i);
 		int gone = access(name, F_OK) != 0;
