@@ -33,7 +33,7 @@ run_usage(FILE *f)
 "usage: rotsim run [NAME ... | --all | --tag TAG] [--target T ...] [--device D ...]\n"
 "                  [--stack LIST] [-j N] [--shard K/N] [--out DIR] [--force] [--seed S]\n"
 "                  [--scenarios DIR] [--targets DIR] [--devices DIR]\n"
-"                  [--build DIR] [--cache DIR] [--dry-run]\n"
+"                  [--build DIR] [--cache DIR] [--dry-run] [--cold-boot]\n"
 "                  [--signing-key FILE] [--no-report] [--product NAME]\n"
 "                  [--firmware-version V] [-q]\n"
 "\n"
@@ -86,6 +86,8 @@ run_usage(FILE *f)
 "                   D/devices of each (targets/BRING-YOUR-OWN.md)\n"
 "  --build DIR      where images and the agent are (default: beside rotsim)\n"
 "  --cache DIR      PKI key cache\n"
+"  --cold-boot      boot every device from its image, even on a target that\n"
+"                   resumes a saved machine (snapshot = power-on)\n"
 "  -q, --quiet      no line per case\n"
 "\n"
 "Prints one line per case and phase, verdict first (PASS, FAIL, MISS for a\n"
@@ -276,6 +278,7 @@ verb_run(int argc, char **argv)
 		{ "scenarios", required_argument, NULL, 'D' },
 		{ "build", required_argument, NULL, 'b' },
 		{ "cache", required_argument, NULL, 'c' },
+		{ "cold-boot", no_argument, NULL, 'B' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "force", no_argument, NULL, 'F' },
 		{ "dry-run", no_argument, NULL, 'n' },
@@ -370,6 +373,7 @@ verb_run(int argc, char **argv)
 			break;
 		case 'b': free(build); build = xstrdup(optarg); break;
 		case 'c': o.cache = optarg; break;
+		case 'B': tgt_cold_boot = 1; break;
 		case 'q': tm.quiet = 1; break;
 		case 'F': force = 1; break;
 		case 'n': dry_run = 1; break;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -79,8 +80,20 @@ on_message(tgt_qmp *q, const char *text, size_t len)
 		return;
 	if (json_get(j, "QMP") != NULL) {
 		send_text(q, "{\"execute\":\"qmp_capabilities\"}\n");
-	} else if (json_get(j, "return") != NULL) {
-		q->ready = 1;
+	} else if (json_get(j, "return") != NULL || json_get(j, "error") != NULL) {
+		const json *r = json_get(j, "return"), *e = json_get(j, "error");
+		const char *st = r != NULL && r->type == JSON_OBJECT ? json_get_str(r, "status")
+			: NULL;
+		const char *desc = e != NULL && e->type == JSON_OBJECT ? json_get_str(e, "desc")
+			: NULL;
+		if (!q->ready) {	/* the reply to qmp_capabilities */
+			q->ready = 1;
+		} else {
+			q->replies++;
+			q->failed = e != NULL;
+			snprintf(q->answer, sizeof q->answer, "%s", e != NULL ? (desc ? desc : "error")
+				: st ? st : "");
+		}
 	} else if ((ev = json_get_str(j, "event")) != NULL) {
 		const json *d = json_get(j, "data");
 		const char *reason = d != NULL ? json_get_str(d, "reason") : NULL;
@@ -92,6 +105,8 @@ on_message(tgt_qmp *q, const char *text, size_t len)
 		} else if (strcmp(ev, "RESET") == 0 && reason != NULL
 			&& strcmp(reason, "guest-reset") == 0) {
 			q->reset = 1;
+		} else if (strcmp(ev, "RESUME") == 0) {
+			q->resumed = 1;
 		}
 	}
 	json_free(j);
@@ -142,6 +157,76 @@ qmp_pump(tgt_qmp *q, int timeout_ms)
 	if (q->in.len > 65536)
 		q->in.len = 0;
 	return 1;
+}
+
+/* see qmp.h */
+int
+qmp_command(tgt_qmp *q, const char *cmd, int fd, int timeout_ms, char *err, size_t errlen)
+{
+	long long end;
+	struct timespec ts;
+	int before;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	end = ts.tv_sec * 1000LL + ts.tv_nsec / 1000000 + timeout_ms;
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		long long left = end - (ts.tv_sec * 1000LL + ts.tv_nsec / 1000000);
+		if (q->ready && q->fd >= 0)
+			break;
+		if (left <= 0)
+			return util_err(err, errlen, "qmp: QEMU did not answer within %d ms",
+				timeout_ms);
+		if (!qmp_pump(q, left > 50 ? 50 : (int)left))
+			return util_err(err, errlen, "qmp: QEMU closed its control socket");
+	}
+	before = q->replies;
+	{
+		char *text = xasprintf("%s\n", cmd);
+		struct iovec iov = { text, strlen(text) };
+		union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(int))]; } u;
+		struct msghdr m;
+		ssize_t n;
+
+		memset(&m, 0, sizeof m);
+		m.msg_iov = &iov;
+		m.msg_iovlen = 1;
+		if (fd >= 0) {
+			memset(&u, 0, sizeof u);
+			m.msg_control = u.b;
+			m.msg_controllen = sizeof u.b;
+			struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+			c->cmsg_level = SOL_SOCKET;
+			c->cmsg_type = SCM_RIGHTS;
+			c->cmsg_len = CMSG_LEN(sizeof(int));
+			memcpy(CMSG_DATA(c), &fd, sizeof(int));
+		}
+		/* The fd goes with the first byte; the rest follows as text. */
+		do
+			n = sendmsg(q->fd, &m, MSG_NOSIGNAL);
+		while (n < 0 && errno == EINTR);
+		if (n > 0 && (size_t)n < iov.iov_len) {
+			char *rest = text + n;
+			send_text(q, rest);
+		}
+		free(text);
+		if (n <= 0)
+			return util_err(err, errlen, "qmp: send: %s", n < 0 ? strerror(errno)
+				: "nothing sent");
+	}
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		long long left = end - (ts.tv_sec * 1000LL + ts.tv_nsec / 1000000);
+		if (q->replies > before)
+			break;
+		if (left <= 0)
+			return util_err(err, errlen, "qmp: no reply within %d ms", timeout_ms);
+		if (!qmp_pump(q, left > 50 ? 50 : (int)left) && q->replies == before)
+			return util_err(err, errlen, "qmp: QEMU closed its control socket");
+	}
+	if (q->failed)
+		return util_err(err, errlen, "qmp: %s", q->answer);
+	return 0;
 }
 
 /* see qmp.h */

@@ -16,6 +16,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* see target.h */
+int tgt_cold_boot;
+
 static const tgt_driver *const drivers[] = { &tgt_driver_qemu, &tgt_driver_native,
 	&tgt_driver_board, NULL };
 

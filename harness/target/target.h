@@ -175,6 +175,10 @@ char *tgt_identity(const tgt *t, const char *device);
 extern const tgt_driver tgt_driver_qemu, tgt_driver_native, tgt_driver_board;
 const tgt_driver *tgt_driver_find(const char *name);
 
+/* rotsim run --cold-boot: every device boots cold, even on a target that can
+ * resume a saved machine (qemu: snapshot = power-on). */
+extern int tgt_cold_boot;
+
 /* A helper the drivers share: the value of a key, allocated, or NULL. */
 char *tgt_get(cfg_section *s, const char *key);
 

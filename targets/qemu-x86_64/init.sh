@@ -17,6 +17,14 @@
 #                    updates.rotsim.test)
 #   rotsim.probe=A:P[/udp],...  after booting, try each address once (a TCP
 #                    connect, or for A:53/udp a DNS question) and print it
+#   rotsim.snapshot  stop at the power-on point (README.md, "Resume"): before
+#                    anything of the phase or the case is read (the clock, the
+#                    configuration, the flash, the network), print
+#                    "rotsim: waiting for power-on" and wait for the power-on
+#                    message on the virtio port named rotsim.power-on; the
+#                    harness saves the machine there once and resumes it for
+#                    every boot, then sends the message, which carries the
+#                    phase's date, a random seed and the case's configuration
 /bin/busybox mkdir -p /proc /sys /dev /tmp /sbin /usr/bin /usr/sbin /run
 /bin/busybox mount -t devtmpfs devtmpfs /dev
 exec </dev/console >/dev/console 2>&1
@@ -29,11 +37,101 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t tmpfs tmpfs /tmp
 
+cmdline=$(cat /proc/cmdline)
+snapshot=no
+case " $cmdline " in *" rotsim.snapshot "*) snapshot=yes ;; esac
+
 # busybox insmod does not follow dependencies: modules.order is the load order.
-while read -r m; do
-	[ -n "$m" ] || continue
-	insmod "/lib/modules/rotsim/$m.ko" || echo "rotsim: event init error=insmod module=$m"
-done < /lib/modules/rotsim/modules.order
+# At the power-on point neither the flash nor the NIC may have been touched:
+# not the flash's first sectors, which the block driver reads when it binds,
+# nor the NIC's features, which would have QEMU announce the resumed guest on
+# the network. With rotsim.snapshot their drivers are loaded after the
+# power-on message, when the drive is the case's and the network the phase's
+# (load_modules late); virtio_console (the power-on port) only with the switch.
+load_modules() {	# $1: early or late
+	while read -r m; do
+		[ -n "$m" ] || continue
+		when=early
+		case "$m" in
+		virtio_blk | failover | net_failover | virtio_net)
+			[ "$snapshot" = no ] || when=late ;;
+		virtio_console) [ "$snapshot" = yes ] || continue ;;
+		esac
+		[ "$when" = "$1" ] || continue
+		insmod "/lib/modules/rotsim/$m.ko" ||
+			echo "rotsim: event init error=insmod module=$m"
+	done < /lib/modules/rotsim/modules.order
+}
+load_modules early
+
+# The power-on point. The message: the line "rotsim-power-on 1", then
+# NAME=VALUE lines up to "end" (date=EPOCH or none, seed=HEX, overlay=BYTES,
+# config=BYTES), then the overlay's bytes (a cpio archive, gzip'd or not: the
+# agent of another TLS stack) and the configuration's (a cpio archive: the
+# case's /etc/rotsim and /etc/hosts), unpacked over / in that order: what a
+# cold boot's initrd gets appended.
+power_on() {
+	port=
+	i=0
+	while [ -z "$port" ] && [ $i -lt 200 ]; do
+		for n in /sys/class/virtio-ports/*/name; do
+			[ -f "$n" ] && [ "$(cat "$n")" = rotsim.power-on ] &&
+				port=/dev/$(basename "$(dirname "$n")")
+		done
+		[ -n "$port" ] && [ -c "$port" ] || { port=; sleep 0.05; }
+		i=$((i + 1))
+	done
+	if [ -z "$port" ]; then
+		echo "rotsim: event init error=no-power-on-port"
+		poweroff -f
+	fi
+	exec 3<"$port"
+	echo "rotsim: waiting for power-on"
+	# --- saved here; what follows runs at each power-on ---
+	read -r magic <&3
+	if [ "$magic" != "rotsim-power-on 1" ]; then
+		echo "rotsim: event init error=power-on-message"
+		poweroff -f
+	fi
+	p_date=none p_seed='' p_overlay=0 p_config=0
+	while read -r l <&3 && [ "$l" != end ]; do
+		case "$l" in
+		date=*) p_date=${l#date=} ;;
+		seed=*) p_seed=${l#seed=} ;;
+		overlay=*) p_overlay=${l#overlay=} ;;
+		config=*) p_config=${l#config=} ;;
+		esac
+	done
+	# One read of both parts: head reads ahead through stdio, so a second
+	# head on the port would miss what the first one buffered.
+	head -c $((p_overlay + p_config)) <&3 > /tmp/power-on.data
+	exec 3<&-
+	head -c "$p_overlay" /tmp/power-on.data > /tmp/power-on.overlay
+	tail -c +$((p_overlay + 1)) /tmp/power-on.data > /tmp/power-on.cpio
+	rm -f /tmp/power-on.data
+	# The random state is the saved one: new bytes in, reseeded now.
+	reseed=no
+	[ -n "$p_seed" ] && rotsim-seed "$p_seed" && reseed=yes
+	# The RTC is the saved machine's: set it to the phase's date, which the
+	# clock below reads back as a cold boot reads -rtc base=DATE.
+	if [ "$p_date" != none ] && [ -e /dev/rtc0 ]; then
+		date -u -s "@$p_date" >/dev/null && hwclock -w -u -f /dev/rtc0
+	fi
+	ov=$(wc -c < /tmp/power-on.overlay)
+	if [ "$ov" -gt 0 ]; then
+		if [ "$(head -c 2 /tmp/power-on.overlay | od -An -tx1 | tr -d ' ')" = 1f8b ]; then
+			zcat /tmp/power-on.overlay
+		else
+			cat /tmp/power-on.overlay
+		fi | (cd / && cpio -i -d -u 2>/dev/null)
+	fi
+	got=$(wc -c < /tmp/power-on.cpio)
+	[ "$got" -eq 0 ] || (cd / && cpio -i -d -u < /tmp/power-on.cpio 2>/dev/null)
+	rm -f /tmp/power-on.cpio /tmp/power-on.overlay
+	echo "rotsim: event power-on config=$got/$p_config overlay=$ov/$p_overlay reseed=$reseed"
+	load_modules late
+}
+[ "$snapshot" = no ] || power_on
 
 # The kernel already set the system clock from rtc0 (RTC_HCTOSYS); set it again
 # so a kernel built without that still starts at the phase's date.
@@ -42,7 +140,6 @@ if [ -e /dev/rtc0 ] && hwclock -s -u -f /dev/rtc0; then
 	clock=rtc
 fi
 
-cmdline=$(cat /proc/cmdline)
 # The value of a NAME=VALUE switch on the kernel command line.
 arg() {
 	for w in $cmdline; do

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Build one device's initramfs, byte for byte the same from the same inputs.
 #
-# usage: mkinitramfs.sh OUT.cpio.gz BUSYBOX INIT MODULES_DIR AGENT [PAYLOAD_DIR]
+# usage: mkinitramfs.sh [--seed SEED] OUT.cpio.gz BUSYBOX INIT MODULES_DIR AGENT [PAYLOAD_DIR]
 #
-# The archive holds /init (INIT), /bin/busybox, /bin/rotsim-agent (AGENT), the
+# The archive holds /init (INIT), /bin/busybox, /bin/rotsim-agent (AGENT),
+# /bin/rotsim-seed (SEED, which reseeds a resumed guest's random pool: seed.c), the
 # modules of MODULES_DIR (with its modules.order) in /lib/modules/rotsim/, the
 # files of PAYLOAD_DIR under /etc/rotsim/ (a device's trust store, name and
 # configuration), and /etc/hosts naming the update server. The kernel's own
@@ -14,11 +15,16 @@
 # its execute bit), the list is sorted in the C locale, cpio renumbers inodes
 # and drops device numbers (--reproducible), and gzip leaves out name and time.
 set -euo pipefail
+seed=
+if [ "${1:-}" = --seed ]; then
+	seed=${2:?}
+	shift 2
+fi
 [ $# -eq 5 ] || [ $# -eq 6 ] ||
-	{ echo "usage: mkinitramfs.sh OUT.cpio.gz BUSYBOX INIT MODULES_DIR AGENT [PAYLOAD_DIR]" >&2; exit 2; }
+	{ echo "usage: mkinitramfs.sh [--seed SEED] OUT.cpio.gz BUSYBOX INIT MODULES_DIR AGENT [PAYLOAD_DIR]" >&2; exit 2; }
 out=$1 busybox=$2 init=$3 mods=$4 agent=$5 payload=${6:-}
 me=mkinitramfs
-for f in "$busybox" "$init" "$mods/modules.order" "$agent"; do
+for f in "$busybox" "$init" "$mods/modules.order" "$agent" ${seed:+"$seed"}; do
 	[ -f "$f" ] || { echo "$me: missing $f" >&2; exit 1; }
 done
 [ -z "$payload" ] || [ -d "$payload" ] || { echo "$me: payload $payload is not a directory" >&2; exit 1; }
@@ -31,6 +37,10 @@ cp "$init" "$r/init"
 cp "$busybox" "$r/bin/busybox"
 cp "$agent" "$r/bin/rotsim-agent"
 chmod 0755 "$r/init" "$r/bin/busybox" "$r/bin/rotsim-agent"
+if [ -n "$seed" ]; then
+	cp "$seed" "$r/bin/rotsim-seed"
+	chmod 0755 "$r/bin/rotsim-seed"
+fi
 while read -r m; do
 	[ -n "$m" ] || continue
 	cp "$mods/$m.ko" "$r/lib/modules/rotsim/$m.ko"

@@ -24,8 +24,11 @@ $(eval $(call qemu_stack_overlay,x86_64,gnutls,$(QEMU_GNUTLS_AGENT.x86_64),/lib/
 check check-scripts: images-x86_64 images-stacks-x86_64
 CHECK_SRCS += targets/qemu-x86_64/tests/check_targetconf.c
 SCRIPT_TESTS += targets/qemu-x86_64/tests/repro.sh targets/qemu-x86_64/tests/boot.sh \
+	targets/qemu-x86_64/tests/resume.sh \
 	targets/qemu-x86_64/tests/cleanup.sh
 bench: images
 # Boot times with the target settings of this tree next to the settings they
 # replaced, measured in the same run (python3 is in DEPS_PKGS).
 BENCH_SCRIPTS += targets/qemu-x86_64/bench/boot-settings.sh
+# A powered phase cold-booted next to the same phase resumed (README.md, "Resume").
+BENCH_SCRIPTS += targets/qemu-x86_64/bench/resume.sh

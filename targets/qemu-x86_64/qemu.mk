@@ -18,9 +18,11 @@ QEMU_DIR := targets/qemu-x86_64
 DEB_CACHE ?= build/cache/debs
 QEMU_DEVICES += test
 # Load order for busybox insmod, which does not follow dependencies: the NIC
-# modules measured in ARCHITECTURE.md, with virtio_blk (the flash) after virtio_pci.
+# modules measured in ARCHITECTURE.md, with virtio_blk (the flash) after virtio_pci,
+# and virtio_console, the port of the power-on message (init.sh loads it only
+# for rotsim.snapshot).
 QEMU_MODULES := virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev \
-	virtio_pci virtio_blk failover net_failover virtio_net
+	virtio_pci virtio_blk failover net_failover virtio_net virtio_console
 QEMU_AGENT_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 	-Wstrict-prototypes -Wmissing-prototypes -Os -static -s -Wl,--build-id=none
 # The payload directory of device $(1), or nothing.
@@ -28,13 +30,14 @@ qemu_payload = $(or $(QEMU_PAYLOAD.$(1)),$(wildcard $(QEMU_DIR)/payload/$(1)))
 
 # $(call qemu_device,ARCH,DEVICE)
 define qemu_device
-$(QEMU_OUT.$(1))/$(2)/initramfs.cpio.gz: $(QEMU_OUT.$(1))/busybox \
+$(QEMU_OUT.$(1))/$(2)/initramfs.cpio.gz: $(QEMU_OUT.$(1))/busybox $(QEMU_OUT.$(1))/rotsim-seed \
 		$(QEMU_OUT.$(1))/modules/modules.order $(QEMU_DIR)/init.sh \
 		$(QEMU_DIR)/mkinitramfs.sh $(QEMU_DIR)/mkcpio.sh $(or $(QEMU_AGENT.$(1).$(2)),$(QEMU_AGENT.$(1))) \
 		$(call qemu_payload,$(2)) \
 		$(if $(call qemu_payload,$(2)),$(shell find $(call qemu_payload,$(2)) -type f 2>/dev/null)) \
 		$(QEMU_PAYLOAD_DEPS.$(2))
-	$(QEMU_DIR)/mkinitramfs.sh $$@ $(QEMU_OUT.$(1))/busybox $(QEMU_DIR)/init.sh \
+	$(QEMU_DIR)/mkinitramfs.sh --seed $(QEMU_OUT.$(1))/rotsim-seed $$@ \
+		$(QEMU_OUT.$(1))/busybox $(QEMU_DIR)/init.sh \
 		$(QEMU_OUT.$(1))/modules $(or $(QEMU_AGENT.$(1).$(2)),$(QEMU_AGENT.$(1))) \
 		$(call qemu_payload,$(2))
 $(QEMU_OUT.$(1))/$(2)/flash.img: $(QEMU_DIR)/mkflash.sh
@@ -84,6 +87,10 @@ $(BUILD)/images/$(1)/busybox: $(DEB_CACHE)/$(2)/busybox-static.deb
 	mv -f $$@.tmp $$@
 
 $(BUILD)/images/$(1)/testagent: $(QEMU_DIR)/testagent.c
+	@mkdir -p $$(@D)
+	$(3) $(QEMU_AGENT_CFLAGS) -o $$@ $$<
+
+$(BUILD)/images/$(1)/rotsim-seed: $(QEMU_DIR)/seed.c
 	@mkdir -p $$(@D)
 	$(3) $(QEMU_AGENT_CFLAGS) -o $$@ $$<
 

@@ -78,6 +78,14 @@ START_TEST(test_target_conf)
 				optional[i]);
 			ck_assert_ptr_nonnull(strstr(e->val, "{stack}"));
 		}
+	/* The power-on point (README.md, "Resume"): qemu-x86_64 declares it. */
+	if ((e = cfg_get(s, "snapshot", &dup)) != NULL) {
+		ck_assert_msg(dup == NULL, "%s:%d: \"snapshot\" given twice", path, dup->line);
+		ck_assert_msg(strcmp(e->val, "power-on") == 0 || strcmp(e->val, "none") == 0,
+			"%s:%d: snapshot = \"%s\"", path, e->line, e->val);
+	}
+	ck_assert_msg(strstr(path, "qemu-x86_64/") == NULL || e != NULL,
+		"%s: the default target declares no power-on point", path);
 	e = cfg_unused(s);
 	ck_assert_msg(e == NULL, "%s:%d: unknown key \"%s\"", path, e ? e->line : 0, e ? e->key : "");
 	for (i = 0; i < sizeof methods / sizeof methods[0]; i++)
