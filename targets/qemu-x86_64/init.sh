@@ -244,8 +244,11 @@ case " $cmdline " in
 		status=$?
 		echo "rotsim: event agent-exit status=$status"
 		# 10: an update was installed; boot it, as real firmware does.
+		# "rotsim: end reboot" comes after the sync: from then on the flash
+		# holds the install, and a target may power-cycle the device on it.
 		if [ "$status" -eq 10 ]; then
 			sync
+			echo "rotsim: end reboot"
 			reboot -f
 		fi
 	else
@@ -257,5 +260,5 @@ case " $cmdline " in
 *" rotsim.shell "*) setsid cttyhack sh ;;
 esac
 sync
-echo "rotsim: poweroff"
+echo "rotsim: end poweroff"
 poweroff -f
