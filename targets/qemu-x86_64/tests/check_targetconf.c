@@ -11,6 +11,8 @@
 
 #include "common/cfg.h"
 
+#include <stdio.h>
+
 static const char *const conf_paths[] = {
 	"targets/qemu-x86_64/target.conf",
 	"targets/qemu-aarch64/target.conf",
@@ -32,8 +34,23 @@ static const struct { const char *key, *val; } methods[] = {
 	{ "network", "user-restricted" },
 	{ "capture", "filter-dump" },
 	{ "server", "10.0.2.100:443" },
-	{ "reboot", "reset" },
 };
+
+/* Whether the guest's /init prints text (the done and reboot console lines
+ * must be lines it prints). */
+static int
+init_prints(const char *text)
+{
+	FILE *f = fopen("targets/qemu-x86_64/init.sh", "r");
+	char line[512];
+	int found = 0;
+
+	ck_assert_msg(f != NULL, "targets/qemu-x86_64/init.sh: cannot open");
+	while (!found && fgets(line, sizeof line, f) != NULL)
+		found = strstr(line, "echo") != NULL && strstr(line, text) != NULL;
+	fclose(f);
+	return found;
+}
 
 static long
 positive(const cfg_entry *e)
@@ -86,6 +103,16 @@ START_TEST(test_target_conf)
 	}
 	ck_assert_msg(strstr(path, "qemu-x86_64/") == NULL || e != NULL,
 		"%s: the default target declares no power-on point", path);
+	/* done (optional): a line /init prints before it powers off or resets. */
+	if ((e = cfg_get(s, "done", &dup)) != NULL)
+		ck_assert_msg(dup == NULL && *e->val != '\0' && init_prints(e->val),
+			"%s:%d: done = \"%s\" is not a line init.sh prints", path, e->line, e->val);
+	/* reboot: a guest reset, and optionally the console line /init prints
+	 * before it resets. */
+	e = cfg_get(s, "reboot", NULL);
+	ck_assert_msg(strncmp(e->val, "reset", 5) == 0 && (e->val[5] == '\0'
+		|| (strncmp(e->val + 5, ", console=", 10) == 0 && init_prints(e->val + 15))),
+		"%s:%d: reboot = \"%s\"", path, e->line, e->val);
 	e = cfg_unused(s);
 	ck_assert_msg(e == NULL, "%s:%d: unknown key \"%s\"", path, e ? e->line : 0, e ? e->key : "");
 	for (i = 0; i < sizeof methods / sizeof methods[0]; i++)
