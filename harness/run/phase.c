@@ -752,11 +752,13 @@ case_main(run_case *c, const run_opts *o)
 		/* What the device runs next comes from the evidence, by the same
 		 * standard as an update: the whole image sent and the new version
 		 * checked in (an insecure device that installed counts too). Its
-		 * trust store is then the one the new bundle carries, if any. */
+		 * trust store is then the one the new bundle carries, if any. The
+		 * evidence is read only when the phase offered a newer image. */
 		verdict_result r;
-		if (ph->power && verdict_phase(pdir, &r, err, sizeof err) == 0
-			&& (long)ph->firmware > version && r.reported_version == (long)ph->firmware
-			&& size > 0 && r.image_bytes_sent >= (uint64_t)size) {
+		if (ph->power && (long)ph->firmware > version && size > 0
+			&& verdict_phase(pdir, &r, err, sizeof err) == 0
+			&& r.reported_version == (long)ph->firmware
+			&& r.image_bytes_sent >= (uint64_t)size) {
 			version = (long)ph->firmware;
 			trust = ph->firmware_trust;
 		}
