@@ -13,6 +13,7 @@
  * send(), so "sent before stop" means "in the ring before stop".
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -185,6 +186,10 @@ cap_live_open(const char *iface, cap_live **out, char *err, size_t errlen)
 		util_err(err, errlen, "live capture on %s: %s", iface, perr);
 		goto fail;
 	}
+	/* The programs a case starts (its servers, its device) do not hold
+	 * the capture: it is the case's. */
+	if (pcap_get_selectable_fd(l->pc) >= 0)
+		(void)fcntl(pcap_get_selectable_fd(l->pc), F_SETFD, FD_CLOEXEC);
 	if (live_idle(l, err, errlen) != 0)
 		goto fail;
 	*out = l;
