@@ -241,6 +241,23 @@ const char *cap_ev_name(cap_ev_type t);
  */
 typedef struct cap_live cap_live;
 
+/*
+ * The same in two steps, for a handle kept open across files (a case's
+ * phases: the packet ring is made and mapped once, not once per phase).
+ * cap_live_open() opens iface; cap_live_begin() applies the filter (NULL:
+ * everything; what the ring holds from before that the filter does not let in
+ * is set aside), opens pcap_out and starts the thread; cap_live_end() is
+ * cap_live_stop() without closing the handle (drops are counted from the
+ * begin); then begin again. cap_live_close() ends a running file and frees l
+ * (NULL-safe). cap_live_iface() is the interface l was opened on.
+ */
+int cap_live_open(const char *iface, cap_live **out, char *err, size_t errlen);
+int cap_live_begin(cap_live *l, const char *bpf_filter, const char *pcap_out, char *err,
+	size_t errlen);
+int cap_live_end(cap_live *l, uint64_t *packets, char *err, size_t errlen);
+void cap_live_close(cap_live *l);
+const char *cap_live_iface(const cap_live *l);
+
 int cap_live_start(const char *iface, const char *bpf_filter, const char *pcap_out,
 	cap_live **out, char *err, size_t errlen);
 int cap_live_stop(cap_live *l, uint64_t *packets, char *err, size_t errlen);

@@ -13,6 +13,7 @@
  * send(), so "sent before stop" means "in the ring before stop".
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -41,6 +42,8 @@ struct cap_live {
 	int wake;			/* eventfd: written once to stop the thread */
 	atomic_int stop;
 	uint64_t packets;
+	unsigned drops0;		/* the handle's drop count when the file began */
+	char *iface;
 	int failed;			/* the loop hit a pcap error */
 	char why[PCAP_ERRBUF_SIZE];
 };
@@ -103,16 +106,44 @@ live_free(cap_live *l)
 		pcap_close(l->pc);
 	if (l->wake >= 0)
 		close(l->wake);
+	free(l->iface);
 	free(l);
+}
+
+static void
+discard(unsigned char *user, const struct pcap_pkthdr *h, const unsigned char *bytes)
+{
+	(void)user;
+	(void)h;
+	(void)bytes;
+}
+
+/* Between two files the handle lets nothing in, and what the ring holds is
+ * thrown away: nothing of one phase (a late packet of a connection that ended
+ * with it) can land in the next one's file, even when the kernel gives the
+ * next phase's server the same port. 0, or -1 with err. */
+static int
+live_idle(cap_live *l, char *err, size_t errlen)
+{
+	struct bpf_insn none = BPF_STMT(BPF_RET | BPF_K, 0);
+	struct bpf_program prog = { 1, &none };
+	int rc;
+
+	if (pcap_setfilter(l->pc, &prog) != 0)
+		return util_err(err, errlen, "live capture: %s", pcap_geterr(l->pc));
+	do
+		rc = pcap_dispatch(l->pc, -1, discard, NULL);
+	while (rc > 0);
+	if (rc == PCAP_ERROR)
+		return util_err(err, errlen, "live capture: %s", pcap_geterr(l->pc));
+	return 0;
 }
 
 /* see capture.h */
 int
-cap_live_start(const char *iface, const char *bpf_filter, const char *pcap_out,
-	cap_live **out, char *err, size_t errlen)
+cap_live_open(const char *iface, cap_live **out, char *err, size_t errlen)
 {
 	char perr[PCAP_ERRBUF_SIZE];
-	struct bpf_program prog;
 	cap_live *l;
 	int rc;
 
@@ -120,6 +151,7 @@ cap_live_start(const char *iface, const char *bpf_filter, const char *pcap_out,
 	perr[0] = 0;
 	l = xcalloc(1, sizeof *l);
 	atomic_init(&l->stop, 0);
+	l->iface = xstrdup(iface);
 	l->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (l->wake < 0) {
 		util_err(err, errlen, "live capture: eventfd: %s", strerror(errno));
@@ -150,42 +182,16 @@ cap_live_start(const char *iface, const char *bpf_filter, const char *pcap_out,
 			rc == PCAP_ERROR ? pcap_geterr(l->pc) : pcap_statustostr(rc));
 		goto fail;
 	}
-	if (bpf_filter != NULL) {
-		if (pcap_compile(l->pc, &prog, bpf_filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
-			util_err(err, errlen, "capture filter \"%s\": %s", bpf_filter,
-				pcap_geterr(l->pc));
-			goto fail;
-		}
-		rc = pcap_setfilter(l->pc, &prog);
-		pcap_freecode(&prog);
-		if (rc != 0) {
-			util_err(err, errlen, "capture filter \"%s\": %s", bpf_filter,
-				pcap_geterr(l->pc));
-			goto fail;
-		}
-	}
 	if (pcap_setnonblock(l->pc, 1, perr) != 0) {
 		util_err(err, errlen, "live capture on %s: %s", iface, perr);
 		goto fail;
 	}
-	/* A new file, never through a link planted in the results folder. */
-	FILE *pf = util_fopen_evidence(pcap_out, UTIL_EV_NEW, err, errlen);
-	if (pf == NULL)
+	/* The programs a case starts (its servers, its device) do not hold
+	 * the capture: it is the case's. */
+	if (pcap_get_selectable_fd(l->pc) >= 0)
+		(void)fcntl(pcap_get_selectable_fd(l->pc), F_SETFD, FD_CLOEXEC);
+	if (live_idle(l, err, errlen) != 0)
 		goto fail;
-	l->dump = pcap_dump_fopen(l->pc, pf);
-	if (l->dump == NULL) {
-		util_err(err, errlen, "%s: %s", pcap_out, pcap_geterr(l->pc));
-		fclose(pf);
-		goto fail;
-	}
-	/* The header is on disk at once, so a reader never sees an empty file. */
-	pcap_dump_flush(l->dump);
-	rc = pthread_create(&l->thread, NULL, live_loop, l);
-	if (rc != 0) {
-		util_err(err, errlen, "live capture: cannot start a thread: %s", strerror(rc));
-		goto fail;
-	}
-	l->thread_started = 1;
 	*out = l;
 	return 0;
 fail:
@@ -194,35 +200,149 @@ fail:
 }
 
 /* see capture.h */
+const char *
+cap_live_iface(const cap_live *l)
+{
+	return l != NULL ? l->iface : NULL;
+}
+
+/* see capture.h */
 int
-cap_live_stop(cap_live *l, uint64_t *packets, char *err, size_t errlen)
+cap_live_begin(cap_live *l, const char *bpf_filter, const char *pcap_out, char *err,
+	size_t errlen)
+{
+	struct bpf_program prog;
+	struct pcap_stat st;
+	uint64_t drain;
+	int rc;
+
+	if (l->thread_started || l->dump != NULL)
+		return util_err(err, errlen, "live capture: a capture is already running");
+	/* A filter for everything when none is asked for: the handle may
+	 * carry the filter of an earlier file. Setting it also sets aside what
+	 * the ring holds that the new filter does not let in. */
+	if (pcap_compile(l->pc, &prog, bpf_filter != NULL ? bpf_filter : "", 1,
+		PCAP_NETMASK_UNKNOWN) != 0)
+		return util_err(err, errlen, "capture filter \"%s\": %s",
+			bpf_filter != NULL ? bpf_filter : "", pcap_geterr(l->pc));
+	rc = pcap_setfilter(l->pc, &prog);
+	pcap_freecode(&prog);
+	if (rc != 0)
+		return util_err(err, errlen, "capture filter \"%s\": %s",
+			bpf_filter != NULL ? bpf_filter : "", pcap_geterr(l->pc));
+	/* The wake-up of an earlier file's stop, if any, is spent. */
+	if (read(l->wake, &drain, sizeof drain) < 0 && errno != EAGAIN)
+		return util_err(err, errlen, "live capture: eventfd: %s", strerror(errno));
+	/* Drops are counted from here: the handle's counts run on. */
+	l->drops0 = pcap_stats(l->pc, &st) == 0 ? st.ps_drop : 0;
+	l->packets = 0;
+	l->failed = 0;
+	l->why[0] = 0;
+	atomic_store(&l->stop, 0);
+	/* A new file, never through a link planted in the results folder. */
+	FILE *pf = util_fopen_evidence(pcap_out, UTIL_EV_NEW, err, errlen);
+	if (pf == NULL)
+		return -1;
+	l->dump = pcap_dump_fopen(l->pc, pf);
+	if (l->dump == NULL) {
+		util_err(err, errlen, "%s: %s", pcap_out, pcap_geterr(l->pc));
+		fclose(pf);
+		return -1;
+	}
+	/* The header is on disk at once, so a reader never sees an empty file. */
+	pcap_dump_flush(l->dump);
+	rc = pthread_create(&l->thread, NULL, live_loop, l);
+	if (rc != 0) {
+		util_err(err, errlen, "live capture: cannot start a thread: %s", strerror(rc));
+		pcap_dump_close(l->dump);
+		l->dump = NULL;
+		return -1;
+	}
+	l->thread_started = 1;
+	return 0;
+}
+
+/* see capture.h */
+int
+cap_live_end(cap_live *l, uint64_t *packets, char *err, size_t errlen)
 {
 	struct pcap_stat st;
+	char ebuf[PCAP_ERRBUF_SIZE + 32];
 	int ret = 0;
 
 	if (packets != NULL)
 		*packets = 0;
-	if (l == NULL)
+	if (l == NULL || l->dump == NULL)
 		return 0;
 	atomic_store(&l->stop, 1);
 	if (l->thread_started) {
 		uint64_t one = 1;
-		/* One write to a fresh eventfd cannot fail; were it to, the
-		 * thread still sees the flag within LIVE_IDLE_MS. */
+		/* One write to an eventfd read empty cannot fail; were it to,
+		 * the thread still sees the flag within LIVE_IDLE_MS. */
 		ssize_t w = write(l->wake, &one, sizeof one);
 		(void)w;
 		pthread_join(l->thread, NULL);
+		l->thread_started = 0;
 	}
 	if (packets != NULL)
 		*packets = l->packets;
 	if (l->failed) {
 		ret = util_err(err, errlen, "live capture: %s", l->why);
-	} else if (pcap_stats(l->pc, &st) == 0 && st.ps_drop > 0) {
+	} else if (pcap_stats(l->pc, &st) == 0 && st.ps_drop > l->drops0) {
 		ret = util_err(err, errlen, "live capture: the kernel dropped %u packets "
-			"(the capture is incomplete)", st.ps_drop);
+			"(the capture is incomplete)", st.ps_drop - l->drops0);
 	}
 	if (pcap_dump_flush(l->dump) != 0 && ret == 0)
 		ret = util_err(err, errlen, "live capture: cannot write the capture file");
+	pcap_dump_close(l->dump);
+	l->dump = NULL;
+	if (live_idle(l, ebuf, sizeof ebuf) != 0 && ret == 0)
+		ret = util_err(err, errlen, "%s", ebuf);
+	return ret;
+}
+
+/* see capture.h */
+void
+cap_live_close(cap_live *l)
+{
+	uint64_t pk;
+	char err[64];
+
+	if (l == NULL)
+		return;
+	(void)cap_live_end(l, &pk, err, sizeof err);
+	live_free(l);
+}
+
+/* see capture.h */
+int
+cap_live_start(const char *iface, const char *bpf_filter, const char *pcap_out,
+	cap_live **out, char *err, size_t errlen)
+{
+	cap_live *l;
+
+	*out = NULL;
+	if (cap_live_open(iface, &l, err, errlen) != 0)
+		return -1;
+	if (cap_live_begin(l, bpf_filter, pcap_out, err, errlen) != 0) {
+		live_free(l);
+		return -1;
+	}
+	*out = l;
+	return 0;
+}
+
+/* see capture.h */
+int
+cap_live_stop(cap_live *l, uint64_t *packets, char *err, size_t errlen)
+{
+	int ret;
+
+	if (packets != NULL)
+		*packets = 0;
+	if (l == NULL)
+		return 0;
+	ret = cap_live_end(l, packets, err, errlen);
 	live_free(l);
 	return ret;
 }

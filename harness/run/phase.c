@@ -20,11 +20,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define MAX_BOOTS 4
+
+/* The case's live capture handle, opened at its first phase that captures on
+ * a host interface and kept for the next ones: its packet ring is made and
+ * mapped once per case rather than once per phase. Closed by case_main. */
+static cap_live *case_cap;
 
 /* ---- Lab network (net/labnet.h): the case's own network, when the target
  * joins one (t->lab). Opened by case_main in this process's namespace. ---- */
@@ -292,6 +299,69 @@ server_argv(const scn_phase *ph, const char *pdir, const char *pkid, const char 
 #undef OWN
 }
 
+/* Occurrences of needle in the file at path (0 when unreadable). */
+static size_t
+file_count(const char *path, const char *needle)
+{
+	unsigned char *data, *p;
+	size_t len, n = 0, k = strlen(needle);
+	char err[64];
+
+	if (util_read_file(path, &data, &len, err, sizeof err) != 0)
+		return 0;
+	for (p = data; (p = memmem(p, len - (size_t)(p - data), needle, k)) != NULL; p += k)
+		n++;
+	free(data);
+	return n;
+}
+
+/* How long the server may take, after the device's last power-off, to finish
+ * the connections the device left. A bound only: the wait ends as soon as the
+ * server's events say every connection is closed. */
+#define SETTLE_MS 2000
+
+/*
+ * Wait until the server has closed every connection it logged (one
+ * "handshake" and one "close" event each, srv_conn_free in sim/server/conn.c), at most
+ * SETTLE_MS: after the device is off, its side of each connection is closed,
+ * and the server's own close (its events, its FIN on the wire) follows when it
+ * has read that. Stopping the server earlier would end such a connection as
+ * "server stopped", and a capture stopped earlier would miss the server's
+ * FIN. Woken by inotify at each write to the events file (the server flushes
+ * every event), so no tick is waited out.
+ */
+static void
+server_settle(const char *events)
+{
+	long long end = proc_now_ms() + SETTLE_MS;
+	int in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	int wd = in >= 0 ? inotify_add_watch(in, events, IN_MODIFY) : -1;
+
+	for (;;) {
+		/* Watch first, then count: a write after the count wakes the
+		 * poll. */
+		if (file_count(events, "\"event\":\"close\"")
+			>= file_count(events, "\"event\":\"handshake\""))
+			break;
+		long long left = end - proc_now_ms();
+		if (left <= 0)
+			break;
+		if (wd < 0) {
+			struct timespec ts = { 0, 5 * 1000 * 1000 };
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		struct pollfd pf = { in, POLLIN, 0 };
+		if (poll(&pf, 1, (int)left) > 0) {
+			char ev[4096];
+			while (read(in, ev, sizeof ev) > 0)
+				;
+		}
+	}
+	if (in >= 0)
+		close(in);
+}
+
 /* Run one phase: server, capture, boots. Leaves the evidence in pdir.
  * Returns 0, or -1 when its evidence could not be written. */
 static int
@@ -352,8 +422,14 @@ run_phase(const run_case *c, const tgt *t, const scn_phase *ph, const char *pdir
 	t->drv->capture(t, port, sntp_port, &cp);
 	if (cp.iface[0]) {
 		char *pcap = xasprintf("%s/capture.pcap", pdir);
-		if (cap_live_start(cp.iface, cp.filter, pcap, &live, caperr, sizeof caperr) != 0)
-			live = NULL;
+		if (case_cap != NULL && strcmp(cap_live_iface(case_cap), cp.iface) != 0) {
+			cap_live_close(case_cap);
+			case_cap = NULL;
+		}
+		if ((case_cap != NULL || cap_live_open(cp.iface, &case_cap, caperr,
+			sizeof caperr) == 0)
+			&& cap_live_begin(case_cap, cp.filter, pcap, caperr, sizeof caperr) == 0)
+			live = case_cap;
 		free(pcap);
 	}
 	/* The server's port as the device sees it on the wire, for the
@@ -451,12 +527,19 @@ run_phase(const run_case *c, const tgt *t, const scn_phase *ph, const char *pdir
 	}
 	free(console);
 done:
-	if (live != NULL) {
-		uint64_t pk;
-		if (cap_live_stop(live, &pk, err, sizeof err) != 0)
-			snprintf(caperr, sizeof caperr, "%s", err);
+	/* The server first, once it has finished with the device: all it sent
+	 * is then on the wire, and in the capture, before the capture ends. */
+	if (port > 0 && !interrupted) {
+		char *events = xasprintf("%s/server-events.jsonl", pdir);
+		server_settle(events);
+		free(events);
 	}
 	proc_stop(&srv, 5000);
+	if (live != NULL) {
+		uint64_t pk;
+		if (cap_live_end(live, &pk, err, sizeof err) != 0)
+			snprintf(caperr, sizeof caperr, "%s", err);
+	}
 	if (t->lab && labnet_phase_stop(&lab, err, sizeof err) != 0)	/* lab network */
 		snprintf(caperr, sizeof caperr, "%s", err);
 	if (fd >= 0)
@@ -606,11 +689,15 @@ case_main(run_case *c, const run_opts *o)
 	const char *prep_err = NULL;
 	if (dev_proto_read(c->device, &dp, proterr, sizeof proterr) != 0)
 		prep_err = proterr;
-	/* A device that takes bundles gets their certificate and URL. */
+	/* A device that takes bundles gets their certificate and URL. The
+	 * anchor sets and the public key are the run's own files, linked
+	 * rather than copied where the file system allows (nothing writes to
+	 * them; a copy cost a write and an fsync per file, some forty per
+	 * case). */
 	else if (util_mkdirs(etc, 0755, err, sizeof err) != 0
 		|| prof == NULL || dev_write_profile(c->device, profout, err, sizeof err) != 0
-		|| util_copy_tree(pkianchors, anchors, 0, err, sizeof err) != 0
-		|| util_copy_file(pubsrc, pub, 0644, 0, err, sizeof err) != 0
+		|| util_copy_tree(pkianchors, anchors, UTIL_COPY_LINK, err, sizeof err) != 0
+		|| util_copy_file(pubsrc, pub, 0644, UTIL_COPY_LINK, err, sizeof err) != 0
 		|| write_text(devname, &nb, err, sizeof err) != 0
 		|| write_text(hostfile, &hb, err, sizeof err) != 0
 		|| (dp.bundle != NULL && bundle_etc(c, &dp, etc, signing, err, sizeof err) != 0)
@@ -669,11 +756,13 @@ case_main(run_case *c, const run_opts *o)
 		/* What the device runs next comes from the evidence, by the same
 		 * standard as an update: the whole image sent and the new version
 		 * checked in (an insecure device that installed counts too). Its
-		 * trust store is then the one the new bundle carries, if any. */
+		 * trust store is then the one the new bundle carries, if any. The
+		 * evidence is read only when the phase offered a newer image. */
 		verdict_result r;
-		if (ph->power && verdict_phase(pdir, &r, err, sizeof err) == 0
-			&& (long)ph->firmware > version && r.reported_version == (long)ph->firmware
-			&& size > 0 && r.image_bytes_sent >= (uint64_t)size) {
+		if (ph->power && (long)ph->firmware > version && size > 0
+			&& verdict_phase(pdir, &r, err, sizeof err) == 0
+			&& r.reported_version == (long)ph->firmware
+			&& r.image_bytes_sent >= (uint64_t)size) {
 			version = (long)ph->firmware;
 			trust = ph->firmware_trust;
 		}
@@ -685,6 +774,8 @@ case_main(run_case *c, const run_opts *o)
 	dev_proto_free(&dp);
 	if (interrupted)
 		ret = 2;
+	cap_live_close(case_cap);
+	case_cap = NULL;
 	labnet_close(&lab);	/* lab network; harmless when never opened */
 	t->drv->finish(t, c->dir);
 	free(etc);

@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -75,6 +77,113 @@ open_out(const char *path, int append)
 	return util_open_evidence(path, append ? UTIL_EV_APPEND : UTIL_EV_NEW, 0644, NULL, 0);
 }
 
+/* The environment of a child: ours, with each NAME=VALUE of extra in place of
+ * ours of that NAME. Allocated array of borrowed strings (free the array
+ * only), or NULL for ours unchanged. Built before the child exists: a
+ * vfork()ed child must not allocate. */
+static char **
+child_env(char *const *extra)
+{
+	extern char **environ;
+	size_t n = 0, k = 0, i, j;
+	char **env;
+
+	if (extra == NULL)
+		return NULL;
+	while (environ[n] != NULL)
+		n++;
+	while (extra[k] != NULL)
+		k++;
+	env = xcalloc(n + k + 1, sizeof *env);
+	for (i = 0; i < n; i++) {
+		size_t len = strcspn(environ[i], "=");
+		for (j = 0; j < k; j++)
+			if (strncmp(extra[j], environ[i], len) == 0 && extra[j][len] == '=')
+				break;
+		env[i] = j < k ? NULL : environ[i];
+	}
+	/* Squeeze out the overridden entries, then add the extra ones. */
+	for (i = j = 0; i < n; i++)
+		if (env[i] != NULL)
+			env[j++] = env[i];
+	for (i = 0; i < k; i++)
+		env[j++] = extra[i];
+	env[j] = NULL;
+	return env;
+}
+
+/* A descriptor that becomes readable when the child exits (pidfd_open), so a
+ * wait sleeps until the exit rather than in fixed ticks; -1 where the kernel
+ * has none (the wait then polls). */
+static int
+open_pidfd(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	long fd = syscall(SYS_pidfd_open, pid, 0);
+	return fd >= 0 ? (int)fd : -1;
+#else
+	(void)pid;
+	return -1;
+#endif
+}
+
+/* What a child needs between vfork and exec, prepared by the parent. */
+typedef struct {
+	pid_t parent;
+	int in, out, errfd, efd;	/* its 0, 1, 2; the exec-error pipe */
+	const char *cwd;
+	sigset_t mask;			/* the signal mask to restore */
+	char *const *argv;
+	char **env;			/* NULL for ours */
+} child_args;
+
+/* The child's side: its own process group, death with the harness, default
+ * signal handling, the descriptors in place, then exec. Only system calls:
+ * after vfork() this runs on the parent's memory. Does not return. */
+static void __attribute__((noreturn))
+child_main(const child_args *a)
+{
+	int e = 0;
+
+	setpgid(0, 0);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != a->parent)
+		_exit(127);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
+	sigprocmask(SIG_SETMASK, &a->mask, NULL);
+	dup2(a->in, 0);
+	dup2(a->out, 1);
+	dup2(a->errfd, 2);
+	if (a->cwd != NULL && chdir(a->cwd) != 0) {
+		e = errno;
+	} else {
+		if (a->env != NULL)
+			execvpe(a->argv[0], a->argv, a->env);
+		else
+			execvp(a->argv[0], a->argv);
+		e = errno;
+	}
+	(void)!write(a->efd, &e, sizeof e);
+	_exit(127);
+}
+
+/* vfork and run child_main in the child: no copy of this process's memory
+ * for a child that only sets itself up and execs (fork copied the page tables
+ * of the whole harness for every server and device boot, and both processes
+ * then took copy-on-write faults). Apart, so that no variable of the caller
+ * lives across vfork(). */
+static pid_t __attribute__((noinline))
+start_child(const child_args *a)
+{
+	pid_t pid = vfork();
+
+	if (pid == 0)
+		child_main(a);
+	return pid;
+}
+
 /* see proc.h */
 int
 proc_spawn(proc *p, const char *name, char *const argv[], const proc_io *io,
@@ -84,8 +193,11 @@ proc_spawn(proc *p, const char *name, char *const argv[], const proc_io *io,
 	pid_t parent = getpid(), pid;
 	int ret = -1;
 	proc_io none;
+	char **env = NULL;
+	sigset_t all;
 
 	memset(p, 0, sizeof *p);
+	p->pidfd = -1;
 	snprintf(p->name, sizeof p->name, "%s", name);
 	if (io == NULL) {
 		memset(&none, 0, sizeof none);
@@ -121,35 +233,19 @@ proc_spawn(proc *p, const char *name, char *const argv[], const proc_io *io,
 		util_err(err, errlen, "%s: pipe: %s", name, strerror(errno));
 		goto out;
 	}
-	pid = fork();
+	env = child_env(io->env);
+	child_args ca = { .parent = parent, .in = in, .out = out, .errfd = errfd,
+		.efd = efd[1], .cwd = io->cwd, .argv = argv, .env = env };
+	/* No signal handler of ours may run in the child before it has reset
+	 * them (after vfork it would run on our memory). */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &ca.mask);
+	pid = start_child(&ca);
+	pthread_sigmask(SIG_SETMASK, &ca.mask, NULL);
+	free(env);
 	if (pid < 0) {
 		util_err(err, errlen, "%s: fork: %s", name, strerror(errno));
 		goto out;
-	}
-	if (pid == 0) {
-		int e;
-		setpgid(0, 0);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(127);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGPIPE, SIG_DFL);
-		dup2(in, 0);
-		dup2(out, 1);
-		dup2(errfd, 2);
-		if (io->cwd != NULL && chdir(io->cwd) != 0) {
-			e = errno;
-			(void)!write(efd[1], &e, sizeof e);
-			_exit(127);
-		}
-		if (io->env != NULL)
-			for (char *const *ev = io->env; *ev; ev++)
-				putenv(*ev);
-		execvp(argv[0], argv);
-		e = errno;
-		(void)!write(efd[1], &e, sizeof e);
-		_exit(127);
 	}
 	/* Also set the group from the parent: no race with a kill right after. */
 	setpgid(pid, pid);
@@ -166,6 +262,7 @@ proc_spawn(proc *p, const char *name, char *const argv[], const proc_io *io,
 		goto out;
 	}
 	p->pid = pid;
+	p->pidfd = open_pidfd(pid);
 	live_add(pid);
 	if (io->stdout_pipe) {
 		*io->out_fd = pfd[0];
@@ -206,12 +303,22 @@ proc_wait(proc *p, int timeout_ms)
 			/* The group may hold children of the child: end them too. */
 			kill(-p->pid, SIGKILL);
 			p->pid = 0;
+			if (p->pidfd >= 0)
+				close(p->pidfd);
+			p->pidfd = -1;
 			return 1;
 		}
-		if (timeout_ms >= 0 && proc_now_ms() >= end)
+		long long left = end - proc_now_ms();
+		if (timeout_ms >= 0 && left <= 0)
 			return 0;
-		struct timespec ts = { 0, 10 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
+		if (p->pidfd >= 0) {
+			/* Readable at the exit: no tick to wait out. */
+			struct pollfd pf = { p->pidfd, POLLIN, 0 };
+			(void)poll(&pf, 1, timeout_ms < 0 ? -1 : (int)left);
+		} else {
+			struct timespec ts = { 0, 10 * 1000 * 1000 };
+			nanosleep(&ts, NULL);
+		}
 	}
 }
 

@@ -16,6 +16,7 @@ typedef struct {
 	pid_t pid;		/* 0 when not running */
 	int status;		/* wait status once reaped */
 	int reaped;
+	int pidfd;		/* readable when the child exits, or -1 */
 	char name[64];		/* for messages */
 } proc;
 

@@ -217,6 +217,30 @@ out:
 	return ret;
 }
 
+/* Start case c in a forked child of its own. 0, or -1 with err (the run is
+ * then stopped as if interrupted). */
+static int
+start_case(run_case *c, const run_opts *o, pid_t parent, const sigset_t *oldmask, char *err,
+	size_t errlen)
+{
+	util_mkdirs(c->dir, 0755, NULL, 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		sigprocmask(SIG_SETMASK, oldmask, NULL);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(2);
+		_exit(case_main(c, o));
+	}
+	if (pid < 0) {
+		util_err(err, errlen, "fork: %s", strerror(errno));
+		interrupted = 1;
+		return -1;
+	}
+	c->pid = pid;
+	return 0;
+}
+
 /* see runner.h */
 int
 run_scenarios(const plan *pl, const run_opts *o, char *err, size_t errlen)
@@ -299,26 +323,12 @@ run_scenarios(const plan *pl, const run_opts *o, char *err, size_t errlen)
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &chld, &oldmask);
+	size_t *pending = xcalloc(ncases, sizeof *pending), npending = 0;
 	while (done < ncases) {
-		while (!interrupted && running < (size_t)(o->jobs > 0 ? o->jobs : 1) && next < ncases) {
-			run_case *c = &cases[next++];
-			util_mkdirs(c->dir, 0755, NULL, 0);
-			pid_t pid = fork();
-			if (pid == 0) {
-				sigprocmask(SIG_SETMASK, &oldmask, NULL);
-				prctl(PR_SET_PDEATHSIG, SIGKILL);
-				if (getppid() != parent)
-					_exit(2);
-				_exit(case_main(c, o));
-			}
-			if (pid < 0) {
-				util_err(err, errlen, "fork: %s", strerror(errno));
-				interrupted = 1;
-				break;
-			}
-			c->pid = pid;
+		while (!interrupted && running < (size_t)(o->jobs > 0 ? o->jobs : 1)
+			&& next < ncases && start_case(&cases[next++], o, parent, &oldmask,
+			err, errlen) == 0)
 			running++;
-		}
 		progress(o, phases_done, nphases, t0, cases, ncases);
 		if (interrupted) {
 			/* Stop every running case: each kills its server and device. */
@@ -355,11 +365,22 @@ run_scenarios(const plan *pl, const run_opts *o, char *err, size_t errlen)
 			cases[i].finished = 1;
 			running--;
 			done++;
-			/* One verdict per phase as the case finishes. */
-			collect_case(&cases[i], o->out, o->obs);
-			phases_done += cases[i].scn->nphases;
+			pending[npending++] = i;
 		}
+		/* One verdict per phase as the case finishes, once the cases
+		 * that take the freed slots are running: a slot does not sit
+		 * idle while the verdicts are decided. */
+		while (!interrupted && running < (size_t)(o->jobs > 0 ? o->jobs : 1)
+			&& next < ncases && start_case(&cases[next++], o, parent, &oldmask,
+			err, errlen) == 0)
+			running++;
+		for (i = 0; i < npending; i++) {
+			collect_case(&cases[pending[i]], o->out, o->obs);
+			phases_done += cases[pending[i]].scn->nphases;
+		}
+		npending = 0;
 	}
+	free(pending);
 	sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	/* Cases that never ran (an interruption) are recorded too; then all in
 	 * plan order. */
