@@ -177,21 +177,6 @@ self_exe(void)
 	return xstrdup(buf);
 }
 
-/* Does a file contain a string? */
-static int
-file_has(const char *path, const char *needle)
-{
-	unsigned char *data;
-	size_t len;
-	char err[64];
-	int r;
-
-	if (util_read_file(path, &data, &len, err, sizeof err) != 0)
-		return 0;
-	r = memmem(data, len, needle, strlen(needle)) != NULL;
-	free(data);
-	return r;
-}
 
 /* A file's text, NUL-terminated, allocated; NULL if unreadable. */
 static char *
@@ -471,13 +456,13 @@ run_phase(const run_case *c, const tgt *t, const scn_phase *ph, const char *pdir
 				off = 1;
 				break;
 			}
-			if (!booted && file_has(cons, t->booted))
+			if (!booted && util_file_contains(cons, t->booted))
 				booted = 1;
 			long long now = proc_now_ms(), el = now - start;
 			/* A device that keeps running after its work (real firmware
 			 * does) is powered off once its console says it is done, after
 			 * a grace period in which it may still power off or reset. */
-			if (booted && t->done != NULL && done_at < 0 && file_has(cons, t->done))
+			if (booted && t->done != NULL && done_at < 0 && util_file_contains(cons, t->done))
 				done_at = now;
 			if (done_at >= 0 && now - done_at > DONE_GRACE_MS)
 				break;
@@ -495,7 +480,7 @@ run_phase(const run_case *c, const tgt *t, const scn_phase *ph, const char *pdir
 			}
 		}
 		t->drv->power_off(pw, &end);
-		if (!booted && file_has(cons, t->booted))
+		if (!booted && util_file_contains(cons, t->booted))
 			booted = 1;
 		snprintf(exits + strlen(exits), sizeof exits - strlen(exits), "%s\"%s\"",
 			boots ? "," : "", end.how);

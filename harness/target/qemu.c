@@ -604,21 +604,6 @@ qemu_program(const char *qemu)
 	return NULL;
 }
 
-/* Does the file hold text? */
-static int
-file_contains(const char *path, const char *text)
-{
-	unsigned char *data;
-	size_t len;
-	char err[64];
-	int r;
-
-	if (util_read_file(path, &data, &len, err, sizeof err) != 0)
-		return 0;
-	r = memmem(data, len, text, strlen(text)) != NULL;
-	free(data);
-	return r;
-}
 
 /* Save the machine of an image at its power-on point into DIR/KEY.snap:
  * boot it with rotsim.snapshot (the image's initrd without a case's
@@ -689,7 +674,7 @@ snap_save(const tgt *t, qemu_desc *d, const char *device, const buf_t *initrd,
 		qmp_pump(&q, 50);
 		if (pconn < 0 && pl.lfd >= 0)
 			pconn = snap_accept(pl.lfd, 0);
-		if (file_contains(cons, SNAP_MARKER))
+		if (util_file_contains(cons, SNAP_MARKER))
 			break;
 		if (proc_wait(&p, 0)) {
 			util_err(err, errlen, "QEMU ended (%s) before the power-on point (see %s)",
@@ -1147,7 +1132,7 @@ qemu_wait(tgt_power *pw, int timeout_ms)
 			struct stat st;
 			if (stat(pw->cons, &st) == 0 && st.st_size != pw->cons_size) {
 				pw->cons_size = st.st_size;
-				if (file_contains(pw->cons, pw->booted))
+				if (util_file_contains(pw->cons, pw->booted))
 					pw->booted_ms = proc_now_ms() - pw->t0;
 			}
 		}
@@ -1188,7 +1173,7 @@ qemu_power_off(tgt_power *pw, tgt_end *end)
 		snprintf(end->how, sizeof end->how, "qemu %s",
 			proc_status_text(pw->p.status, st, sizeof st));
 	/* How this boot was made and how long it took. */
-	if (pw->booted_ms < 0 && pw->booted != NULL && file_contains(pw->cons, pw->booted))
+	if (pw->booted_ms < 0 && pw->booted != NULL && util_file_contains(pw->cons, pw->booted))
 		pw->booted_ms = proc_now_ms() - pw->t0;	/* at the latest */
 	buf_t b = {0};
 	buf_printf(&b, "{%s,\"booted_ms\":%lld,\"ran_ms\":%lld}\n", buf_cstr(&pw->info),

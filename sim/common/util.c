@@ -635,3 +635,19 @@ util_slurp(const char *dir, const char *name, size_t *len)
 	free(p);
 	return (char *)data;
 }
+
+/* see util.h */
+int
+util_file_contains(const char *path, const char *text)
+{
+	unsigned char *data;
+	size_t len;
+	char err[64];
+	int r;
+
+	if (util_read_file(path, &data, &len, err, sizeof err) != 0)
+		return 0;
+	r = memmem(data, len, text, strlen(text)) != NULL;
+	free(data);
+	return r;
+}

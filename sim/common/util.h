@@ -58,6 +58,10 @@ int util_read_file(const char *path, unsigned char **data, size_t *len,
  * as absent when unreadable. */
 char *util_slurp(const char *dir, const char *name, size_t *len);
 
+/* 1 when the file at path holds text anywhere (a console log and the line a
+ * target waits for), 0 when it does not or cannot be read. */
+int util_file_contains(const char *path, const char *text);
+
 /* Write a file so that it is never seen half-written: the data goes to a
  * temporary name in the same directory (created with O_EXCL|O_NOFOLLOW and the
  * given mode), is flushed, and is renamed over PATH. Returns 0 or -1 with err. */
