@@ -395,7 +395,8 @@ cap_lab_render_json(const cap_lab_report *r, buf_t *b)
 				buf_printf(b, ",\"lease\":%u", (unsigned)x->lease);
 		} else if (m->kind == CAP_LAB_DNS) {
 			const cap_dns *x = &m->u.dns;
-			buf_printf(b, ",\"response\":%s,\"name\":", x->response ? "true" : "false");
+			buf_printf(b, ",\"response\":%s,\"id\":%u,\"name\":",
+				x->response ? "true" : "false", (unsigned)x->id);
 			json_put_str(b, x->qname);
 			buf_printf(b, ",\"qtype\":\"%s\",\"rcode\":\"%s\",\"addresses\":[",
 				qtype_name(x->qtype, t, sizeof t), rcode_name(x->rcode));
