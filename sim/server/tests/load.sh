@@ -23,17 +23,20 @@ rss() { awk '/^VmRSS/ { print $2 }' "/proc/$pid/status"; }
 hwm() { awk '/^VmHWM/ { print $2 }' "/proc/$pid/status"; }
 
 # round NAME: N clients at once. The rate limit (about 4 s per download) makes
-# them overlap; how many really did is measured on the clients' side (each
-# records when it started and ended), since how fast a machine starts 200
-# curls is not the server's doing.
+# them overlap; how many really did is measured on the clients' side, since
+# how fast a machine starts 200 curls is not the server's doing. Each client
+# records when its curl started, and curl reports when its TCP connection was
+# up and when the transfer ended, both from that start: the window a client
+# held a connection is [start + connect, start + total], without curl's own
+# start-up (loading, reading the CA file) and exit, which on a busy machine
+# took seconds and made clients look connected that were not yet.
 round() {
 	local d=$tmp/$1 i pids=() fails=0
 	mkdir -p "$d"
 	for i in $(seq 1 "$N"); do
 		( date +%s%N > "$d/$i.start"
 		  rcurl -f --cacert "$ca" --max-time 90 --limit-rate 256k "$url" -o "$d/$i" \
-			2>"$d/$i.err"; rc=$?
-		  date +%s%N > "$d/$i.end"; exit $rc ) &
+			-w '%{time_connect} %{time_total}\n' >"$d/$i.times" 2>"$d/$i.err" ) &
 		pids+=($!)
 	done
 	# Misbehaving clients in the middle of the crowd.
@@ -55,9 +58,11 @@ round() {
 	done
 	# The most clients that were connected at the same moment.
 	for i in $(seq 1 "$N"); do
-		echo "$(cat "$d/$i.start") 1"
-		echo "$(cat "$d/$i.end") -1"
-	done | sort -n | awk '{ n += $2; if (n > m) m = n } END { print m }' > "$tmp/$1.overlap"
+		read -r tc tt < "$d/$i.times" || { echo "$1: client $i reported no times"; return 1; }
+		echo "$(cat "$d/$i.start") $tc $tt" >> "$d/windows"
+	done
+	awk '{ printf "%.0f 1\n%.0f -1\n", $1 / 1e6 + $2 * 1e3, $1 / 1e6 + $3 * 1e3 }' "$d/windows" \
+		| sort -n | awk '{ n += $2; if (n > m) m = n } END { print m }' > "$tmp/$1.overlap"
 	rm -rf "$d"
 }
 
