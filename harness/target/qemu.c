@@ -816,8 +816,13 @@ snap_prepare(const tgt *t, qemu_desc *d, const char *device, const buf_t *initrd
 	nf = qemu_boot_files(t, device, labels, paths, 8);
 	int bad = 0;
 	for (i = 0; i < nf; i++) {
-		/* Not the stack overlay: the message brings it. */
-		if (!bad && strcmp(labels[i], "stack-overlay") != 0
+		/* Not the stack overlay: the message brings it. Not the factory
+		 * flash: nothing of it is in a saved machine (the point comes
+		 * before the block driver reads a sector, and QEMU migrates no
+		 * drive's contents), and every resume gets the case's flash,
+		 * which after an install is no factory flash anyway. So devices
+		 * that share an image share its saved machine. */
+		if (!bad && strcmp(labels[i], "stack-overlay") != 0 && strcmp(labels[i], "flash") != 0
 			&& snap_material_file(&m, labels[i], paths[i], err, sizeof err) != 0)
 			bad = 1;
 		free(labels[i]);

@@ -2,8 +2,9 @@
  * The cache of saved machines a qemu target resumes instead of booting
  * (targets/qemu-x86_64/README.md, "Resume"). One file per key, the key being
  * the SHA-256 of everything that makes a saved machine what it is: the target
- * description, the boot files' hashes, the emulator's version and binary, the
- * host's CPU and the format of the save. Kept in a directory of the user's
+ * description, the boot files' hashes (not the factory flash's, which the
+ * machine has not read at its power-on point), the emulator's version and
+ * binary, the host's CPU and the format of the save. Kept in a directory of the user's
  * own (mode 0700, never through a symbolic link), written under a lock to a
  * temporary name and renamed, and bounded: the least recently used beyond
  * SNAP_MAX are removed.
