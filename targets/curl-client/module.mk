@@ -8,21 +8,25 @@ $(CURL_CLIENT): targets/curl-client/update-client.sh
 TEST_TOOLS += $(CURL_CLIENT)
 DEPS_RUN += curl openssl faketime
 
-# The QEMU x86_64 devices with the client: each stock device's image with the
-# overlay appended (a second gzip member: the kernel unpacks both, the later
-# files win), in images/x86_64-curl/DEVICE/ for the qemu-x86_64-curl target.
+# The QEMU x86_64 image with the client, one for every device as the SWUpdate
+# and wget images are: the test device's initramfs (kernel modules, busybox,
+# /init) with the overlay appended (a second gzip member: the kernel unpacks
+# both, the later files win), for the qemu-x86_64-curl target. The case's
+# configuration (/etc/rotsim, /etc/hosts) comes after it, from the harness:
+# the image holds no device's trust or profile, and every device resumes one
+# saved machine of it (targets/qemu-x86_64/README.md, "Resume").
 CURL_OVERLAY := $(BUILD)/images/x86_64/overlay-curl.cpio.gz
-CURL_DEVICES := $(basename $(notdir $(wildcard targets/firmware/devices/*.device)))
+CURL_IMAGE := $(BUILD)/images/x86_64-curl/initramfs.cpio.gz
 $(CURL_OVERLAY): targets/curl-client/mkoverlay.sh targets/curl-client/update-client.sh \
 		targets/qemu-x86_64/mkcpio.sh
 	targets/curl-client/mkoverlay.sh $@ targets/curl-client/update-client.sh
-$(BUILD)/images/x86_64-curl/%/initramfs.cpio.gz: $(BUILD)/images/x86_64/%/initramfs.cpio.gz $(CURL_OVERLAY)
+$(CURL_IMAGE): $(BUILD)/images/x86_64/test/initramfs.cpio.gz $(CURL_OVERLAY)
 	@mkdir -p $(@D)
 	cat $^ > $@.tmp
 	mv -f $@.tmp $@
 .PHONY: images-curl
 images: images-curl
-images-curl: $(foreach d,$(CURL_DEVICES),$(BUILD)/images/x86_64-curl/$(d)/initramfs.cpio.gz)
+images-curl: $(CURL_IMAGE)
 check check-scripts: images-curl
 SCRIPT_TESTS += targets/curl-client/tests/curl.sh targets/curl-client/tests/files.sh \
 	targets/curl-client/tests/hawkbit.sh
