@@ -17,9 +17,9 @@
 # fetch mode else suricatta when the profile says protocol = hawkbit, else
 # downloader.
 #
-# Exit status: 0 current, 3 rejected (TLS, signature, hash, bundle), 4
-# unreachable, 1 error, 2 usage. After an install it reboots (reboot -f), as
-# the device's firmware does; it returns only where it cannot.
+# Exit status: 0 current, 10 updated (the image's /init syncs the flash and
+# resets the machine, reboot -f, as the device's firmware does), 3 rejected
+# (TLS, signature, hash, bundle), 4 unreachable, 1 error, 2 usage.
 set -u
 
 me=update-client
@@ -301,6 +301,6 @@ if [ "$fetch" = suricatta ]; then write_state "$offered" "$other" confirm
 else write_state "$offered" "$other"; fi
 say "installed version $offered into slot $other"
 done_line updated "$offered"
-# The new version runs after a reset, as the device's firmware does it.
-[ "$$" -ne 1 ] && [ -b "$flash" ] && reboot -f
+# The new version runs after a reset: the image's /init resets the machine
+# on status 10, after its sync and the console line that says so.
 exit 10
