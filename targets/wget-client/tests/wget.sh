@@ -28,6 +28,19 @@ got=$(outcome before)
 [ "$got" = updated ] || { echo "FAIL: pin-r3 before the renewal: $got"; exit 1; }
 got=$(outcome after)
 [ "$got" = rejected ] || { echo "FAIL: pin-r3 after the renewal: $got"; exit 1; }
+fail() { echo "FAIL: $*"; exit 1; }
+# How the boots were made (boot-N.json): all of the devices' resumed boots
+# from one saved machine (the image is the same for every device), and no
+# boot cold for want of a power-on point. A cold boot for another reason
+# (a save that failed under load: the harness falls back) still passes.
+bj=$(find "$out/cases" -name 'boot-[0-9]*.json' -exec cat {} +)
+boots=$(jq -s length <<< "$bj")
+resumed=$(jq -s '[.[] | select(.boot == "resumed")] | length' <<< "$bj")
+keys=$(jq -s '[.[] | select(.boot == "resumed") | .snapshot] | unique | length' <<< "$bj")
+why=$(jq -rs '[.[] | select(.boot == "cold") | .why] | unique | join("; ")' <<< "$bj")
+[ "$boots" -gt 0 ] || fail "no boot-N.json in $out/cases"
+[ "$keys" -le 1 ] || fail "the devices resumed $keys saved machines, want one"
+case $why in *"no snapshot point"*) fail "qemu-x86_64-wget declares no power-on point" ;; esac
 d=$out/cases/le-r3-to-r10
 con=$(find "$d" -path '*01-before/console.log' | head -n 1)
 grep -q '^update-client: start .*GNU Wget' "$con" || { echo "FAIL: the wget client did not run:"; cat "$con"; exit 1; }
@@ -38,4 +51,4 @@ grep -q '^update-client: done result=rejected version=2 reason=WGET_SSL_VERIFICA
 if grep -q 'rotsim: agent-start\|^rotsim: done' "$con"; then
 	echo "FAIL: the reference agent ran"; exit 1
 fi
-echo "ok: $(jq -r '"\(.passed) passed, \(.failed) failed, \(.errors) errors"' "$out/summary.json")"
+echo "ok: $(jq -r '"\(.passed) passed, \(.failed) failed, \(.errors) errors"' "$out/summary.json"), $resumed of $boots boots resumed"
