@@ -31,4 +31,4 @@ case $(get swu-corrupt corrupted reason) in *"feedback closed/failure"*) ;;
 	*) fail "swu-corrupt: $(get swu-corrupt corrupted reason)" ;; esac
 "$ROTSIM" verdict "$out" > "$tmp/verdict.log" 2>&1 ||
 	{ cat "$tmp/verdict.log"; fail "rotsim verdict disagrees"; }
-echo "ok: $dev as root-x1 in $n phases ($(( $(date +%s) - start )) s)"
+echo "ok: $dev as root-x1 in $n phases, $resumed of $boots boots resumed ($(( $(date +%s) - start )) s)"

@@ -41,4 +41,4 @@ openssl cms -verify -binary -inform DER -in "$tmp/sw-description.sig" -content "
 grep -q 'version = "3"' "$tmp/sw-description" || fail "sw-description: $(head -c 300 "$tmp/sw-description")"
 "$ROTSIM" verdict "$out" > "$tmp/verdict.log" 2>&1 ||
 	{ cat "$tmp/verdict.log"; fail "rotsim verdict disagrees"; }
-echo "ok: $dev as the catalogue expects in $n phases ($(( $(date +%s) - start )) s)"
+echo "ok: $dev as the catalogue expects in $n phases, $resumed of $boots boots resumed ($(( $(date +%s) - start )) s)"
