@@ -20,8 +20,12 @@ CURL_IMAGE := $(BUILD)/images/x86_64-curl/initramfs.cpio.gz
 $(CURL_OVERLAY): targets/curl-client/mkoverlay.sh targets/curl-client/update-client.sh \
 		targets/qemu-x86_64/mkcpio.sh
 	targets/curl-client/mkoverlay.sh $@ targets/curl-client/update-client.sh
+# Its first build also removes the per-device images earlier builds made
+# (images/x86_64-curl/DEVICE/): nothing boots them any more, and a build
+# directory holds what a fresh build makes (targets/qemu-x86_64/tests/repro.sh).
 $(CURL_IMAGE): $(BUILD)/images/x86_64/test/initramfs.cpio.gz $(CURL_OVERLAY)
 	@mkdir -p $(@D)
+	rm -rf $(patsubst %/initramfs.cpio.gz,%,$(wildcard $(@D)/*/initramfs.cpio.gz))
 	cat $^ > $@.tmp
 	mv -f $@.tmp $@
 .PHONY: images-curl
