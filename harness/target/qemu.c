@@ -821,10 +821,20 @@ snap_prepare(const tgt *t, qemu_desc *d, const char *device, const buf_t *initrd
 		 * before the block driver reads a sector, and QEMU migrates no
 		 * drive's contents), and every resume gets the case's flash,
 		 * which after an install is no factory flash anyway. So devices
-		 * that share an image share its saved machine. */
-		if (!bad && strcmp(labels[i], "stack-overlay") != 0 && strcmp(labels[i], "flash") != 0
-			&& snap_material_file(&m, labels[i], paths[i], err, sizeof err) != 0)
+		 * that share an image share its saved machine. Its size is in
+		 * the key: the drive the machine was saved with had that size. */
+		if (!bad && strcmp(labels[i], "flash") == 0) {
+			struct stat fst;
+			if (stat(paths[i], &fst) != 0) {
+				snprintf(err, sizeof err, "%s: %s", paths[i], strerror(errno));
+				bad = 1;
+			} else {
+				buf_printf(&m, "flash-size %lld\n", (long long)fst.st_size);
+			}
+		} else if (!bad && strcmp(labels[i], "stack-overlay") != 0
+			&& snap_material_file(&m, labels[i], paths[i], err, sizeof err) != 0) {
 			bad = 1;
+		}
 		free(labels[i]);
 		free(paths[i]);
 	}
