@@ -73,6 +73,13 @@ void collect_case(run_case *c, const char *out, const run_observer *obs);
 void run_note(const run_opts *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* warm.c: look up, in this process, the libcrypto algorithms an update
+ * server started from it without exec uses with the private key at key_pem
+ * (a PEM file) and for its key exchanges, so that each server does not look
+ * them up again. Once per key type; failures are ignored (the server reports
+ * its own). */
+void warm_server_crypto(const char *key_pem);
+
 /* results.c: 1 if the outcome is an infrastructure error or interruption. */
 int is_error(const verdict_result *r);
 
