@@ -366,7 +366,7 @@ run_phase(const run_case *c, const tgt *t, const scn_phase *ph, const char *pdir
 	const char *error = NULL;
 	char errbuf[768], caperr[512] = "", werr[512];
 	cap_live *live = NULL;
-	int ret = 0;
+	int ret = 0, planned = 0;
 	long long t0 = proc_now_ms();
 	proc_io io;
 	labnet_phase lp;	/* lab network */
@@ -440,6 +440,7 @@ run_phase(const run_case *c, const tgt *t, const scn_phase *ph, const char *pdir
 		error = errbuf;
 		goto done;
 	}
+	planned = 1;
 	char *console = xasprintf("%s/console.log", pdir);
 	for (boots = 0; boots < MAX_BOOTS && !interrupted; boots++) {
 		tgt_boot_args a;
@@ -543,6 +544,11 @@ done:
 		snprintf(caperr, sizeof caperr, "%s", err);
 	if (fd >= 0)
 		close(fd);
+	/* A phase that ended before its plan was written (its server did not
+	 * start) has it without a port. */
+	if (!planned && write_phase_json(c, ph, pdir, version_before, trust, image_size, 0,
+		werr, sizeof werr) != 0)
+		ret = -1;
 	if (write_run_json(pdir, boots, exits, error, caperr[0] ? caperr : NULL,
 		proc_now_ms() - t0, werr, sizeof werr) != 0)
 		ret = -1;
@@ -742,12 +748,16 @@ case_main(run_case *c, const run_opts *o)
 			prep_err = proterr;
 		long size = stat(bundle != NULL ? bundle : img, &st) == 0 ? (long)st.st_size : -1;
 		/* Evidence that cannot be written makes the case's exit status 3;
-		 * the phase is then judged an error for want of its records. */
+		 * the phase is then judged an error for want of its records. A
+		 * phase that runs writes its plan once its server's port is known
+		 * (run_phase), one that does not here. */
+		int runs = prep_err == NULL && !interrupted && ph->power;
 		if (util_mkdirs(pdir, 0755, err, sizeof err) != 0
-			|| write_phase_json(c, ph, pdir, version, trust, size, 0, err, sizeof err) != 0
+			|| (!runs && write_phase_json(c, ph, pdir, version, trust, size, 0, err,
+			sizeof err) != 0)
 			|| (prep_err == NULL && write_protocol_json(pdir, &dp, err, sizeof err) != 0))
 			ret = 3;
-		else if (prep_err != NULL || interrupted || !ph->power) {
+		else if (!runs) {
 			if (write_run_json(pdir, 0, "", prep_err, NULL, 0, err, sizeof err) != 0)
 				ret = 3;
 		} else if (run_phase(c, t, ph, pdir, pkid, fwdir, signing, version, trust,

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "common/util.h"
+#include "evidence/evidence.h"
 #include "run/runner.h"
 #include "scenario/scenario.h"
 #include "target/target.h"
@@ -32,11 +33,13 @@ typedef struct {
 	size_t nres;
 } run_case;
 
-/* Write a text file atomically, mode 0644. Returns 0 or -1 with err. */
+/* Write a text file of a case atomically, mode 0644, unsynced (the
+ * evidence's policy: evidence/evidence.h, ev_write_file). Returns 0 or -1
+ * with err. */
 static inline int
 write_text(const char *path, const buf_t *b, char *err, size_t errlen)
 {
-	return util_write_atomic(path, b->data, b->len, 0644, err, errlen);
+	return ev_write_file(path, b->data, b->len, EV_NOSYNC, err, errlen);
 }
 
 /* Set by SIGINT or SIGTERM, in the parent and in each case process. */
