@@ -767,9 +767,10 @@ case_main(run_case *c, const run_opts *o)
 		 * standard as an update: the whole image sent and the new version
 		 * checked in (an insecure device that installed counts too). Its
 		 * trust store is then the one the new bundle carries, if any. The
-		 * evidence is read only when the phase offered a newer image. */
+		 * evidence is read only when the phase offered a newer image and a
+		 * phase follows. */
 		verdict_result r;
-		if (ph->power && (long)ph->firmware > version && size > 0
+		if (i + 1 < c->scn->nphases && ph->power && (long)ph->firmware > version && size > 0
 			&& verdict_phase(pdir, &r, err, sizeof err) == 0
 			&& r.reported_version == (long)ph->firmware
 			&& r.image_bytes_sent >= (uint64_t)size) {
