@@ -27,7 +27,13 @@
 #include "capture/capture.h"
 
 #define LIVE_SNAPLEN 262144
-#define LIVE_BUFFER (32 << 20)
+/* The kernel's ring: one frame per packet, each as large as the interface's
+ * largest packet (64 KiB on loopback), so 16 MiB holds some 250 packets that
+ * the capture thread has not read yet: the whole of a 4 MiB image (a slot's
+ * size) sent at once in full-size segments, and the peer's acknowledgements.
+ * The ring is made and its pages first touched when a case opens its
+ * capture, which at 32 MiB cost some 25 ms per case. */
+#define LIVE_BUFFER (16 << 20)
 /* The packet buffer timeout, and the poll period when libpcap offers no
  * selectable descriptor (then a stop is seen within this time). */
 #define LIVE_POLL_MS 100

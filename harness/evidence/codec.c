@@ -4,9 +4,13 @@
 #include "evidence/evidence.h"
 #include "scenario/stack.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* A member's string, duplicated, or NULL. */
 static char *
@@ -110,11 +114,70 @@ read_with(const char *dir, const char *file, char **pathp, unsigned char **data,
 	return util_read_file(*pathp, data, len, err, errlen);
 }
 
+/* see evidence.h */
+int
+ev_write_file(const char *path, const void *data, size_t len, int sync, char *err,
+	size_t errlen)
+{
+	const unsigned char *p = data;
+	char *tmp = NULL;
+	int fd = -1, ret = -1;
+	unsigned tries;
+
+	if (sync)
+		return util_write_atomic(path, data, len, 0644, err, errlen);
+	/* util_write_atomic without the fsync. */
+	for (tries = 0; tries < 100; tries++) {
+		free(tmp);
+		tmp = xasprintf("%s.tmp.%ld.%u", path, (long)getpid(), tries);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd >= 0 || errno != EEXIST)
+			break;
+	}
+	if (fd < 0) {
+		util_err(err, errlen, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (fchmod(fd, 0644) != 0) {
+		util_err(err, errlen, "%s: chmod: %s", tmp, strerror(errno));
+		goto out;
+	}
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			util_err(err, errlen, "%s: %s", tmp, strerror(errno));
+			goto out;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		util_err(err, errlen, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0) {
+		util_err(err, errlen, "%s: rename: %s", path, strerror(errno));
+		goto out;
+	}
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (ret != 0 && tmp != NULL)
+		unlink(tmp);
+	free(tmp);
+	return ret;
+}
+
 static int
-write_buf(const char *dir, const char *file, buf_t *b, char *err, size_t errlen)
+write_buf(const char *dir, const char *file, buf_t *b, int sync, char *err, size_t errlen)
 {
 	char *path = xasprintf("%s/%s", dir, file);
-	int r = util_write_atomic(path, b->data ? (const void *)b->data : "", b->len, 0644, err,
+	int r = ev_write_file(path, b->data ? (const void *)b->data : "", b->len, sync, err,
 		errlen);
 	free(path);
 	return r;
@@ -271,7 +334,7 @@ ev_plan_write(const ev_plan *p, const char *dir, char *err, size_t errlen)
 
 	ev_plan_json(p, &b);
 	buf_putc(&b, '\n');
-	r = write_buf(dir, "phase.json", &b, err, errlen);
+	r = write_buf(dir, "phase.json", &b, EV_NOSYNC, err, errlen);
 	buf_free(&b);
 	return r;
 }
@@ -344,7 +407,7 @@ ev_run_write(const ev_run *r, const char *dir, char *err, size_t errlen)
 	put_str_or_null(&b, r->capture_error);
 	buf_printf(&b, ",\"interrupted\":%s,\"duration_ms\":%lld}\n",
 		r->interrupted ? "true" : "false", r->duration_ms);
-	ret = write_buf(dir, "run.json", &b, err, errlen);
+	ret = write_buf(dir, "run.json", &b, EV_SYNC, err, errlen);
 	buf_free(&b);
 	return ret;
 }

@@ -33,6 +33,25 @@
 #include "common/util.h"
 #include "scenario/scenario.h"
 
+/*
+ * Write a file of the results: under a temporary name, renamed into place, so
+ * that no reader ever sees it half-written (util_write_atomic), and, with
+ * EV_SYNC, flushed to the disk before the rename.
+ *
+ * What is flushed: each phase's run.json, the last record a phase writes
+ * (ev_run_write), and the run's summary.json, junit.xml and summary.txt
+ * (ev_results_write). The phase's other files (phase.json, protocol.json,
+ * the device's boot command lines, its configuration) are written
+ * EV_NOSYNC: a crash of the harness leaves them whole in the page cache, and
+ * a crash of the machine could never find a phase's evidence complete from
+ * its records alone (the capture, the console and the server's events are
+ * written as they come, unsynced); one flush per phase costs little, one per
+ * file cost a third of a phase's wall time.
+ */
+enum { EV_NOSYNC = 0, EV_SYNC = 1 };
+int ev_write_file(const char *path, const void *data, size_t len, int sync, char *err,
+	size_t errlen);
+
 /* ---- phase.json: the plan of a phase ---- */
 
 typedef struct {

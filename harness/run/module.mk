@@ -1,5 +1,5 @@
 LIB_SRCS += harness/run/proc.c harness/run/cpio.c harness/run/scheduler.c harness/run/prepare.c harness/run/phase.c harness/run/record.c harness/run/results.c \
-	harness/run/outdir.c
+	harness/run/outdir.c harness/run/warm.c
 CMD_SRCS += harness/run/verb_run.c
 VERBS += run verdict
 CHECK_SRCS += harness/run/tests/check_proc.c

@@ -37,6 +37,10 @@ static cap_live *case_cap;
  * joins one (t->lab). Opened by case_main in this process's namespace. ---- */
 static labnet lab;
 
+/* The update server's entry, when the case starts it without exec (run_opts'
+ * serve), else NULL. Set by case_main. */
+static int (*serve_fn)(int, char **);
+
 /* The update host's name: the scenario's, else the default. */
 static const char *
 update_host(const scenario *s)
@@ -362,7 +366,7 @@ run_phase(const run_case *c, const tgt *t, const scn_phase *ph, const char *pdir
 	const char *error = NULL;
 	char errbuf[768], caperr[512] = "", werr[512];
 	cap_live *live = NULL;
-	int ret = 0;
+	int ret = 0, planned = 0;
 	long long t0 = proc_now_ms();
 	proc_io io;
 	labnet_phase lp;	/* lab network */
@@ -386,7 +390,17 @@ run_phase(const run_case *c, const tgt *t, const scn_phase *ph, const char *pdir
 	io.stdout_pipe = 1;
 	io.out_fd = &fd;
 	io.stderr_path = slog;
-	if (proc_spawn(&srv, "server", argv, &io, err, sizeof err) != 0) {
+	/* Without exec where this process runs no thread of its own (a lab
+	 * network's services are threads): a fork of the case starts in a
+	 * fraction of the time a new rotsim takes to load. */
+	if (serve_fn != NULL && !t->lab) {
+		char *key = xasprintf("%s/%s.key.pem", pkid, ph->leaf);
+		warm_server_crypto(key);
+		free(key);
+	}
+	if ((serve_fn != NULL && !t->lab
+		? proc_spawn_fn(&srv, "server", serve_fn, argv + 1, &io, err, sizeof err)
+		: proc_spawn(&srv, "server", argv, &io, err, sizeof err)) != 0) {
 		snprintf(errbuf, sizeof errbuf, "the update server did not start: %s", err);
 		error = errbuf;
 		goto done;
@@ -426,6 +440,7 @@ run_phase(const run_case *c, const tgt *t, const scn_phase *ph, const char *pdir
 		error = errbuf;
 		goto done;
 	}
+	planned = 1;
 	char *console = xasprintf("%s/console.log", pdir);
 	for (boots = 0; boots < MAX_BOOTS && !interrupted; boots++) {
 		tgt_boot_args a;
@@ -529,6 +544,11 @@ done:
 		snprintf(caperr, sizeof caperr, "%s", err);
 	if (fd >= 0)
 		close(fd);
+	/* A phase that ended before its plan was written (its server did not
+	 * start) has it without a port. */
+	if (!planned && write_phase_json(c, ph, pdir, version_before, trust, image_size, 0,
+		werr, sizeof werr) != 0)
+		ret = -1;
 	if (write_run_json(pdir, boots, exits, error, caperr[0] ? caperr : NULL,
 		proc_now_ms() - t0, werr, sizeof werr) != 0)
 		ret = -1;
@@ -655,6 +675,7 @@ case_main(run_case *c, const run_opts *o)
 
 	signal(SIGINT, case_signal);
 	signal(SIGTERM, case_signal);
+	serve_fn = o->serve;
 	/* The device's configuration: its profile, the PKI's anchor sets, the
 	 * firmware-signing public key, its name and the update host's name. */
 	char *prof = dev_profile_path(c->device);
@@ -727,12 +748,16 @@ case_main(run_case *c, const run_opts *o)
 			prep_err = proterr;
 		long size = stat(bundle != NULL ? bundle : img, &st) == 0 ? (long)st.st_size : -1;
 		/* Evidence that cannot be written makes the case's exit status 3;
-		 * the phase is then judged an error for want of its records. */
+		 * the phase is then judged an error for want of its records. A
+		 * phase that runs writes its plan once its server's port is known
+		 * (run_phase), one that does not here. */
+		int runs = prep_err == NULL && !interrupted && ph->power;
 		if (util_mkdirs(pdir, 0755, err, sizeof err) != 0
-			|| write_phase_json(c, ph, pdir, version, trust, size, 0, err, sizeof err) != 0
+			|| (!runs && write_phase_json(c, ph, pdir, version, trust, size, 0, err,
+			sizeof err) != 0)
 			|| (prep_err == NULL && write_protocol_json(pdir, &dp, err, sizeof err) != 0))
 			ret = 3;
-		else if (prep_err != NULL || interrupted || !ph->power) {
+		else if (!runs) {
 			if (write_run_json(pdir, 0, "", prep_err, NULL, 0, err, sizeof err) != 0)
 				ret = 3;
 		} else if (run_phase(c, t, ph, pdir, pkid, fwdir, signing, version, trust,
@@ -742,9 +767,10 @@ case_main(run_case *c, const run_opts *o)
 		 * standard as an update: the whole image sent and the new version
 		 * checked in (an insecure device that installed counts too). Its
 		 * trust store is then the one the new bundle carries, if any. The
-		 * evidence is read only when the phase offered a newer image. */
+		 * evidence is read only when the phase offered a newer image and a
+		 * phase follows. */
 		verdict_result r;
-		if (ph->power && (long)ph->firmware > version && size > 0
+		if (i + 1 < c->scn->nphases && ph->power && (long)ph->firmware > version && size > 0
 			&& verdict_phase(pdir, &r, err, sizeof err) == 0
 			&& r.reported_version == (long)ph->firmware
 			&& r.image_bytes_sent >= (uint64_t)size) {

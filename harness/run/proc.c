@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
@@ -135,6 +136,7 @@ typedef struct {
 	sigset_t mask;			/* the signal mask to restore */
 	char *const *argv;
 	char **env;			/* NULL for ours */
+	int (*fn)(int, char **);	/* run this instead of exec (proc_spawn_fn) */
 } child_args;
 
 /* The child's side: its own process group, death with the harness, default
@@ -153,9 +155,34 @@ child_main(const child_args *a)
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGPIPE, SIG_DFL);
 	sigprocmask(SIG_SETMASK, &a->mask, NULL);
+	if (a->fn != NULL) {
+		/* Whatever our stdio held is the parent's to write, not ours. */
+		__fpurge(stdout);
+		__fpurge(stderr);
+	}
 	dup2(a->in, 0);
 	dup2(a->out, 1);
 	dup2(a->errfd, 2);
+	if (a->fn != NULL) {
+		char **argv = (char **)a->argv;
+		int argc = 0, r;
+
+		/* What exec would have left: 0, 1 and 2 (the descriptors of the
+		 * parent, such as a capture handle, are not the child's). */
+		if (a->cwd != NULL && chdir(a->cwd) != 0)
+			_exit(127);
+		close_range(3, ~0U, 0);
+		if (a->env != NULL) {
+			extern char **environ;
+			environ = a->env;
+		}
+		while (argv[argc] != NULL)
+			argc++;
+		r = a->fn(argc, argv);
+		fflush(stdout);
+		fflush(stderr);
+		_exit(r);
+	}
 	if (a->cwd != NULL && chdir(a->cwd) != 0) {
 		e = errno;
 	} else {
@@ -177,17 +204,19 @@ child_main(const child_args *a)
 static pid_t __attribute__((noinline))
 start_child(const child_args *a)
 {
-	pid_t pid = vfork();
+	/* A child that runs a function of ours rather than exec needs its own
+	 * memory: fork. */
+	pid_t pid = a->fn != NULL ? fork() : vfork();
 
 	if (pid == 0)
 		child_main(a);
 	return pid;
 }
 
-/* see proc.h */
-int
-proc_spawn(proc *p, const char *name, char *const argv[], const proc_io *io,
-	char *err, size_t errlen)
+/* proc_spawn and proc_spawn_fn: exec argv, or run fn(argc, argv). */
+static int
+spawn(proc *p, const char *name, int (*fn)(int, char **), char *const argv[],
+	const proc_io *io, char *err, size_t errlen)
 {
 	int in = -1, out = -1, errfd = -1, pfd[2] = { -1, -1 }, efd[2] = { -1, -1 };
 	pid_t parent = getpid(), pid;
@@ -235,7 +264,7 @@ proc_spawn(proc *p, const char *name, char *const argv[], const proc_io *io,
 	}
 	env = child_env(io->env);
 	child_args ca = { .parent = parent, .in = in, .out = out, .errfd = errfd,
-		.efd = efd[1], .cwd = io->cwd, .argv = argv, .env = env };
+		.efd = efd[1], .cwd = io->cwd, .argv = argv, .env = env, .fn = fn };
 	/* No signal handler of ours may run in the child before it has reset
 	 * them (after vfork it would run on our memory). */
 	sigfillset(&all);
@@ -283,6 +312,22 @@ out:
 	if (efd[1] >= 0)
 		close(efd[1]);
 	return ret;
+}
+
+/* see proc.h */
+int
+proc_spawn(proc *p, const char *name, char *const argv[], const proc_io *io,
+	char *err, size_t errlen)
+{
+	return spawn(p, name, NULL, argv, io, err, errlen);
+}
+
+/* see proc.h */
+int
+proc_spawn_fn(proc *p, const char *name, int (*fn)(int, char **), char *const argv[],
+	const proc_io *io, char *err, size_t errlen)
+{
+	return spawn(p, name, fn, argv, io, err, errlen);
 }
 
 /* see proc.h */

@@ -36,6 +36,16 @@ typedef struct {
 int proc_spawn(proc *p, const char *name, char *const argv[], const proc_io *io,
 	char *err, size_t errlen);
 
+/* Start fn(argc, argv) (argv NULL-terminated, argv[0] its name) in a forked
+ * child, with io, as proc_spawn starts a program: its own process group, death
+ * with the harness, default signals, only descriptors 0, 1 and 2 open; the
+ * child's exit status is fn's return value. For a program that is this one
+ * (the update server, rotsim serve): no exec, so no dynamic loading and no
+ * relocations at each start. Only from a process that runs no other thread.
+ * Returns 0 or -1 with err. */
+int proc_spawn_fn(proc *p, const char *name, int (*fn)(int, char **), char *const argv[],
+	const proc_io *io, char *err, size_t errlen);
+
 /* Wait up to timeout_ms (-1: forever) for the child to exit. Returns 1 when it
  * has exited (status in p->status), 0 on timeout. */
 int proc_wait(proc *p, int timeout_ms);

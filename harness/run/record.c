@@ -124,7 +124,7 @@ write_phase_json(const run_case *c, const scn_phase *ph, const char *pdir, long 
 		b.len--;
 	device_fields(c->device, &b);
 	buf_puts(&b, "}\n");
-	r = util_write_atomic(path, b.data, b.len, 0644, err, errlen);
+	r = ev_write_file(path, b.data, b.len, EV_NOSYNC, err, errlen);
 	free(path);
 	buf_free(&b);
 	ev_plan_free(&p);

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "common/util.h"
+#include "evidence/evidence.h"
 #include "run/runner.h"
 #include "scenario/scenario.h"
 #include "target/target.h"
@@ -32,11 +33,13 @@ typedef struct {
 	size_t nres;
 } run_case;
 
-/* Write a text file atomically, mode 0644. Returns 0 or -1 with err. */
+/* Write a text file of a case atomically, mode 0644, unsynced (the
+ * evidence's policy: evidence/evidence.h, ev_write_file). Returns 0 or -1
+ * with err. */
 static inline int
 write_text(const char *path, const buf_t *b, char *err, size_t errlen)
 {
-	return util_write_atomic(path, b->data, b->len, 0644, err, errlen);
+	return ev_write_file(path, b->data, b->len, EV_NOSYNC, err, errlen);
 }
 
 /* Set by SIGINT or SIGTERM, in the parent and in each case process. */
@@ -72,6 +75,13 @@ void collect_case(run_case *c, const char *out, const run_observer *obs);
 /* scheduler.c: tell the observer a line (printf-style). */
 void run_note(const run_opts *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* warm.c: look up, in this process, the libcrypto algorithms an update
+ * server started from it without exec uses with the private key at key_pem
+ * (a PEM file) and for its key exchanges, so that each server does not look
+ * them up again. Once per key type; failures are ignored (the server reports
+ * its own). */
+void warm_server_crypto(const char *key_pem);
 
 /* results.c: 1 if the outcome is an infrastructure error or interruption. */
 int is_error(const verdict_result *r);

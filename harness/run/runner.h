@@ -42,6 +42,10 @@ typedef struct {
 	const char **targets;		/* the targets' names, for messages */
 	size_t ntargets;
 	const run_observer *obs;	/* NULL: nothing is told */
+	/* The update server's entry (rotsim serve's, argv[0] "serve"), run
+	 * in a forked child of the case rather than by running rotsim again;
+	 * NULL: the server is this program run again. */
+	int (*serve)(int argc, char **argv);
 } run_opts;
 
 /*

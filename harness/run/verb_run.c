@@ -316,6 +316,7 @@ verb_run(int argc, char **argv)
 	obs.progress = term_progress;
 	obs.finished = term_finished;
 	o.obs = &obs;
+	o.serve = verb_serve;
 	memset(&pl, 0, sizeof pl);
 	o.seed = "rotsim";
 	o.jobs = 1;

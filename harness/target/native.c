@@ -5,6 +5,7 @@
  * taken live on the loopback interface. See target.h and targets/README.md.
  */
 #include "target/target.h"
+#include "evidence/evidence.h"
 #include "run/proc.h"
 #include "time/simtime.h"
 
@@ -151,7 +152,7 @@ native_power_on(const tgt *t, const tgt_boot_args *a, tgt_power **out, char *err
 		buf_printf(&cmd, "%s'%s'", i ? " " : "", argv[i]);
 	buf_putc(&cmd, '\n');
 	char *path = xasprintf("%s/boot-%d.cmd", a->boot_dir, a->boot_index);
-	int wr = util_write_atomic(path, cmd.data, cmd.len, 0644, err, errlen);
+	int wr = ev_write_file(path, cmd.data, cmd.len, EV_NOSYNC, err, errlen);
 	free(path);
 	buf_free(&cmd);
 	if (wr != 0)

@@ -34,6 +34,7 @@ usage(FILE *f)
 "                    [--host NAME]\n"
 "                    [--build-date DATE] [--device NAME] [--retries N]\n"
 "                    [--backoff-ms N] [--max-wait SECONDS] [--timeout SECONDS]\n"
+"                    [--no-flash-sync] [--tcp-nodelay]\n"
 "\n"
 "One boot of the reference device: run what the flash holds, check for an\n"
 "update at the update host (default " SERVER_NAME "), install it into the other\n"
@@ -65,6 +66,12 @@ usage(FILE *f)
 "  --backoff-ms N     first back-off between attempts, doubled each time (500)\n"
 "  --max-wait S       longest Retry-After honoured (default 30)\n"
 "  --timeout S        connect and read timeout (default 10)\n"
+"  --no-flash-sync    do not fsync the flash after writing it: for a flash file\n"
+"                     of a device that is a host process (native), whose\n"
+"                     writes outlive its power-off in the host's page cache\n"
+"  --tcp-nodelay      set TCP_NODELAY on its connections (default off, as many\n"
+"                     devices leave it: a handshake flight written in several\n"
+"                     sends then waits for the server's delayed ACK)\n"
 "\n"
 "Exit status: 0 current (nothing newer), 10 updated (reboot requested),\n"
 "3 rejected, 4 unreachable, 1 error, 2 usage.\n");
@@ -272,6 +279,8 @@ main(int argc, char **argv)
 		{ "backoff-ms", required_argument, NULL, 'B' },
 		{ "max-wait", required_argument, NULL, 'W' },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "no-flash-sync", no_argument, NULL, 'S' },
+		{ "tcp-nodelay", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -306,6 +315,8 @@ main(int argc, char **argv)
 		case 'N': a->host = optarg; break;
 		case 'b': a->build_date = optarg; break;
 		case 'd': a->device = optarg; break;
+		case 'S': flash_set_sync(0); break;
+		case 'D': a->nodelay = 1; break;
 		case 'R': case 'B': case 'W': case 'T':
 			v = strtol(optarg, &end, 10);
 			if (*end != 0 || v < 0 || v > 100000) {
@@ -388,6 +399,7 @@ main(int argc, char **argv)
 	a->net->tls.now_ctx = a;
 	a->net->tls.variant = a->tls_variant;
 	a->net->timeout_ms = a->timeout_ms;
+	a->net->nodelay = a->nodelay;
 	if (agent_resolve(a, a->connect != NULL ? a->connect : a->host, 443,
 		&a->net->addr, err, sizeof err) != 0)
 	{

@@ -48,6 +48,7 @@ typedef struct {
 	const char *rtc, *sntp_addr, *connect, *hosts, *build_date, *device;
 	const char *host;		/* the update host's name (SNI, name check) */
 	int retries, backoff_ms, max_wait, timeout_ms;
+	int nodelay;			/* --tcp-nodelay */
 	/* The profile. */
 	char profile[65];
 	char *anchors_name, *pins_name, *profile_sntp;

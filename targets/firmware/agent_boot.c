@@ -335,13 +335,21 @@ try_slot(agent *a, int i, char *err, size_t errlen)
 }
 
 /* A factory image made with mkflash.sh -a has a bundle in slot A and no
- * boot-control block yet. */
+ * boot-control block yet. The slot is read whole only when it starts with a
+ * bundle's magic: a flash the device made itself at its first boot has an
+ * empty slot A, and reading its 4 MiB cost every first boot more than the
+ * rest of its start. */
 static int
 try_factory_slot_a(agent *a)
 {
-	unsigned char *d = xmalloc((size_t)a->flash.slot_size);
+	unsigned char magic[sizeof BUNDLE_MAGIC - 1], *d;
 	char err[256];
 
+	if (a->flash.slot_size < sizeof magic
+		|| flash_read_slot(&a->flash, 0, 0, magic, sizeof magic, err, sizeof err) != 0
+		|| !bundle_is_bundle(magic, sizeof magic))
+		return -1;
+	d = xmalloc((size_t)a->flash.slot_size);
 	if (flash_read_slot(&a->flash, 0, 0, d, (size_t)a->flash.slot_size, err, sizeof err) != 0
 		|| !bundle_is_bundle(d, (size_t)a->flash.slot_size)
 		|| bundle_parse(&a->running, d, (size_t)a->flash.slot_size, 1, err, sizeof err) != 0)

@@ -125,6 +125,22 @@ pread_all(int fd, void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
+static int flash_sync = 1;
+
+/* see flash.h */
+void
+flash_set_sync(int on)
+{
+	flash_sync = on != 0;
+}
+
+/* fsync(fd) when the flash is synced. */
+static int
+sync_fd(int fd)
+{
+	return flash_sync ? fsync(fd) : 0;
+}
+
 /* see flash.h */
 int
 flash_create(const char *path, uint64_t slot_size, const char *device,
@@ -158,7 +174,7 @@ flash_create(const char *path, uint64_t slot_size, const char *device,
 		(unsigned long long)(mib + slot_size), (unsigned long long)total, device);
 	if (ftruncate(fd, (off_t)total) != 0 || pwrite_all(fd, h, 88, 0) != 0
 		|| n < 0 || (size_t)n >= sizeof line
-		|| pwrite_all(fd, line, (size_t)n, 512) != 0 || fsync(fd) != 0)
+		|| pwrite_all(fd, line, (size_t)n, 512) != 0 || sync_fd(fd) != 0)
 	{
 		util_err(err, errlen, "%s: %s", path, strerror(errno));
 		unlink(path);
@@ -289,7 +305,7 @@ flash_install(flash_dev *f, int i, uint32_t version, const void *data,
 		nbc.active = (uint32_t)(1 - i);
 	flash_bc_encode(block, &nbc);
 	if (pwrite_all(f->fd, block, sizeof block, f->bc_off) != 0
-		|| pwrite_all(f->fd, data, len, f->slot_off[i]) != 0 || fsync(f->fd) != 0)
+		|| pwrite_all(f->fd, data, len, f->slot_off[i]) != 0 || sync_fd(f->fd) != 0)
 	{
 		util_err(err, errlen, "%s: write slot %c: %s", f->path, 'a' + i, strerror(errno));
 		goto out;
@@ -308,7 +324,7 @@ flash_install(flash_dev *f, int i, uint32_t version, const void *data,
 	nbc.active = (uint32_t)i;
 	nbc.seq++;
 	flash_bc_encode(block, &nbc);
-	if (pwrite_all(f->fd, block, sizeof block, f->bc_off) != 0 || fsync(f->fd) != 0) {
+	if (pwrite_all(f->fd, block, sizeof block, f->bc_off) != 0 || sync_fd(f->fd) != 0) {
 		util_err(err, errlen, "%s: write boot control: %s", f->path, strerror(errno));
 		goto out;
 	}

@@ -76,6 +76,14 @@ int flash_create(const char *path, uint64_t slot_size, const char *device,
 int flash_open(flash_dev *f, const char *path, char *err, size_t errlen);
 void flash_close(flash_dev *f);
 
+/*
+ * Whether flash_create() and flash_install() fsync what they wrote (default 1).
+ * A guest's flash is a disk its kernel caches, lost at a power-off unless
+ * flushed; the flash file of a device that is a host process outlives the
+ * process in the host's page cache whether or not it is synced.
+ */
+void flash_set_sync(int on);
+
 /* Read len bytes at off of slot i into buf. */
 int flash_read_slot(flash_dev *f, int i, uint64_t off, void *buf, size_t len,
 	char *err, size_t errlen);

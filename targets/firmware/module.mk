@@ -65,9 +65,13 @@ FW_LIB := $(FW_DEVLIB) $(BUILD)/lib/librotsim.a
 $(BUILD)/obj/$(FW_DIR)/agent.o $(BUILD)/obj/$(FW_DIR)/agent_boot.o: \
 	CPPFLAGS += -DAGENT_BUILD_DATE='"$(FW_BUILD_DATE)"'
 
+# The native target runs this agent once per boot: it is linked statically
+# (against libbearssl.a and libc.a), so that a boot pays no dynamic loader and
+# no relocations, except under sanitizers, which do not link statically.
+FW_AGENT_LINK := $(if $(strip $(SANFLAGS)),,-static)
 $(FW_AGENT): $(FW_AGENT_OBJS) $(BUILD)/obj/$(FW_DIR)/tls_bearssl.o $(FW_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) $(FW_AGENT_LINK) -o $@ $^ $(LDLIBS)
 
 # rotsim-agent-bearssl names the BearSSL agent like the others, so that a
 # target can say bin/rotsim-agent-{tls} for every stack.

@@ -43,7 +43,8 @@ typedef struct {
 	struct sockaddr_in addr;
 	tls_config tls;			/* server_name, trust, time, variant */
 	int timeout_ms;
-	int nodelay;			/* TCP_NODELAY (the agent leaves it off) */
+	int nodelay;			/* TCP_NODELAY (the agent leaves it off
+					   unless --tcp-nodelay) */
 	/* State. */
 	int fd;				/* -1 when not connected */
 	int tls_up;

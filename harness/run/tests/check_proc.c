@@ -1,5 +1,6 @@
 /* Unit tests of child-process control, harness/run/proc.c. */
 #include <check.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,6 +104,49 @@ START_TEST(test_read_line_timeout)
 }
 END_TEST
 
+/* proc_spawn_fn: the function's arguments, its output on a pipe, its return
+ * value as the exit status; the parent's buffered output is not written again
+ * by the child, and no descriptor of the parent but 0, 1 and 2 is open in it. */
+static int spy_fd = -1;
+
+static int
+spy_main(int argc, char **argv)
+{
+	printf("%d %s %s open=%d\n", argc, argv[0], argv[argc - 1],
+		fcntl(spy_fd, F_GETFD) != -1);
+	fflush(stdout);
+	return 7;
+}
+
+START_TEST(test_spawn_fn)
+{
+	proc p;
+	proc_io io;
+	char err[256], line[128];
+	int fd = -1;
+	char *const argv[] = { "serve", "--x", "last", NULL };
+
+	spy_fd = open("/dev/null", O_RDONLY);	/* not close-on-exec */
+	ck_assert_int_ge(spy_fd, 3);
+	/* Buffered, never flushed here: a child that wrote it would put it
+	 * before its own line. */
+	setvbuf(stdout, NULL, _IOFBF, 4096);
+	printf("parent's pending output\n");
+	memset(&io, 0, sizeof io);
+	io.stdout_pipe = 1;
+	io.out_fd = &fd;
+	ck_assert_int_eq(proc_spawn_fn(&p, "spy", spy_main, argv, &io, err, sizeof err), 0);
+	ck_assert_int_ge(proc_read_line(fd, line, sizeof line, 5000), 0);
+	ck_assert_str_eq(line, "3 serve last open=0");
+	ck_assert_int_eq(proc_wait(&p, 5000), 1);
+	ck_assert(WIFEXITED(p.status));
+	ck_assert_int_eq(WEXITSTATUS(p.status), 7);
+	close(fd);
+	close(spy_fd);
+	fflush(stdout);
+}
+END_TEST
+
 /* The child dies with its parent: PR_SET_PDEATHSIG. */
 START_TEST(test_child_dies_with_parent)
 {
@@ -156,6 +200,7 @@ main(void)
 	tcase_add_test(tc, test_exec_failure_reported);
 	tcase_add_test(tc, test_timeout_then_stop_kills_group);
 	tcase_add_test(tc, test_read_line_timeout);
+	tcase_add_test(tc, test_spawn_fn);
 	tcase_add_test(tc, test_child_dies_with_parent);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

@@ -27,7 +27,9 @@ echo "stopped in ${ms} ms, exit $rc"
 [ $ms -lt 10000 ] || fail "took ${ms} ms to stop"
 sleep 0.5
 no_leftovers "qemu-system.*$out"
-no_leftovers "rotsim serve.*$out"
+# A server is rotsim serve, or on a target without a lab network a fork of
+# its case (rotsim run).
+no_leftovers "rotsim (serve|run).*$out"
 jq -e '.interrupted == true and (.records | length) == 6' "$out/summary.json" >/dev/null \
 	|| fail "summary.json: $(head -c 400 "$out/summary.json")"
 jq -e '[.records[] | select(.observed=="interrupted")] | length >= 1' "$out/summary.json" \
@@ -46,9 +48,9 @@ pgrep -f "qemu-system.*$out" >/dev/null || fail "no QEMU started"
 kill -KILL $pid
 wait $pid 2>/dev/null || true
 for _ in $(seq 1 50); do
-	pgrep -f "qemu-system.*$out|rotsim serve.*$out" >/dev/null || break
+	pgrep -f "qemu-system.*$out|rotsim (serve|run).*$out" >/dev/null || break
 	sleep 0.1
 done
 no_leftovers "qemu-system.*$out"
-no_leftovers "rotsim serve.*$out"
+no_leftovers "rotsim (serve|run).*$out"
 echo "run interrupt: ok"

@@ -25,7 +25,7 @@ for sig in INT TERM; do
 		and ([.records[] | .observed == "interrupted"] | all)' "$out/summary.json" \
 		>/dev/null || fail "SIG$sig: summary.json: $(head -c 400 "$out/summary.json")"
 	grep -q '<error type="interrupted"' "$out/junit.xml" || fail "SIG$sig: junit.xml"
-	no_leftovers "rotsim serve.*$out"
+	no_leftovers "rotsim (serve|run).*$out"
 	echo "SIG$sig during preparation: exit 2, $(jq '.records | length' "$out/summary.json") records interrupted"
 done
 echo "run interrupt during preparation: ok"
