@@ -144,6 +144,25 @@ seconds_ms(const char *opt, const char *v, int64_t *ms)
 	return 0;
 }
 
+/* Whether PATH is a regular file (not a link) holding exactly PEM. */
+static int
+pub_is(const char *path, const char *pem)
+{
+	struct stat st;
+	unsigned char *data;
+	size_t len, want = strlen(pem);
+	char err[256];
+	int same;
+
+	if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size != want)
+		return 0;
+	if (util_read_file(path, &data, &len, err, sizeof err) != 0)
+		return 0;
+	same = len == want && memcmp(data, pem, want) == 0;
+	free(data);
+	return same;
+}
+
 /* Resolve, load or create the firmware-signing key. */
 static int
 signing_key(fw_key *k, const char *given, const char *events, const char *fwdir)
@@ -184,7 +203,9 @@ signing_key(fw_key *k, const char *given, const char *events, const char *fwdir)
 		pubpath = xasprintf("%s.pub.pem", path);
 	}
 	pem = fw_key_pub_pem(k);
-	if (util_write_atomic(pubpath, pem, strlen(pem), 0644, err, sizeof err) != 0) {
+	if (pub_is(pubpath, pem)) {
+		/* Already there (every phase of a run serves with one key). */
+	} else if (util_write_atomic(pubpath, pem, strlen(pem), 0644, err, sizeof err) != 0) {
 		fprintf(stderr, "rotsim serve: %s\n", err);
 		goto out;
 	}

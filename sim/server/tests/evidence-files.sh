@@ -4,7 +4,8 @@
 # the event log or the key log makes the server refuse to start, with one line
 # on stderr that names the path, exit 2, and the link and its target as they
 # were. The signing key's public half, written beside the event log, replaces
-# a link there instead of following it. Loopback only; a few seconds.
+# a link there instead of following it, and is written only when what is
+# there is not it. Loopback only; a few seconds.
 . "$ROTSIM_TOP/sim/server/tests/lib.sh"
 
 make_firmware "$tmp/fw" 4096
@@ -70,4 +71,20 @@ grep -q '^CLIENT_RANDOM ' "$d/keylog.txt" || { echo "FAIL: no key log line"; exi
 [ ! -L "$d/signing-key.pub.pem" ] && grep -q 'PUBLIC KEY' "$d/signing-key.pub.pem" \
 	|| { echo "FAIL: the public key did not replace the link"; exit 1; }
 cmp -s "$tmp/outside" "$tmp/outside.orig" || { echo "FAIL: the public key went through the link"; exit 1; }
+
+# A public key already there and right is left as it is (the same file); one
+# that is not the signing key's is replaced.
+cp "$d/signing-key.pub.pem" "$tmp/pub.right"
+ino=$(stat -c %i "$d/signing-key.pub.pem")
+start_server pid --chain "$pki/ec-chain.pem" --key "$pki/ec-leaf.key" --firmware "$tmp/fw" \
+	--events "$d/events2.jsonl" --max-conns 16
+stop_server "$pid"
+[ "$(stat -c %i "$d/signing-key.pub.pem")" = "$ino" ] \
+	|| { echo "FAIL: an unchanged public key was written again"; exit 1; }
+sed 's/A/B/' "$tmp/pub.right" > "$d/signing-key.pub.pem"
+start_server pid --chain "$pki/ec-chain.pem" --key "$pki/ec-leaf.key" --firmware "$tmp/fw" \
+	--events "$d/events3.jsonl" --max-conns 16
+stop_server "$pid"
+cmp -s "$d/signing-key.pub.pem" "$tmp/pub.right" \
+	|| { echo "FAIL: a wrong public key was left in place"; exit 1; }
 echo ok
