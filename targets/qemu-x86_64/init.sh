@@ -43,7 +43,7 @@ uptime_ms() {
 	eval "$1=$((10#$u * 10))"
 }
 uptime_ms t_init
-t_power_on=-1
+t_message=-1
 mount -t sysfs sysfs /sys
 mount -t tmpfs tmpfs /tmp
 
@@ -99,7 +99,7 @@ power_on() {
 	echo "rotsim: waiting for power-on"
 	# --- saved here; what follows runs at each power-on ---
 	read -r magic <&3
-	uptime_ms t_power_on
+	uptime_ms t_message
 	if [ "$magic" != "rotsim-power-on 1" ]; then
 		echo "rotsim: event init error=power-on-message"
 		poweroff -f
@@ -258,7 +258,7 @@ case " $cmdline " in
 		echo "rotsim: event agent-exit status=$status"
 		# The kernel's clock (ms) at /init's start, at the power-on message
 		# (-1: a cold boot), at the booted line and at the agent's exit.
-		echo "rotsim: event boot-times init=$t_init power-on=$t_power_on booted=$t_booted agent-exit=$t_agent_exit"
+		echo "rotsim: event boot-times init=$t_init message=$t_message booted=$t_booted agent-exit=$t_agent_exit"
 		# 10: an update was installed; boot it, as real firmware does.
 		# "rotsim: end reboot" comes after the sync: from then on the flash
 		# holds the install, and a target may power-cycle the device on it.

@@ -9,7 +9,7 @@ boot's number (default 0). Three records are read:
   boot-N.json     host times from the start of QEMU: booted_ms (the console's
                   booted line), ran_ms (QEMU's end), message_ms (a resumed
                   boot: the power-on message sent);
-  console-N.log   "rotsim: event boot-times init=I power-on=P booted=B
+  console-N.log   "rotsim: event boot-times init=I message=M booted=B
                   agent-exit=X": the guest kernel's clock (ms) at /init's
                   start, at the power-on message (-1 when cold), at the booted
                   line and at the agent's exit;
@@ -96,12 +96,12 @@ def main(argv):
     except (OSError, ValueError) as e:
         print(f"{me}: {d}: boot {n}: {e}", file=sys.stderr)
         return 1
-    m = re.search(r"rotsim: event boot-times init=(-?\d+) power-on=(-?\d+) "
+    m = re.search(r"rotsim: event boot-times init=(-?\d+) message=(-?\d+) "
                   r"booted=(-?\d+) agent-exit=(-?\d+)", console)
     if m is None:
         print(f"{me}: {d}/console-{n}.log: no boot-times line", file=sys.stderr)
         return 1
-    g_init, g_power_on, g_booted, g_exit = (int(x) for x in m.groups())
+    g_init, g_message, g_booted, g_exit = (int(x) for x in m.groups())
     if syn is None or hello is None or last is None:
         print(f"{me}: {d}/capture-{n}.pcap: no SYN, ClientHello or last frame "
               "on port 443", file=sys.stderr)
