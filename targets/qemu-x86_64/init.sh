@@ -40,7 +40,8 @@ mount -t proc proc /proc
 uptime_ms() {
 	read -r u _ < /proc/uptime
 	u=${u%.*}${u#*.}
-	eval "$1=$((10#$u * 10))"
+	while [ "${u#0}" != "$u" ] && [ "$u" != 0 ]; do u=${u#0}; done
+	eval "$1=$((u * 10))"
 }
 uptime_ms t_init
 t_message=-1
