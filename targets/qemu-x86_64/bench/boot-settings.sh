@@ -15,7 +15,8 @@
 # initcall_blacklist, no noreplace-smp), and "new", the target.conf of this
 # tree unchanged. Boots alternate between the
 # variants so that a change in the machine's load hits both alike. Each boot is
-# one phase of a current root-x1 device under rotsim run, timed from the start
+# one phase of a current root-x1 device under rotsim run --cold-boot (resuming a
+# saved machine would skip the boot these settings change), timed from the start
 # of QEMU to:
 #   booted   init's "rotsim: booted" line (host time, watch-boot.py);
 #   hello    the agent's first TLS ClientHello (the capture's time: filter-dump
@@ -135,7 +136,7 @@ boot() {
 	echo -0.001 > "$d/cpu"
 	if ! ROTSIM_TARGETS=$d "$watch" "$c/boot-0.cmd" "$c/console-0.log" "$c/server-events.jsonl" -- \
 		"$rotsim" run bench-boot --scenarios "$tmp/scn" --target "$target" --device root-x1 \
-		--cache "$cache" --out "$out" -q > "$tmp/line" 2> "$tmp/log"; then
+		--cache "$cache" --out "$out" --cold-boot -q > "$tmp/line" 2> "$tmp/log"; then
 		cat "$tmp/log" >&2
 		echo "$me: $(cat "$d/name"): the timing run failed (boot $2)" >&2
 		exit 1
