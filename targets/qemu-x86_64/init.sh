@@ -34,6 +34,17 @@ echo
 /bin/busybox --install -s
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 mount -t proc proc /proc
+# The kernel's clock in ms (/proc/uptime, 10 ms steps) into variable $1,
+# without a fork: when this boot's steps happened, for the line
+# "rotsim: event boot-times" after the agent (bench/boot-steps.py reads it).
+uptime_ms() {
+	read -r u _ < /proc/uptime
+	u=${u%.*}${u#*.}
+	while [ "${u#0}" != "$u" ] && [ "$u" != 0 ]; do u=${u#0}; done
+	eval "$1=$((u * 10))"
+}
+uptime_ms t_init
+t_message=-1
 mount -t sysfs sysfs /sys
 mount -t tmpfs tmpfs /tmp
 
@@ -89,6 +100,7 @@ power_on() {
 	echo "rotsim: waiting for power-on"
 	# --- saved here; what follows runs at each power-on ---
 	read -r magic <&3
+	uptime_ms t_message
 	if [ "$magic" != "rotsim-power-on 1" ]; then
 		echo "rotsim: event init error=power-on-message"
 		poweroff -f
@@ -217,6 +229,7 @@ fi
 flash=none
 [ -b /dev/vda ] && flash=/dev/vda
 
+uptime_ms t_booted
 echo "rotsim: booted time=$(date -u +%Y-%m-%dT%H:%M:%SZ) clock=$clock net=$net flash=$flash arch=$(uname -m) kernel=$(uname -r)"
 [ "$net" != dhcp ] || lab_join
 
@@ -242,7 +255,11 @@ case " $cmdline " in
 		# shellcheck disable=SC2086
 		/bin/rotsim-agent $sntp_arg
 		status=$?
+		uptime_ms t_agent_exit
 		echo "rotsim: event agent-exit status=$status"
+		# The kernel's clock (ms) at /init's start, at the power-on message
+		# (-1: a cold boot), at the booted line and at the agent's exit.
+		echo "rotsim: event boot-times init=$t_init message=$t_message booted=$t_booted agent-exit=$t_agent_exit"
 		# 10: an update was installed; boot it, as real firmware does.
 		# "rotsim: end reboot" comes after the sync: from then on the flash
 		# holds the install, and a target may power-cycle the device on it.

@@ -10,10 +10,13 @@
 #
 # A variant is one line "NAME TARGET KEY=VALUE;KEY=VALUE...": the target's
 # target.conf with those keys replaced (an empty value empties the key). The
-# built-in variants are "old", the settings before the boot was tuned, and
-# "new", the target.conf of this tree unchanged. Boots alternate between the
+# built-in variants are "old", the settings before the boot was tuned, "prev",
+# the kernel command line before its last change (no ipv6.disable, no
+# initcall_blacklist, no noreplace-smp), and "new", the target.conf of this
+# tree unchanged. Boots alternate between the
 # variants so that a change in the machine's load hits both alike. Each boot is
-# one phase of a current root-x1 device under rotsim run, timed from the start
+# one phase of a current root-x1 device under rotsim run --cold-boot (resuming a
+# saved machine would skip the boot these settings change), timed from the start
 # of QEMU to:
 #   booted   init's "rotsim: booted" line (host time, watch-boot.py);
 #   hello    the agent's first TLS ClientHello (the capture's time: filter-dump
@@ -24,8 +27,11 @@
 #   cpu      the CPU time QEMU used, power-on to power-off (user + system), which
 #            the load of a shared machine inflates far less than the times
 #            above (QEMU runs under a wrapper that reports its child's usage).
-# Prints the median (min-max) per variant and, per target, new/old ratios of
-# the medians (below 1: the new settings are faster).
+# Prints the median (min-max) per variant and, per target, the ratios of the
+# medians of each variant to the one before it (below 1: the later settings
+# are faster). Then each boot split into its steps (boot-steps.py: start,
+# kernel, init, agent, hello, tls, shutdown, ran; README.md, "make bench"),
+# medians and the same ratios, and the load average before and after.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../../.." && pwd)
 rotsim=${ROTSIM:-$top/build/bin/rotsim}
@@ -33,6 +39,7 @@ build=$(cd "$(dirname "$(dirname "$rotsim")")" && pwd)
 n=${BENCH_BOOTS:-5}
 watch=$top/targets/qemu-aarch64/bench/watch-boot.py
 hello=$top/targets/qemu-x86_64/bench/first-hello.py
+steps=$top/targets/qemu-x86_64/bench/boot-steps.py
 me=boot-settings
 [ -x "$rotsim" ] || { echo "$me: no rotsim at $rotsim (run make)" >&2; exit 2; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rotsim-boot-settings.XXXXXX")
@@ -47,6 +54,7 @@ if [ -n "${BENCH_VARIANTS:-}" ]; then
 else
 	cat > "$tmp/variants" <<'VARS'
 old qemu-x86_64 cpu=;append=console=ttyS0 panic=-1 quiet
+prev qemu-x86_64 append=console=ttyS0 panic=-1 quiet mitigations=off cryptomgr.notests no_timer_check
 new qemu-x86_64
 VARS
 fi
@@ -94,6 +102,7 @@ while read -r name target sets; do
 	done
 	printf '%s %s\n' "$name" "$target" > "$d/name"
 	: > "$d/times"
+	: > "$d/steps"
 	# The wrapper runs QEMU as its child, passes SIGTERM on, and writes the
 	# child's CPU time (user + system seconds) when it has ended. It is
 	# Python because the harness starts QEMU with SIGCHLD ignored, which a
@@ -127,7 +136,7 @@ boot() {
 	echo -0.001 > "$d/cpu"
 	if ! ROTSIM_TARGETS=$d "$watch" "$c/boot-0.cmd" "$c/console-0.log" "$c/server-events.jsonl" -- \
 		"$rotsim" run bench-boot --scenarios "$tmp/scn" --target "$target" --device root-x1 \
-		--cache "$cache" --out "$out" -q > "$tmp/line" 2> "$tmp/log"; then
+		--cache "$cache" --out "$out" --cold-boot -q > "$tmp/line" 2> "$tmp/log"; then
 		cat "$tmp/log" >&2
 		echo "$me: $(cat "$d/name"): the timing run failed (boot $2)" >&2
 		exit 1
@@ -136,6 +145,7 @@ boot() {
 	printf '%s %s wait_ms=%s cpu_ms=%s\n' "$(cat "$tmp/line")" "$h" \
 		"$(echo "$h" | awk -F'[ =]' '{ print ($2 < 0 || $4 < 0) ? -1 : $4 - $2 }')" \
 		"$(awk '{ printf "%d", $1 * 1000 }' "$d/cpu")" >> "$d/times"
+	"$steps" "$c" 0 >> "$d/steps"
 	rm -rf "$out"
 }
 
@@ -147,6 +157,7 @@ stats() {
 median() { stats | cut -d' ' -f1; }
 field() { sed -n "s/.*\\b$1=\\(-\\?[0-9]*\\).*/\\1/p" "$2"; }
 
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 for i in $(seq "$n"); do
 	for v in $(seq "$nv"); do
 		boot "$v" "$i"
@@ -163,10 +174,10 @@ for v in $(seq "$nv"); do
 		"$(field checkin_ms "$tmp/v$v/times" | stats)" \
 		"$(field cpu_ms "$tmp/v$v/times" | stats)"
 done
-# Ratios: every variant against the first variant of the same target.
+# Ratios: every variant against the one before it of the same target.
 for v in $(seq "$nv"); do
 	read -r name target < "$tmp/v$v/name"
-	for w in $(seq "$((v - 1))"); do
+	for w in $(seq "$((v - 1))" -1 1); do
 		read -r bname btarget < "$tmp/v$w/name"
 		[ "$btarget" = "$target" ] || continue
 		line="$target $name/$bname:"
@@ -185,3 +196,35 @@ for v in $(seq "$nv"); do
 done
 echo "ms from the start of QEMU; median (min-max) of $n boots per variant, TCG, boots"
 echo "alternating between variants; ratios of medians, below 1 is faster."
+echo
+all="start kernel init agent hello tls shutdown ran"
+printf '%-8s' variant
+for f in $all; do printf ' %-17s' "$f"; done
+echo
+for v in $(seq "$nv"); do
+	read -r name target < "$tmp/v$v/name"
+	printf '%-8s' "$name"
+	for f in $all; do printf ' %-17s' "$(field "$f" "$tmp/v$v/steps" | stats)"; done
+	echo
+done
+for v in $(seq "$nv"); do
+	read -r name target < "$tmp/v$v/name"
+	for w in $(seq "$((v - 1))" -1 1); do
+		read -r bname btarget < "$tmp/v$w/name"
+		[ "$btarget" = "$target" ] || continue
+		line="$target $name/$bname:"
+		for f in $all; do
+			a=$(field "$f" "$tmp/v$v/steps" | median)
+			b=$(field "$f" "$tmp/v$w/steps" | median)
+			if [ "$a" != - ] && [ "$b" != - ] && [ "$b" -gt 0 ]; then
+				line="$line $f=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a / b }')"
+			else
+				line="$line $f=-"
+			fi
+		done
+		echo "$line"
+		break
+	done
+done
+echo "steps of each boot (boot-steps.py), ms, median (min-max); load average $load0"
+echo "before, $(cut -d' ' -f1-3 /proc/loadavg) after."

@@ -16,13 +16,20 @@
 #   booted   QEMU start to init's "rotsim: booted" line;
 #   ran      QEMU start to its end: the phase's guest time;
 #   phase    the whole phase (server start to stop);
-# then resumed/cold ratios of the medians (below 1: resuming is faster).
+# then resumed/cold ratios of the medians (below 1: resuming is faster). Then
+# the same phases step by step (boot-steps.py: boot-0.json, the console's
+# boot-times line and the capture): start (QEMU start to the kernel's clock,
+# or to the power-on message), kernel (to /init), init (to the booted line),
+# agent (to its SYN), hello (SYN to ClientHello), tls (TLS, HTTP and the rest
+# on the wire), shutdown (the agent's exit to QEMU's end), with the same
+# ratios. The load average before and after the run is printed with it.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../../.." && pwd)
 rotsim=${ROTSIM:-$top/build/bin/rotsim}
 build=$(cd "$(dirname "$(dirname "$rotsim")")" && pwd)
 n=${BENCH_BOOTS:-5}
 me=resume
+steps=$top/targets/qemu-x86_64/bench/boot-steps.py
 [ -x "$rotsim" ] || { echo "$me: no rotsim at $rotsim (run make)" >&2; exit 2; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rotsim-bench-resume.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -67,6 +74,7 @@ phase() {
 	jq -r --argjson d "$(jq .duration_ms "$c/run.json")" \
 		'"restore=\(.restore_ms // -1) booted=\(.booted_ms) ran=\(.ran_ms) phase=\($d)"' \
 		"$c/boot-0.json" >> "$tmp/$way"
+	"$steps" "$c" 0 >> "$tmp/$way.steps"
 	rm -rf "$out"
 }
 
@@ -77,10 +85,13 @@ stats() {
 }
 field() { sed -n "s/.*\\b$1=\\(-\\?[0-9]*\\).*/\\1/p" "$2"; }
 
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 : > "$tmp/cold"
 : > "$tmp/resumed"
 phase resumed 0	# saves the machine: not timed
 : > "$tmp/resumed"
+: > "$tmp/cold.steps"
+: > "$tmp/resumed.steps"
 for i in $(seq "$n"); do
 	phase cold "$i"
 	phase resumed "$i"
@@ -100,3 +111,22 @@ done
 echo "$line"
 echo "ms from the start of QEMU (phase: the whole phase); median (min-max) of $n phases per"
 echo "way, TCG, alternating; the machine's load moves these numbers, the ratios less."
+echo
+all="start kernel init agent hello tls shutdown ran"
+printf '%-8s' step
+for f in $all; do printf ' %-17s' "$f"; done
+echo
+for w in cold resumed; do
+	printf '%-8s' "$w"
+	for f in $all; do printf ' %-17s' "$(field "$f" "$tmp/$w.steps" | stats)"; done
+	echo
+done
+line="resumed/cold:"
+for f in $all; do
+	a=$(field "$f" "$tmp/resumed.steps" | stats | cut -d' ' -f1)
+	b=$(field "$f" "$tmp/cold.steps" | stats | cut -d' ' -f1)
+	line="$line $f=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
+done
+echo "$line"
+echo "steps of boot 0 of each phase (boot-steps.py), ms, median (min-max); load average"
+echo "$load0 before, $(cut -d' ' -f1-3 /proc/loadavg) after."
