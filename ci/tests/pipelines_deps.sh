@@ -60,16 +60,25 @@ done
 
 has() { grep -qx "$2" "$tmp/$1"; }
 # The package that holds a file (dpkg -S), without its architecture, or
-# nothing. On a merged /usr, dpkg may know /usr/bin/X as /bin/X.
+# nothing, into own. On a merged /usr, dpkg may know /usr/bin/X as /bin/X.
+# Each answer is kept: dpkg -S reads every package's file list (about half a
+# second), and the programs load the same few libraries.
+declare -A owners=()
 owner() {
 	local f out
+	own=
+	if [ -n "${owners[$1]+set}" ]; then
+		own=${owners[$1]}
+		return 0
+	fi
 	for f in "$1" "${1#/usr}"; do
 		out=$(dpkg -S "$f" 2>/dev/null) || continue
 		out=${out%%$'\n'*}
 		out=${out%%:*}
-		echo "${out%%,*}"
-		return 0
+		own=${out%%,*}
+		break
 	done
+	owners[$1]=$own
 	return 0
 }
 # Packages every Debian system has, a job need not ask for them: the
@@ -106,14 +115,14 @@ for l in $libs; do
 	case $l in m|pthread|c|rt|dl) continue ;; esac
 	so=$(ls /usr/lib/*/lib"$l".so /usr/lib/*/lib"$l".a 2>/dev/null | head -1 || true)
 	[ -n "$so" ] || fail "no lib$l.so on this machine (make deps)"
-	p=$(owner "$so")
+	owner "$so"; p=$own
 	has build "$p" || grep -qx "$p" "$tmp/build-depends" \
 		|| fail "rotsim links -l$l (from $p), which make deps-build does not install"
 done
 for c in $cross cpio; do
 	path=$(command -v "$c") || fail "$c is not installed (make deps)"
-	p=$(owner "$path")
-	[ -n "$p" ] || p=$(owner "$(readlink -f "$path")")
+	owner "$path"; p=$own
+	[ -n "$p" ] || { owner "$(readlink -f "$path")"; p=$own; }
 	has build "$p" || grep -qx "$p" "$tmp/build-depends" || base "$p" || fail "the images are made with $c (from $p), which make deps-build does not install"
 done
 
@@ -125,8 +134,8 @@ for b in "$build"/bin/*; do
 		# awk reads to the end: an early exit would kill ldconfig with SIGPIPE.
 		path=$(ldconfig -p | awk -v so="$so" '$1 == so && !p { p = $NF } END { print p }')
 		[ -n "$path" ] || fail "$b needs $so, which is not installed"
-		p=$(owner "$(readlink -f "$path")")
-		[ -n "$p" ] || p=$(owner "$path")
+		owner "$(readlink -f "$path")"; p=$own
+		[ -n "$p" ] || { owner "$path"; p=$own; }
 		[ -n "$p" ] || fail "no package holds $path"
 		base "$p" && continue
 		# A report job runs rotsim alone; a run job every program.
@@ -144,8 +153,8 @@ for conf in targets/*/target.conf; do
 	q=$(sed -n 's/^qemu *= *//p' "$conf")
 	[ -n "$q" ] || continue
 	path=$(command -v "$q") || fail "$q ($conf) is not installed (make deps)"
-	p=$(owner "$(readlink -f "$path")")
-	[ -n "$p" ] || p=$(owner "$path")
+	owner "$(readlink -f "$path")"; p=$own
+	[ -n "$p" ] || { owner "$path"; p=$own; }
 	has run "$p" || fail "$conf boots $q (from $p), which make deps-run does not install"
 done
 socat=$(grep -rl --include='*.c' 'socat -' harness sim | grep -v /tests/ || true)
@@ -154,8 +163,8 @@ socat=$(grep -rl --include='*.c' 'socat -' harness sim | grep -v /tests/ || true
 # A report: the programs rotsim report asks for their version.
 for q in $(sed -n 's/.*tool_version("\([^"]*\)").*/\1/p' harness/report/*.c); do
 	path=$(command -v "$q") || fail "$q (rotsim report) is not installed (make deps)"
-	p=$(owner "$path")
-	[ -n "$p" ] || p=$(owner "$(readlink -f "$path")")
+	owner "$path"; p=$own
+	[ -n "$p" ] || { owner "$(readlink -f "$path")"; p=$own; }
 	has report "$p" || fail "rotsim report runs $q (from $p), which make deps-report does not install"
 done
 

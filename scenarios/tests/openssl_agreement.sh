@@ -58,9 +58,12 @@ anchors_of() {
 }
 [ -x "$rotsim" ] || die "no rotsim at $rotsim (set ROTSIM)"
 command -v openssl >/dev/null || die "no openssl"
+# Each device's factory anchor set, read once.
+declare -A factory_of=()
 for d in $devices; do
 	a=$(anchors_of "$d")
 	[ -n "$a" ] || die "$d.device names no anchor set: not an anchor-validating device"
+	factory_of[$d]=$a
 	c=$(awk -F' *= *' '$1 == "clock" { print $2 }' "$top/targets/firmware/devices/$d.device")
 	[ "${c:-rtc}" = rtc ] || die "$d.device: clock = $c (this test models RTC devices only)"
 done
@@ -90,16 +93,35 @@ split_pem() {
 	ls "$dir/$prefix"-*.pem 2>/dev/null | sort -t- -k2 -n
 }
 
+# The seconds since 1970 of a date, once per date (date is a process; the
+# phases of the catalogue share few dates): into epoch.
+declare -A epoch_of=()
+epoch_at() {
+	epoch=
+	[ -n "${epoch_of[$1]:-}" ] || epoch_of[$1]=$(date -u -d "$1" +%s) || return 1
+	epoch=${epoch_of[$1]}
+}
+
 # Check one scenario; prints one line per compared phase; returns 1 on disagreement.
+# Few processes per phase (openssl verify itself): the catalogue has some 300.
 check_scenario() {
 	local name=$1 show scn pkid bad=0 device factory trust
 	scn=$scn_dir/$name.scn
 	show=$("$rotsim" show "$name" --scenarios "$scn_dir") || { echo "FAIL $name: rotsim show"; return 1; }
 	pkid=$tmp/pki-$name
+	local devlines=() line
+	while IFS= read -r line; do
+		[[ $line == devices:* ]] && devlines+=("$line")
+	done <<<"$show"
 	for device in $devices; do
-	grep -qE "^devices:(.*,)? +$device(,|\$)" <<<"$show" || continue
+	# A line "devices: ..., DEVICE, ..." (grep -E "^devices:(.*,)? +DEVICE(,|$)").
+	local dl listed=0
+	for dl in "${devlines[@]}"; do
+		[[ $dl =~ ^devices:(.*,)?\ +$device(,|$) ]] && listed=1
+	done
+	[ $listed -eq 1 ] || continue
 	[ -d "$pkid" ] || build_pki "$scn" "$pkid" || { echo "FAIL $name: cannot build its PKI"; return 1; }
-	factory=$(anchors_of "$device")
+	factory=${factory_of[$device]}
 	trust=$factory
 
 	# One record per phase: name|server|faults(;)|rtc|trust-offered|outcome|reason
@@ -140,26 +162,44 @@ check_scenario() {
 			esac
 		done
 		# Time: the device's RTC.
-		local t
-		if [ "$rtc" = none ] || [ -z "$rtc" ]; then t=0; else t=$(date -u -d "$rtc" +%s); fi
+		local t epoch
+		if [ "$rtc" = none ] || [ -z "$rtc" ]; then t=0; else epoch_at "$rtc"; t=$epoch; fi
 		local anchors=$pkid/anchors/$trust.pem
 		[ -r "$anchors" ] || { echo "FAIL $name $device @ $ph: no anchor set $trust"; bad=1; continue; }
-		: >"$tmp/untrusted.pem"
-		[ ${#files[@]} -gt 1 ] && cat "${files[@]:1}" >"$tmp/untrusted.pem"
+		for f in "${files[@]}"; do
+			[ -r "$f" ] || { echo "FAIL $name $device @ $ph: no certificate ${f##*/}"; bad=1; continue 2; }
+		done
+		# REST.pem: the other certificates presented, in order.
+		for f in "${files[@]:1}"; do
+			while IFS= read -r line || [ -n "$line" ]; do
+				printf '%s\n' "$line"
+			done <"$f"
+		done >"$tmp/untrusted.pem"
 		local args=(-attime "$t" -purpose sslserver -verify_hostname "$host" -partial_chain -CAfile "$anchors")
 		[ -s "$tmp/untrusted.pem" ] && args+=(-untrusted "$tmp/untrusted.pem")
-		local res verdict
+		local res verdict ok=0
 		res=$(openssl verify "${args[@]}" "${files[0]}" 2>&1 </dev/null)
-		if grep -q ': OK$' <<<"$res"; then verdict=accepts; else verdict=refuses; fi
+		# A line ending in ": OK" (grep ': OK$').
+		[[ $res$'\n' == *": OK"$'\n'* ]] && ok=1
+		if [ $ok -eq 1 ]; then verdict=accepts; else verdict=refuses; fi
 		local agree=0
 		case $verdict:$out in
 		accepts:updated|accepts:current|refuses:rejected) agree=1 ;;
 		esac
 		local marked=0
 		[[ $why == *bearssl-differs:* ]] && marked=1
-		local detail
-		detail=$(grep -m1 -E 'error [0-9]+' <<<"$res" | sed 's/^.*\(error [0-9]*.*\)$/\1/')
-		[ -n "$detail" ] || detail=$(grep -q ': OK$' <<<"$res" && echo OK || head -1 <<<"$res")
+		# The first line with "error N", from its last "error " on; else OK,
+		# else openssl's first line.
+		local detail=
+		while IFS= read -r line; do
+			if [[ $line =~ error\ [0-9]+ ]]; then
+				detail="error ${line##*error }"
+				break
+			fi
+		done <<<"$res"
+		if [ -z "$detail" ]; then
+			if [ $ok -eq 1 ]; then detail=OK; else detail=${res%%$'\n'*}; fi
+		fi
 		if [ $marked -eq 0 ] && [ $agree -eq 1 ]; then
 			echo "ok   $name $device @ $ph: openssl $verdict ($detail), expected $out"
 		elif [ $marked -eq 1 ] && [ $agree -eq 0 ] && [[ $out != unreachable && $out != insecure ]]; then
@@ -217,7 +257,9 @@ status=0 compared=0
 for n in "${names[@]}"; do
 	out=$(check_scenario "$n") || status=1
 	[ -n "$out" ] && echo "$out"
-	compared=$((compared + $(grep -c '^ok\|^FAIL' <<<"$out")))
+	while IFS= read -r line; do
+		[[ $line == ok* || $line == FAIL* ]] && compared=$((compared + 1))
+	done <<<"$out"
 done
 echo "$compared device phases ($devices) compared with openssl verify; $([ $status -eq 0 ] && echo 'all agree' || echo 'some disagree')"
 [ $compared -gt 0 ] || { echo "FAIL: nothing compared"; exit 1; }

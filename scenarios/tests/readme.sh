@@ -77,6 +77,11 @@ done
 
 status=0
 fail() { echo "FAIL: $*"; status=1; }
+# $1 without its leading and trailing spaces (sed 's/^ *//; s/ *$//'), into trimmed.
+trim() {
+	trimmed=${1#"${1%%[! ]*}"}
+	trimmed=${trimmed%"${trimmed##*[! ]}"}
+}
 
 # The profile columns are exactly the reference profiles.
 want=$(printf '%s\n' "${profiles[@]}" | sort)
@@ -110,16 +115,20 @@ dups=$(uniq -d <<<"$readme_names")
 
 while IFS= read -r row; do
 	[ -n "$row" ] || continue
-	name=$(sed -E 's/^\| *`([^`]*)`.*/\1/' <<<"$row")
-	grep -qx "$name" <<<"$list_names" || continue
+	# Each row is read in bash: the catalogue has some forty rows of a
+	# dozen cells.
+	[[ $row =~ ^\|\ *\`([^\`]*)\` ]] || continue
+	name=${BASH_REMATCH[1]}
+	[[ $'\n'$list_names$'\n' == *$'\n'"$name"$'\n'* ]] || continue
 	IFS='|' read -r -a rc <<<"$row"
 	# rc[0] empty, rc[1] name, rc[2] event, rc[3] checks, rc[4..] profiles
-	[ -n "$(sed 's/ //g' <<<"${rc[2]}")" ] || fail "$name: empty event cell"
-	grep -qE '[0-9]{4}|always' <<<"${rc[2]}" || fail "$name: the event cell names no date"
-	[ -n "$(sed 's/ //g' <<<"${rc[3]}")" ] || fail "$name: empty 'checks' cell"
+	[ -n "${rc[2]// /}" ] || fail "$name: empty event cell"
+	[[ ${rc[2]} =~ [0-9]{4}|always ]] || fail "$name: the event cell names no date"
+	[ -n "${rc[3]// /}" ] || fail "$name: empty 'checks' cell"
 	got=""
 	for ((i = 4; i < 4 + ${#cols[@]}; i++)); do
-		got+="|$(sed 's/^ *//; s/ *$//' <<<"${rc[$i]:-}")"
+		trim "${rc[$i]:-}"
+		got+="|$trimmed"
 	done
 	exp=$(cells "$name" "${cols[@]}")
 	if [ "$got" != "$exp" ]; then

@@ -57,10 +57,12 @@ self_contained() { # html
 "$ROTSIM" report "$tmp/run" -q || fail "report"
 self_contained "$tmp/run/report.html"
 url=file://$tmp/run/report.html
-chrome --log-net-log="$tmp/net.json" --dump-dom "$url" > "$tmp/dom.html"
+# One visit: the DOM, the screenshot and the NetLog of it.
+rm -f "$shots/report-pass.png"
+chrome --log-net-log="$tmp/net.json" --dump-dom --screenshot="$shots/report-pass.png" \
+	--window-size=1400,2000 "$url" > "$tmp/dom.html"
 reqs=$(page_requests "$tmp/net.json")
 [ -z "$reqs" ] || fail "the report made network requests: $reqs"
-chrome --screenshot="$shots/report-pass.png" --window-size=1400,2000 "$url"
 [ "$(png_size "$shots/report-pass.png")" = 1400x2000 ] || fail "screenshot size"
 [ "$(stat -c %s "$shots/report-pass.png")" -gt 20000 ] || fail "screenshot looks empty"
 
@@ -88,10 +90,12 @@ wrong_scenario "$tmp/scn"
 "$ROTSIM" report "$tmp/wrong" -q && fail "a failed release exits 0"
 self_contained "$tmp/wrong/report.html"
 url=file://$tmp/wrong/report.html
-chrome --log-net-log="$tmp/net2.json" --dump-dom "$url" > "$tmp/dom2.html"
+rm -f "$shots/report-fail.png"
+chrome --log-net-log="$tmp/net2.json" --dump-dom --screenshot="$shots/report-fail.png" \
+	--window-size=1400,2000 "$url" > "$tmp/dom2.html"
 reqs=$(page_requests "$tmp/net2.json")
 [ -z "$reqs" ] || fail "the report made network requests: $reqs"
-chrome --screenshot="$shots/report-fail.png" --window-size=1400,2000 "$url"
+[ "$(png_size "$shots/report-fail.png")" = 1400x2000 ] || fail "screenshot size"
 grep -q 'data-release="fail"><div class="big">RELEASE FAIL' "$tmp/dom2.html" || fail "headline"
 grep -q 'data-device="pin-r3" data-scenario="le-r3-to-r10"><a class="c-fail" href="#case-3"' \
 	"$tmp/dom2.html" || fail "matrix"
