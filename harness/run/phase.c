@@ -351,6 +351,25 @@ server_settle(const char *events)
 		close(in);
 }
 
+/* Whether this process runs one thread only (/proc/self/status): a fork
+ * that goes on running the server's code, not exec, is safe only then, as
+ * another thread may hold a lock the child would wait on for ever. */
+static int
+one_thread(void)
+{
+	char line[128];
+	int n = -1;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "Threads: %d", &n) == 1)
+			break;
+	fclose(f);
+	return n == 1;
+}
+
 /* Run one phase: server, capture, boots. Leaves the evidence in pdir.
  * Returns 0, or -1 when its evidence could not be written. */
 static int
@@ -393,12 +412,13 @@ run_phase(const run_case *c, const tgt *t, const scn_phase *ph, const char *pdir
 	/* Without exec where this process runs no thread of its own (a lab
 	 * network's services are threads): a fork of the case starts in a
 	 * fraction of the time a new rotsim takes to load. */
-	if (serve_fn != NULL && !t->lab) {
+	int fork_server = serve_fn != NULL && !t->lab && one_thread();
+	if (fork_server) {
 		char *key = xasprintf("%s/%s.key.pem", pkid, ph->leaf);
 		warm_server_crypto(key);
 		free(key);
 	}
-	if ((serve_fn != NULL && !t->lab
+	if ((fork_server
 		? proc_spawn_fn(&srv, "server", serve_fn, argv + 1, &io, err, sizeof err)
 		: proc_spawn(&srv, "server", argv, &io, err, sizeof err)) != 0) {
 		snprintf(errbuf, sizeof errbuf, "the update server did not start: %s", err);
