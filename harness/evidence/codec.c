@@ -119,58 +119,8 @@ int
 ev_write_file(const char *path, const void *data, size_t len, int sync, char *err,
 	size_t errlen)
 {
-	const unsigned char *p = data;
-	char *tmp = NULL;
-	int fd = -1, ret = -1;
-	unsigned tries;
-
-	if (sync)
-		return util_write_atomic(path, data, len, 0644, err, errlen);
-	/* util_write_atomic without the fsync. */
-	for (tries = 0; tries < 100; tries++) {
-		free(tmp);
-		tmp = xasprintf("%s.tmp.%ld.%u", path, (long)getpid(), tries);
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-		if (fd >= 0 || errno != EEXIST)
-			break;
-	}
-	if (fd < 0) {
-		util_err(err, errlen, "%s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (fchmod(fd, 0644) != 0) {
-		util_err(err, errlen, "%s: chmod: %s", tmp, strerror(errno));
-		goto out;
-	}
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			util_err(err, errlen, "%s: %s", tmp, strerror(errno));
-			goto out;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		util_err(err, errlen, "%s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0) {
-		util_err(err, errlen, "%s: rename: %s", path, strerror(errno));
-		goto out;
-	}
-	ret = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (ret != 0 && tmp != NULL)
-		unlink(tmp);
-	free(tmp);
-	return ret;
+	return sync ? util_write_atomic(path, data, len, 0644, err, errlen)
+		: util_write_atomic_unsynced(path, data, len, 0644, err, errlen);
 }
 
 static int

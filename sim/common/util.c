@@ -274,10 +274,10 @@ util_fopen_evidence(const char *path, int how, char *err, size_t errlen)
 	return f;
 }
 
-/* see util.h */
-int
-util_write_atomic(const char *path, const void *data, size_t len,
-	mode_t mode, char *err, size_t errlen)
+/* util_write_atomic, with or without the fsync before the rename. */
+static int
+write_atomic(const char *path, const void *data, size_t len, mode_t mode, int sync,
+	char *err, size_t errlen)
 {
 	char *tmp = NULL;
 	const unsigned char *p = data;
@@ -311,7 +311,7 @@ util_write_atomic(const char *path, const void *data, size_t len,
 		p += w;
 		len -= (size_t)w;
 	}
-	if (fsync(fd) != 0 && errno != EINVAL) {
+	if (sync && fsync(fd) != 0 && errno != EINVAL) {
 		util_err(err, errlen, "%s: fsync: %s", tmp, strerror(errno));
 		goto out;
 	}
@@ -333,6 +333,22 @@ out:
 		unlink(tmp);
 	free(tmp);
 	return ret;
+}
+
+/* see util.h */
+int
+util_write_atomic(const char *path, const void *data, size_t len,
+	mode_t mode, char *err, size_t errlen)
+{
+	return write_atomic(path, data, len, mode, 1, err, errlen);
+}
+
+/* see util.h */
+int
+util_write_atomic_unsynced(const char *path, const void *data, size_t len,
+	mode_t mode, char *err, size_t errlen)
+{
+	return write_atomic(path, data, len, mode, 0, err, errlen);
 }
 
 /* see util.h */

@@ -68,6 +68,11 @@ int util_file_contains(const char *path, const char *text);
 int util_write_atomic(const char *path, const void *data, size_t len,
 	mode_t mode, char *err, size_t errlen);
 
+/* util_write_atomic without the flush (fsync) before the rename: never seen
+ * half-written, but a crash of the machine may lose it. */
+int util_write_atomic_unsynced(const char *path, const void *data, size_t len,
+	mode_t mode, char *err, size_t errlen);
+
 /*
  * Open an evidence file for writing: never through a symbolic link
  * (O_NOFOLLOW) and close-on-exec. UTIL_EV_NEW creates it and fails if
