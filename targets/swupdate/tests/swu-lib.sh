@@ -48,18 +48,10 @@ bad=$(jq -r '.records[] | select(.observed != .expected) |
 	"\(.scenario) @\(.phase): \(.observed), expected \(.expected): \(.reason)"' \
 	"$out/summary.json")
 [ -z "$bad" ] || fail "not as the catalogue expects: $bad"
-# How the boots were made (boot-N.json): all of the devices' resumed boots
-# from one saved machine (the image is the same for every device), and no
-# boot cold for want of a power-on point. A cold boot for another reason
-# (a save that failed under load: the harness falls back) still passes.
-bj=$(find "$out/cases" -name 'boot-[0-9]*.json' -exec cat {} +)
-boots=$(jq -s length <<< "$bj")
-resumed=$(jq -s '[.[] | select(.boot == "resumed")] | length' <<< "$bj")
-keys=$(jq -s '[.[] | select(.boot == "resumed") | .snapshot] | unique | length' <<< "$bj")
-why=$(jq -rs '[.[] | select(.boot == "cold") | .why] | unique | join("; ")' <<< "$bj")
-[ "$boots" -gt 0 ] || fail "no boot-N.json in $out/cases"
-[ "$keys" -le 1 ] || fail "the devices resumed $keys saved machines, want one"
-case $why in *"no snapshot point"*) fail "qemu-x86_64-swupdate declares no power-on point" ;; esac
+# How the boots were made: resumed, from one saved machine (boots-lib.sh).
+. "${ROTSIM_TOP:-$PWD}/targets/qemu-x86_64/tests/boots-lib.sh"
+resumed_boots "$out" qemu-x86_64-swupdate
+boots=$BOOTS resumed=$RESUMED
 want le-r3-to-r10 before updated
 want le-r3-to-r10 after updated
 want mitm-rogue-root honest updated
