@@ -34,49 +34,24 @@ line of ms:
 and "way=cold|resumed". Exits 1 when a record is missing or unreadable.
 """
 import json
+import os
 import re
-import struct
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pcaptcp import is_client_hello, tcp_frames  # noqa: E402
 
 
 def capture_times(path):
     """(first SYN, first ClientHello, last frame) on port 443, in seconds."""
-    with open(path, "rb") as f:
-        data = f.read()
-    if len(data) < 24:
-        raise ValueError("short file")
-    magic = data[:4]
-    if magic == b"\xd4\xc3\xb2\xa1":
-        end, frac = "<", 1e-6
-    elif magic == b"\xa1\xb2\xc3\xd4":
-        end, frac = ">", 1e-6
-    elif magic == b"\x4d\x3c\xb2\xa1":
-        end, frac = "<", 1e-9
-    else:
-        raise ValueError("not a pcap file")
-    off = 24
     syn = hello = last = None
-    while off + 16 <= len(data):
-        sec, sub, incl, _ = struct.unpack(end + "IIII", data[off:off + 16])
-        frame = data[off + 16:off + 16 + incl]
-        off += 16 + incl
-        # Ethernet, IPv4, TCP, one end on port 443.
-        if len(frame) < 34 or frame[12:14] != b"\x08\x00" or frame[23] != 6:
-            continue
-        ihl = (frame[14] & 0x0F) * 4
-        tcp = frame[14 + ihl:]
-        if len(tcp) < 20:
-            continue
-        sport, dport = struct.unpack(">HH", tcp[0:4])
+    for t, sport, dport, flags, payload in tcp_frames(path):
         if 443 not in (sport, dport):
             continue
-        t = sec + sub * frac
         last = t
-        if syn is None and dport == 443 and tcp[13] & 0x12 == 0x02:
+        if syn is None and dport == 443 and flags & 0x12 == 0x02:
             syn = t
-        payload = tcp[(tcp[12] >> 4) * 4:]
-        if (hello is None and dport == 443 and len(payload) >= 6
-                and payload[0] == 0x16 and payload[5] == 1):
+        if hello is None and dport == 443 and is_client_hello(payload):
             hello = t
     return syn, hello, last
 

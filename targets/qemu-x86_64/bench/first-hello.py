@@ -13,43 +13,23 @@ without entropy waits there for its random pool). Exits 1 on a file that is
 not a pcap.
 """
 import datetime
-import struct
+import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pcaptcp import is_client_hello, tcp_frames  # noqa: E402
 
 
 def first_syn_hello(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    if len(data) < 24:
-        raise ValueError("short file")
-    magic = data[:4]
-    if magic == b"\xd4\xc3\xb2\xa1":
-        end, frac = "<", 1e-6
-    elif magic == b"\xa1\xb2\xc3\xd4":
-        end, frac = ">", 1e-6
-    elif magic == b"\x4d\x3c\xb2\xa1":
-        end, frac = "<", 1e-9
-    else:
-        raise ValueError("not a pcap file")
-    off = 24
+    """(first SYN, first ClientHello) to port 443, in seconds."""
     syn = None
-    while off + 16 <= len(data):
-        sec, sub, incl, _ = struct.unpack(end + "IIII", data[off:off + 16])
-        frame = data[off + 16:off + 16 + incl]
-        off += 16 + incl
-        # Ethernet, IPv4, TCP to port 443 whose payload starts a TLS handshake
-        # record holding a ClientHello (type 1).
-        if len(frame) < 34 or frame[12:14] != b"\x08\x00" or frame[23] != 6:
+    for t, _, dport, flags, payload in tcp_frames(path):
+        if dport != 443:
             continue
-        ihl = (frame[14] & 0x0F) * 4
-        tcp = frame[14 + ihl:]
-        if len(tcp) < 20 or struct.unpack(">H", tcp[2:4])[0] != 443:
-            continue
-        if syn is None and tcp[13] & 0x12 == 0x02:
-            syn = sec + sub * frac
-        payload = tcp[(tcp[12] >> 4) * 4:]
-        if len(payload) >= 6 and payload[0] == 0x16 and payload[5] == 1:
-            return syn, sec + sub * frac
+        if syn is None and flags & 0x12 == 0x02:
+            syn = t
+        if is_client_hello(payload):
+            return syn, t
     return syn, None
 
 
