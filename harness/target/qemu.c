@@ -604,6 +604,30 @@ qemu_program(const char *qemu)
 	return NULL;
 }
 
+/* Poll QEMU's migration (query-migrate) every poll_ms until it has
+ * completed: 0. A failed or cancelled one is -1 with "WHAT STATUS (see QLOG)";
+ * the deadline passing is -1 with LATE. */
+static int
+migrate_wait(tgt_qmp *q, long long deadline, int poll_ms, const char *what,
+	const char *qlog, const char *late, char *err, size_t errlen)
+{
+	for (;;) {
+		if (qmp_command(q, "{\"execute\":\"query-migrate\"}", -1, 10000, err, errlen) != 0)
+			return -1;
+		if (strcmp(q->answer, "completed") == 0)
+			return 0;
+		if (strcmp(q->answer, "failed") == 0 || strcmp(q->answer, "cancelled") == 0) {
+			util_err(err, errlen, "%s %s (see %s)", what, q->answer, qlog);
+			return -1;
+		}
+		if (proc_now_ms() > deadline) {
+			util_err(err, errlen, "%s", late);
+			return -1;
+		}
+		struct timespec ts = { 0, poll_ms * 1000L * 1000L };
+		nanosleep(&ts, NULL);
+	}
+}
 
 /* Save the machine of an image at its power-on point into DIR/KEY.snap:
  * boot it with rotsim.snapshot (the image's initrd without a case's
@@ -699,23 +723,9 @@ snap_save(const tgt *t, qemu_desc *d, const char *device, const buf_t *initrd,
 		|| qmp_command(&q, "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"fd:snap\"}}", -1,
 		10000, err, errlen) != 0)
 		goto out;
-	deadline = proc_now_ms() + 120000;
-	for (;;) {
-		if (qmp_command(&q, "{\"execute\":\"query-migrate\"}", -1, 10000, err, errlen) != 0)
-			goto out;
-		if (strcmp(q.answer, "completed") == 0)
-			break;
-		if (strcmp(q.answer, "failed") == 0 || strcmp(q.answer, "cancelled") == 0) {
-			util_err(err, errlen, "saving the machine %s (see %s)", q.answer, qlog);
-			goto out;
-		}
-		if (proc_now_ms() > deadline) {
-			util_err(err, errlen, "saving the machine took over 120 s");
-			goto out;
-		}
-		struct timespec ts = { 0, 20 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
-	}
+	if (migrate_wait(&q, proc_now_ms() + 120000, 20, "saving the machine", qlog,
+		"saving the machine took over 120 s", err, errlen) != 0)
+		goto out;
 	qmp_command(&q, "{\"execute\":\"quit\"}", -1, 5000, err, errlen);
 	if (!proc_wait(&p, 10000))
 		proc_stop(&p, 2000);
@@ -940,6 +950,7 @@ qemu_resume(const tgt *t, const tgt_boot_args *a, tgt_power *pw, char *err, size
 	buf_t msg = {0};
 	int ret = -1, sfd = -1, spawned = 0;
 	long long t_ready, t_sent, deadline;
+	char late[96];
 
 	if ((sfd = snap_open(d->snap_dir, d->snap_key)) < 0) {
 		util_err(err, errlen, "the saved machine %.16s is gone: %s", d->snap_key,
@@ -984,25 +995,11 @@ qemu_resume(const tgt *t, const tgt_boot_args *a, tgt_power *pw, char *err, size
 	/* The machine was saved stopped, so it arrives stopped: cont once
 	 * all of it is in. */
 	deadline = proc_now_ms() + t->boot_timeout * 1000LL;
-	for (;;) {
-		if (qmp_command(&pw->q, "{\"execute\":\"query-migrate\"}", -1, 10000, err,
-			errlen) != 0)
-			goto out;
-		if (strcmp(pw->q.answer, "completed") == 0)
-			break;
-		if (strcmp(pw->q.answer, "failed") == 0 || strcmp(pw->q.answer, "cancelled") == 0) {
-			util_err(err, errlen, "loading the saved machine %s (see %s)", pw->q.answer,
-				qlog);
-			goto out;
-		}
-		if (proc_now_ms() > deadline) {
-			util_err(err, errlen, "the saved machine was not loaded within %d s",
-				t->boot_timeout);
-			goto out;
-		}
-		struct timespec ts = { 0, 10 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
-	}
+	snprintf(late, sizeof late, "the saved machine was not loaded within %d s",
+		t->boot_timeout);
+	if (migrate_wait(&pw->q, deadline, 10, "loading the saved machine", qlog, late, err,
+		errlen) != 0)
+		goto out;
 	if (qmp_command(&pw->q, "{\"execute\":\"cont\"}", -1, 10000, err, errlen) != 0)
 		goto out;
 	while (!pw->q.resumed) {
